@@ -1,0 +1,199 @@
+package io.driftwatch.schemas.serde;
+
+import io.driftwatch.schemas.registry.SchemaRegistryClient;
+import io.driftwatch.schemas.registry.SchemaRegistryException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.generic.GenericContainer;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumWriter;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Writes Avro values (generated specific records, generic records, or the Avro primitives) in
+ * Confluent's wire format, registering or looking up their schema under the topic-name subject.
+ */
+public class AvroSerializer<T> implements Serializer<T> {
+    private static final Schema BOOLEAN = Schema.create(Schema.Type.BOOLEAN);
+    private static final Schema INT = Schema.create(Schema.Type.INT);
+    private static final Schema LONG = Schema.create(Schema.Type.LONG);
+    private static final Schema FLOAT = Schema.create(Schema.Type.FLOAT);
+    private static final Schema DOUBLE = Schema.create(Schema.Type.DOUBLE);
+    private static final Schema STRING = Schema.create(Schema.Type.STRING);
+    private static final Schema BYTES = Schema.create(Schema.Type.BYTES);
+
+    private record Latest(SchemaRegistryClient.RegisteredSchema schema, long fetchedAt) {
+    }
+
+    private SchemaRegistryClient client;
+    private AvroSerdeConfig config;
+    private boolean isKey;
+    private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+    private final Map<String, Latest> latestBySubject = new ConcurrentHashMap<>();
+
+    /** For Kafka's reflective instantiation; {@link #configure} must follow. */
+    public AvroSerializer() {
+    }
+
+    /** Uses the given client (shared between serdes) instead of building one from the configuration. */
+    public AvroSerializer(SchemaRegistryClient client) {
+        this.client = client;
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        this.config = AvroSerdeConfig.from(configs, isKey);
+        this.isKey = isKey;
+        if (client == null) {
+            client = SchemaRegistryClient.fromConfigs(configs);
+        }
+    }
+
+    @Override
+    public byte[] serialize(String topic, T data) {
+        if (data == null) {
+            return null;
+        }
+        if (config == null) {
+            throw new IllegalStateException("AvroSerializer used before configure()");
+        }
+        String subject = topic + (isKey ? "-key" : "-value");
+        Schema schema = schemaOf(data);
+        try {
+            int id;
+            Object value = data;
+            Schema writeSchema = schema;
+            if (config.autoRegister) {
+                id = client.register(subject, schema);
+            } else if (config.useLatestVersion) {
+                SchemaRegistryClient.RegisteredSchema latest = latest(subject);
+                id = latest.id();
+                writeSchema = latest.schema();
+                value = convert(data, schema, writeSchema, subject);
+            } else {
+                id = client.idOf(subject, schema);
+            }
+            return encode(id, value, writeSchema);
+        } catch (SchemaRegistryException.Unavailable e) {
+            throw new SchemaRegistryUnavailableException("Could not serialize a record for topic '" + topic
+                    + "' (subject '" + subject + "'): " + e.getMessage(), e);
+        } catch (SchemaRegistryException e) {
+            throw new SerializationException("Could not serialize a record for topic '" + topic + "' (subject '"
+                    + subject + "', schema " + schema.getFullName() + "): " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof SerializationException s) {
+                throw s;
+            }
+            throw new SerializationException("Could not encode a " + schema.getFullName() + " for topic '" + topic
+                    + "': " + e, e);
+        }
+    }
+
+    private byte[] encode(int id, Object value, Schema schema) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        out.write(WireFormat.header(id));
+        if (schema.getType() == Schema.Type.BYTES && !(value instanceof GenericContainer)) {
+            // Confluent writes a bytes value raw, without Avro's length prefix; readers expect exactly that.
+            byte[] raw = value instanceof ByteBuffer buffer ? toArray(buffer) : (byte[]) value;
+            out.write(raw);
+            return out.toByteArray();
+        }
+        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+        writers.computeIfAbsent(schema, s -> writerFor(s, value)).write(value, encoder);
+        encoder.flush();
+        return out.toByteArray();
+    }
+
+    private SchemaRegistryClient.RegisteredSchema latest(String subject) {
+        long now = System.currentTimeMillis();
+        Latest cached = latestBySubject.get(subject);
+        if (cached == null || (config.latestCacheTtlMillis >= 0 && now - cached.fetchedAt() > config.latestCacheTtlMillis)) {
+            cached = new Latest(client.latest(subject), now);
+            latestBySubject.put(subject, cached);
+        }
+        return cached.schema();
+    }
+
+    /** Rewrites a value in the latest registered schema; refuses when that schema cannot carry it. */
+    private Object convert(T data, Schema own, Schema latest, String subject) throws IOException {
+        if (own.equals(latest)) {
+            return data;
+        }
+        if (config.latestCompatibilityStrict) {
+            SchemaCompatibility.SchemaPairCompatibility result =
+                    SchemaCompatibility.checkReaderWriterCompatibility(latest, own);
+            if (result.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+                throw new SerializationException("The latest schema of subject '" + subject + "' cannot read "
+                        + own.getFullName() + " values: " + result.getDescription());
+            }
+        }
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(buffer, null);
+        writers.computeIfAbsent(own, s -> writerFor(s, data)).write(data, encoder);
+        encoder.flush();
+        return new GenericDatumReader<>(own, latest)
+                .read(null, DecoderFactory.get().binaryDecoder(buffer.toByteArray(), null));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static DatumWriter<Object> writerFor(Schema schema, Object sample) {
+        if (sample instanceof org.apache.avro.specific.SpecificRecord) {
+            AvroClassTrust.trustPackageOf(sample.getClass());
+        }
+        // A specific writer handles generic records as well; it is needed for generated classes' fields.
+        return (DatumWriter<Object>) (DatumWriter<?>) new SpecificDatumWriter<>(schema);
+    }
+
+    static Schema schemaOf(Object value) {
+        if (value instanceof GenericContainer container) {
+            return container.getSchema();
+        }
+        if (value instanceof CharSequence) {
+            return STRING;
+        }
+        if (value instanceof byte[] || value instanceof ByteBuffer) {
+            return BYTES;
+        }
+        if (value instanceof Integer) {
+            return INT;
+        }
+        if (value instanceof Long) {
+            return LONG;
+        }
+        if (value instanceof Boolean) {
+            return BOOLEAN;
+        }
+        if (value instanceof Float) {
+            return FLOAT;
+        }
+        if (value instanceof Double) {
+            return DOUBLE;
+        }
+        throw new SerializationException("Cannot serialize a " + value.getClass().getName()
+                + " with Avro: expected a generated record, a GenericRecord, or an Avro primitive");
+    }
+
+    private static byte[] toArray(ByteBuffer buffer) {
+        ByteBuffer copy = buffer.duplicate();
+        byte[] bytes = new byte[copy.remaining()];
+        copy.get(bytes);
+        return bytes;
+    }
+
+    @Override
+    public void close() {
+        writers.clear();
+        latestBySubject.clear();
+    }
+}

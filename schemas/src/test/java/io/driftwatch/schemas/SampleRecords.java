@@ -1,0 +1,115 @@
+package io.driftwatch.schemas;
+
+import io.driftwatch.model.Alert;
+import io.driftwatch.model.ContainerMetadata;
+import io.driftwatch.model.EnrichedEvent;
+import io.driftwatch.model.Enrichment;
+import io.driftwatch.model.EventType;
+import io.driftwatch.model.ExecSession;
+import io.driftwatch.model.FileEvent;
+import io.driftwatch.model.ResponseAction;
+import io.driftwatch.model.ResponseCommand;
+import io.driftwatch.model.ResponseResult;
+import io.driftwatch.model.ResponseStatus;
+import io.driftwatch.model.RuleBundle;
+import io.driftwatch.model.Severity;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+
+/** One fully populated instance of every record type, fields taken from the seed scenario. */
+public final class SampleRecords {
+    private SampleRecords() {
+    }
+
+    public static FileEvent fileEvent() {
+        return FileEvent.newBuilder()
+                .setEventId("seed-malware-copy-003")
+                .setTimestamp(1795082403000L)
+                .setNode("node-a")
+                .setContainerId("c0ffee01")
+                .setType(EventType.OPEN_WRITE)
+                .setPath("/usr/bin/dpkg")
+                .setNewPath(null)
+                .setMode(0755)
+                .setUid(0L).setGid(0L)
+                .setPid(901).setPpid(900)
+                .setProcessName("cp").setExe("/bin/cp").setCmdline("cp malware /usr/bin/dpkg")
+                .setParentProcessName("bash")
+                .setLoginUid(null)
+                .setPreviousMode(null)
+                .setSource("scenario")
+                .build();
+    }
+
+    public static ContainerMetadata containerMetadata() {
+        return ContainerMetadata.newBuilder()
+                .setContainerId("c0ffee01").setNode("node-a").setRuntime("containerd")
+                .setContainerName("ledger").setImage("registry.example/ledger:1.4.2")
+                .setImageDigest("sha256:c0ffee01").setPodName("ledger-7d9f8-abcde").setNamespace("payments-java")
+                .setPodUid("uid-c0ffee01").setLabels(Map.of("app", "ledger")).setPrivileged(false)
+                .setStartedAt(1795082340000L).setStoppedAt(null)
+                .setRootfs("/run/containerd/io.containerd.runtime.v2.task/k8s.io/c0ffee01/rootfs").setInitPid(4242)
+                .build();
+    }
+
+    public static ExecSession execSession() {
+        return ExecSession.newBuilder()
+                .setSessionId("exec-1").setUser("JohnDoe").setGroups(List.of("system:authenticated"))
+                .setSourceIps(List.of("10.0.0.7")).setNamespace("payments-java").setPodName("ledger-7d9f8-abcde")
+                .setContainerName("ledger").setContainerId("c0ffee01").setCommand("bash")
+                .setStartedAt(1795082400000L).setEndedAt(1795082520000L)
+                .build();
+    }
+
+    public static EnrichedEvent enrichedEvent() {
+        return EnrichedEvent.newBuilder()
+                .setEvent(fileEvent()).setContainer(containerMetadata()).setUsers(List.of("JohnDoe"))
+                .setEnrichment(Enrichment.METADATA_LATE)
+                .build();
+    }
+
+    public static Alert alert() {
+        return Alert.newBuilder()
+                .setAlertId("a-1f2e").setRuleId("DW-FIM-001").setRuleName("Binary overwritten").setRuleVersion("1")
+                .setSeverity(Severity.HIGH).setMitre(List.of("T1554", "T1036.005")).setTags(List.of("maturity:stable"))
+                .setTimestamp(1795082403000L).setEventIds(List.of("seed-malware-copy-003"))
+                .setContainerId("c0ffee01").setContainerName("ledger").setImage("registry.example/ledger:1.4.2")
+                .setPodName("ledger-7d9f8-abcde").setNamespace("payments-java").setNode("node-a")
+                .setUsers(List.of("JohnDoe")).setProcessName("cp").setPath("/usr/bin/dpkg")
+                .setMessage("cp overwrote /usr/bin/dpkg").setEvidence(Map.of("cmdline", "cp malware /usr/bin/dpkg"))
+                .setCount(1)
+                .build();
+    }
+
+    public static ResponseCommand responseCommand() {
+        return ResponseCommand.newBuilder()
+                .setCommandId("cmd-9a").setAlertId("a-1f2e").setAction(ResponseAction.PAUSE_CONTAINER)
+                .setNode("node-a").setContainerId("c0ffee01").setPodName("ledger-7d9f8-abcde")
+                .setNamespace("payments-java").setParameters(Map.of("reason", "DW-FIM-001"))
+                .setIssuedAt(1795082403000L).setExpiresAt(1795082703000L).setSignature(null)
+                .build();
+    }
+
+    public static ResponseResult responseResult() {
+        return ResponseResult.newBuilder()
+                .setCommandId("cmd-9a").setNode("node-a").setAction(ResponseAction.PAUSE_CONTAINER)
+                .setStatus(ResponseStatus.SKIPPED_DRY_RUN).setDetail("dry run: would pause c0ffee01")
+                .setFinishedAt(1795082404000L)
+                .build();
+    }
+
+    public static RuleBundle ruleBundle() {
+        return RuleBundle.newBuilder()
+                .setName("default").setVersion("2026.11.22-1")
+                .setFiles(Map.of("io/driftwatch/rules/detect/binaries.drl", "package io.driftwatch.rules.detect;\n"))
+                .setSha256("ab12").setPublishedAt(1795082400000L)
+                .build();
+    }
+
+    /** One of each, in the order of {@link Records#ALL}. */
+    public static List<SpecificRecord> all() {
+        return List.of(fileEvent(), containerMetadata(), execSession(), enrichedEvent(), alert(), responseCommand(),
+                responseResult(), ruleBundle());
+    }
+}
