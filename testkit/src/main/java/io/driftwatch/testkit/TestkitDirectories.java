@@ -3,13 +3,13 @@ package io.driftwatch.testkit;
 import java.nio.file.Path;
 
 /** Where test-run state goes: {@code target/testkit} of the module under test, never /tmp. */
-final class TestkitDirectories {
+public final class TestkitDirectories {
     static final String PROPERTY = "driftwatch.testkit.dir";
 
     private TestkitDirectories() {
     }
 
-    static Path root() {
+    public static Path root() {
         return Path.of(System.getProperty(PROPERTY, "target/testkit")).toAbsolutePath();
     }
 }

@@ -12,10 +12,10 @@ import io.driftwatch.model.FileEvent;
 import io.driftwatch.schemas.SampleRecords;
 import io.driftwatch.schemas.registry.RegistryClientConfig;
 import io.driftwatch.testkit.SchemaRegistryServer;
+import io.driftwatch.testkit.TestkitDirectories;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +29,7 @@ class RegistryOutageIT {
     @Test
     void aRegistryThatStopsGivesAClearErrorNotAHang() throws Exception {
         // A registry of its own: the run's shared one must stay up for the other tests.
-        SchemaRegistryServer registry = SchemaRegistryServer.start(Path.of("target/testkit/outage-registry"));
+        SchemaRegistryServer registry = SchemaRegistryServer.start(TestkitDirectories.root().resolve("outage-registry"));
         Map<String, Object> config = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.confluentApiUrl(),
                 RegistryClientConfig.RETRIES_WAIT_MS, "200", RegistryClientConfig.MAX_RETRIES, "2");
         AvroSerde<FileEvent> events = AvroSerde.specific(FileEvent.class).configuredForValues(config);
