@@ -1,5 +1,6 @@
 package io.driftwatch.schemas.serde;
 
+import io.driftwatch.schemas.AvroClassTrust;
 import io.driftwatch.schemas.registry.SchemaRegistryClient;
 import io.driftwatch.schemas.registry.SchemaRegistryException;
 import java.io.IOException;

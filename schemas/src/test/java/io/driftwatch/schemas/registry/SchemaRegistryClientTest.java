@@ -90,8 +90,8 @@ class SchemaRegistryClientTest {
 
     @Test
     void answersThatNeverChangeAreCachedWithinABound() {
-        SchemaRegistryClient client = SchemaRegistryClient.fromConfigs(Map.of(RegistryClientConfig.URL, url(),
-                RegistryClientConfig.MAX_SCHEMAS_PER_SUBJECT, "2"));
+        HttpSchemaRegistryClient client = new HttpSchemaRegistryClient(RegistryClientConfig.from(Map.of(
+                RegistryClientConfig.URL, url(), RegistryClientConfig.MAX_SCHEMAS_PER_SUBJECT, "2")));
         client.register("t-value", FileEvent.getClassSchema());
         client.register("t-value", FileEvent.getClassSchema());
         client.schemaById(7);

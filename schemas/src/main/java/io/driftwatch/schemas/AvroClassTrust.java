@@ -1,15 +1,15 @@
-package io.driftwatch.schemas.serde;
+package io.driftwatch.schemas;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.util.ClassSecurityValidator;
 
 /**
- * Avro 1.12 refuses to load classes by schema name unless they are trusted. The serde trusts the
- * packages of the generated classes it is asked to read or write (always Driftwatch's own model);
+ * Avro 1.12 refuses to load classes by schema name unless they are trusted. The serdes and the JSON
+ * codec trust the packages of the generated classes they are asked to read or write (always Driftwatch's own model);
  * other classes need Avro's {@code org.apache.avro.SERIALIZABLE_PACKAGES} system property.
  */
-final class AvroClassTrust {
+public final class AvroClassTrust {
     private static final Set<String> PACKAGES = ConcurrentHashMap.newKeySet();
 
     static {
@@ -21,11 +21,11 @@ final class AvroClassTrust {
     private AvroClassTrust() {
     }
 
-    static void trustPackageOf(Class<?> generated) {
+    public static void trustPackageOf(Class<?> generated) {
         PACKAGES.add(generated.getPackageName());
     }
 
     /** Loads nothing; touching the class installs the predicate. */
-    static void install() {
+    public static void install() {
     }
 }
