@@ -25,6 +25,9 @@ import org.apache.kafka.common.serialization.Deserializer;
  * (or the primitive value).
  */
 public class AvroDeserializer<T> implements Deserializer<T> {
+    /** Reused per thread: the decoder is only a cursor over the array it is given. */
+    private static final ThreadLocal<BinaryDecoder> DECODER = new ThreadLocal<>();
+
     private SchemaRegistryClient client;
     private final Class<? extends SpecificRecord> targetClass;
     private boolean specificReader;
@@ -83,7 +86,8 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         }
         DatumReader<Object> reader = readers.computeIfAbsent(id, ignored -> readerFor(writer));
         BinaryDecoder decoder = DecoderFactory.get()
-                .binaryDecoder(data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE, null);
+                .binaryDecoder(data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE, DECODER.get());
+        DECODER.set(decoder);
         try {
             return (T) reader.read(null, decoder);
         } catch (IOException | RuntimeException e) {

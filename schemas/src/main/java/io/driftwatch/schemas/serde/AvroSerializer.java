@@ -34,6 +34,8 @@ public class AvroSerializer<T> implements Serializer<T> {
     private static final Schema STRING = Schema.create(Schema.Type.STRING);
     private static final Schema BYTES = Schema.create(Schema.Type.BYTES);
 
+    private static final ThreadLocal<BinaryEncoder> ENCODER = new ThreadLocal<>();
+
     private record Latest(SchemaRegistryClient.RegisteredSchema schema, long fetchedAt) {
     }
 
@@ -110,7 +112,9 @@ public class AvroSerializer<T> implements Serializer<T> {
             out.write(raw);
             return out.toByteArray();
         }
-        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+        // A buffered encoder, reused per thread: the direct one writes byte by byte into a synchronized stream.
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, ENCODER.get());
+        ENCODER.set(encoder);
         writers.computeIfAbsent(schema, s -> writerFor(s, value)).write(value, encoder);
         encoder.flush();
         return out.toByteArray();
