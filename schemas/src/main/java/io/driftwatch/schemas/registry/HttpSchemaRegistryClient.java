@@ -57,8 +57,19 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     @Override
     public int register(String subject, Schema schema) {
         return idBySubjectSchema.computeIfAbsent(new SubjectSchema(subject, schema), key -> {
-            JsonNode answer = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema),
-                    "register a schema under subject '" + subject + "'");
+            JsonNode answer;
+            try {
+                answer = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema),
+                        "register a schema under subject '" + subject + "'");
+            } catch (SchemaRegistryException.Incompatible conflict) {
+                // Two clients registering the same new subject at once: some registries (Apicurio) answer
+                // the loser with 409. If the schema is there now, that is success; otherwise it was a refusal.
+                try {
+                    return lookUp(subject, schema);
+                } catch (SchemaRegistryException.NotFound notThere) {
+                    throw conflict;
+                }
+            }
             int id = answer.path("id").asInt(-1);
             if (id < 0) {
                 throw new SchemaRegistryException("Registry answered a registration under subject '" + subject
@@ -72,13 +83,15 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     /** The id of a schema already registered under the subject; {@link SchemaRegistryException.NotFound} if it is not. */
     @Override
     public int idOf(String subject, Schema schema) {
-        return idBySubjectSchema.computeIfAbsent(new SubjectSchema(subject, schema), key -> {
-            JsonNode answer = send("POST", "/subjects/" + encode(subject), schemaBody(schema),
-                    "look up a schema under subject '" + subject + "'");
-            int id = answer.path("id").asInt(-1);
-            schemaById.put(id, schema);
-            return id;
-        });
+        return idBySubjectSchema.computeIfAbsent(new SubjectSchema(subject, schema), key -> lookUp(subject, schema));
+    }
+
+    private int lookUp(String subject, Schema schema) {
+        JsonNode answer = send("POST", "/subjects/" + encode(subject), schemaBody(schema),
+                "look up a schema under subject '" + subject + "'");
+        int id = answer.path("id").asInt(-1);
+        schemaById.put(id, schema);
+        return id;
     }
 
     /** The schema with this id; {@link SchemaRegistryException.NotFound} if the registry does not know it. */

@@ -13,7 +13,9 @@ import picocli.CommandLine.Command;
         description = "Container file-integrity monitoring and incident response on Apache Kafka.",
         footer = {"", "Configuration: a properties file (--config), then KAFKA_* and DRIFTWATCH_* environment",
                 "variables, then flags; see src/configuration.md. Tests: see README.md."},
-        subcommands = {TopicsCommand.class, SchemasCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, BenchCommand.class, TopicsCommand.class,
+                SchemasCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

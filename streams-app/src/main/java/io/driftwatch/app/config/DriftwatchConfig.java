@@ -132,6 +132,13 @@ public final class DriftwatchConfig {
         return client;
     }
 
+    /** A copy with some keys replaced. */
+    public DriftwatchConfig withOverrides(Map<String, String> overrides) {
+        Map<String, String> all = new TreeMap<>(values);
+        all.putAll(overrides);
+        return new DriftwatchConfig(all);
+    }
+
     public Map<String, String> asMap() {
         return values;
     }

@@ -1,0 +1,23 @@
+package io.driftwatch.rules;
+
+import io.driftwatch.model.ContainerMetadata;
+import io.driftwatch.model.EnrichedEvent;
+import io.driftwatch.model.Enrichment;
+import io.driftwatch.model.FileEvent;
+import java.util.List;
+
+/**
+ * What the evaluator knows about an inserted event beyond the fact itself: the enrichment
+ * (container, attributed users) and the event as it arrived (before its path was canonicalised
+ * and a late timestamp lifted to the session clock). Holds no reference to the fact.
+ */
+record EventContext(List<String> users, ContainerMetadata container, Enrichment enrichment,
+                    long timestamp, String path, String newPath) {
+
+  static EventContext of(EnrichedEvent enriched) {
+    FileEvent event = enriched.getEvent();
+    List<String> users = enriched.getUsers() == null ? List.of() : List.copyOf(enriched.getUsers());
+    return new EventContext(users, enriched.getContainer(), enriched.getEnrichment(),
+        event.getTimestamp(), event.getPath(), event.getNewPath());
+  }
+}

@@ -1,0 +1,232 @@
+package io.driftwatch.rules;
+
+import io.driftwatch.model.Alert;
+import io.driftwatch.model.ContainerMetadata;
+import io.driftwatch.model.FileEvent;
+import io.driftwatch.model.ResponseAction;
+import io.driftwatch.model.ResponseCommand;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.WeakHashMap;
+import java.util.function.LongSupplier;
+import org.kie.api.runtime.rule.RuleContext;
+
+/**
+ * The one implementation of the DRL output globals for a session: turns a rule's call into an
+ * {@link Alert} or {@link ResponseCommand}, inserts it back into the session (alerts for the
+ * response policy, commands for its de-duplication) and keeps it until the evaluator drains it.
+ */
+final class OutputCollector implements Detections, Responses {
+  static final long COMMAND_VALIDITY_MILLIS = 10 * 60_000L;
+  private static final long REPEAT_HORIZON_MILLIS = 60 * 60_000L;
+  private static final int MAX_REMEMBERED_IDS = 100_000;
+  private static final int ID_HEX_CHARS = 32;
+
+  private final RuleSet rules;
+  private final ContainerTable containers;
+  private final LongSupplier clock;
+  /**
+   * Keyed by the fact itself: an entry lives exactly as long as something in the session (the
+   * event, or a derived fact such as FileWritten) still refers to the event, with no bookkeeping
+   * of expiry here.
+   */
+  private final WeakHashMap<FileEvent, EventContext> contexts = new WeakHashMap<>();
+  private final RecentIds recentAlerts = new RecentIds(REPEAT_HORIZON_MILLIS, MAX_REMEMBERED_IDS);
+  private final RecentIds recentCommands = new RecentIds(REPEAT_HORIZON_MILLIS, MAX_REMEMBERED_IDS);
+  private final List<Alert> alerts = new ArrayList<>();
+  private final List<ResponseCommand> commands = new ArrayList<>();
+
+  OutputCollector(RuleSet rules, ContainerTable containers, LongSupplier clock) {
+    this.rules = rules;
+    this.containers = containers;
+    this.clock = clock;
+  }
+
+  void remember(FileEvent fact, EventContext context) {
+    contexts.put(fact, context);
+  }
+
+  Outputs drain() {
+    if (alerts.isEmpty() && commands.isEmpty()) {
+      return Outputs.empty();
+    }
+    Outputs outputs = new Outputs(alerts, commands);
+    alerts.clear();
+    commands.clear();
+    return outputs;
+  }
+
+  @Override
+  public void alert(RuleContext drools, String message, FileEvent... events) {
+    RuleCatalog.Entry entry = rules.entry(drools.getRule());
+    RuleInfo rule = entry.info();
+    if (entry.kind() != RuleCatalog.Kind.DETECTION) {
+      throw new IllegalStateException("rule " + rule.id() + " is not a detection rule and cannot raise alerts");
+    }
+    List<FileEvent> matched = chronological(rule, events);
+    FileEvent completing = matched.get(matched.size() - 1);
+    EventContext context = contexts.get(completing);
+    List<String> eventIds = matched.stream().map(FileEvent::getEventId).toList();
+    String alertId = Hashes.sha256Hex(ID_HEX_CHARS, idParts(rule.id(), eventIds));
+    if (!recentAlerts.add(alertId, clock.getAsLong())) {
+      return;
+    }
+    ContainerMetadata container = context != null && context.container() != null
+        ? context.container() : containers.get(completing.getContainerId());
+    Set<String> users = new TreeSet<>();
+    for (FileEvent event : matched) {
+      EventContext eventContext = contexts.get(event);
+      if (eventContext != null) {
+        users.addAll(eventContext.users());
+      }
+    }
+    Alert alert = Alert.newBuilder()
+        .setAlertId(alertId)
+        .setRuleId(rule.id())
+        .setRuleName(rule.name())
+        .setRuleVersion(rules.version())
+        .setSeverity(rule.severity())
+        .setMitre(rule.mitre())
+        .setTags(tags(rule))
+        .setTimestamp(context != null ? context.timestamp() : completing.getTimestamp())
+        .setEventIds(eventIds)
+        .setContainerId(completing.getContainerId())
+        .setContainerName(container == null ? null : container.getContainerName())
+        .setImage(container == null ? null : container.getImage())
+        .setPodName(container == null ? null : container.getPodName())
+        .setNamespace(container == null ? null : container.getNamespace())
+        .setNode(completing.getNode() != null ? completing.getNode() : container == null ? null : container.getNode())
+        .setUsers(List.copyOf(users))
+        .setProcessName(completing.getProcessName())
+        .setPath(completing.getPath())
+        .setMessage(message)
+        .setEvidence(evidence(matched, context))
+        .setCount(1)
+        .build();
+    drools.getKieRuntime().insert(alert);
+    alerts.add(alert);
+  }
+
+  @Override
+  public void command(RuleContext drools, Alert alert, ResponseAction action) {
+    RuleCatalog.Entry policy = rules.entry(drools.getRule());
+    if (policy.kind() != RuleCatalog.Kind.RESPONSE) {
+      throw new IllegalStateException("rule " + policy.info().id() + " is not a response rule and cannot issue commands");
+    }
+    String commandId = Hashes.sha256Hex(ID_HEX_CHARS, alert.getAlertId(), action.name());
+    if (!recentCommands.add(commandId, clock.getAsLong())) {
+      return;
+    }
+    Map<String, String> parameters = new LinkedHashMap<>();
+    parameters.put("reason", alert.getRuleId());
+    parameters.put("severity", alert.getSeverity().name());
+    parameters.put("policy", policy.info().id());
+    ResponseCommand command = ResponseCommand.newBuilder()
+        .setCommandId(commandId)
+        .setAlertId(alert.getAlertId())
+        .setAction(action)
+        .setNode(alert.getNode())
+        .setContainerId(alert.getContainerId())
+        .setPodName(alert.getPodName())
+        .setNamespace(alert.getNamespace())
+        .setParameters(parameters)
+        .setIssuedAt(alert.getTimestamp())
+        .setExpiresAt(alert.getTimestamp() + COMMAND_VALIDITY_MILLIS)
+        .setSignature(null)
+        .build();
+    drools.getKieRuntime().insert(command);
+    commands.add(command);
+  }
+
+  /** The events without repeats, oldest first (ties keep the rule's order): the last completes the match. */
+  private static List<FileEvent> chronological(RuleInfo rule, FileEvent... events) {
+    if (events == null || events.length == 0) {
+      throw new IllegalArgumentException("rule " + rule.id() + " raised an alert without events");
+    }
+    Map<String, FileEvent> byId = new LinkedHashMap<>();
+    for (FileEvent event : events) {
+      if (event != null) {
+        byId.putIfAbsent(event.getEventId(), event);
+      }
+    }
+    if (byId.isEmpty()) {
+      throw new IllegalArgumentException("rule " + rule.id() + " raised an alert without events");
+    }
+    List<FileEvent> sorted = new ArrayList<>(byId.values());
+    sorted.sort(Comparator.comparingLong(FileEvent::getTimestamp));
+    return sorted;
+  }
+
+  private static String[] idParts(String ruleId, List<String> eventIds) {
+    String[] sortedIds = eventIds.toArray(String[]::new);
+    Arrays.sort(sortedIds);
+    String[] parts = new String[sortedIds.length + 1];
+    parts[0] = ruleId;
+    System.arraycopy(sortedIds, 0, parts, 1, sortedIds.length);
+    return parts;
+  }
+
+  /** Rule metadata without a field of its own in Alert. */
+  private static List<String> tags(RuleInfo rule) {
+    Set<String> tags = new LinkedHashSet<>(rule.tags());
+    tags.add("maturity:" + rule.maturity());
+    if (rule.response() != null) {
+      tags.add("response:" + rule.response());
+    }
+    return List.copyOf(tags);
+  }
+
+  private Map<String, String> evidence(List<FileEvent> matched, EventContext context) {
+    Map<String, String> evidence = new LinkedHashMap<>();
+    FileEvent completing = matched.get(matched.size() - 1);
+    put(evidence, "eventType", completing.getType());
+    put(evidence, "cmdline", completing.getCmdline());
+    put(evidence, "exe", completing.getExe());
+    put(evidence, "pid", completing.getPid());
+    put(evidence, "ppid", completing.getPpid());
+    put(evidence, "parentProcessName", completing.getParentProcessName());
+    put(evidence, "uid", completing.getUid());
+    put(evidence, "gid", completing.getGid());
+    put(evidence, "loginUid", completing.getLoginUid());
+    put(evidence, "mode", octal(completing.getMode()));
+    put(evidence, "previousMode", octal(completing.getPreviousMode()));
+    put(evidence, "newPath", completing.getNewPath());
+    put(evidence, "source", completing.getSource());
+    if (context != null) {
+      if (!completing.getPath().equals(context.path())) {
+        put(evidence, "originalPath", context.path());
+      }
+      if (context.newPath() != null && !context.newPath().equals(completing.getNewPath())) {
+        put(evidence, "originalNewPath", context.newPath());
+      }
+      put(evidence, "enrichment", context.enrichment());
+    }
+    for (int i = 0; i < matched.size() - 1; i++) {
+      FileEvent prior = matched.get(i);
+      String prefix = "prior" + (i + 1) + ".";
+      put(evidence, prefix + "eventId", prior.getEventId());
+      put(evidence, prefix + "eventType", prior.getType());
+      put(evidence, prefix + "path", prior.getPath());
+      put(evidence, prefix + "processName", prior.getProcessName());
+      put(evidence, prefix + "cmdline", prior.getCmdline());
+    }
+    return evidence;
+  }
+
+  private static void put(Map<String, String> evidence, String key, Object value) {
+    if (value != null) {
+      evidence.put(key, value.toString());
+    }
+  }
+
+  private static String octal(Integer mode) {
+    return mode == null ? null : String.format("%04o", mode);
+  }
+}

@@ -1,0 +1,123 @@
+package io.driftwatch.rules;
+
+import io.driftwatch.model.EnrichedEvent;
+import io.driftwatch.model.FileEvent;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.kie.api.runtime.KieSession;
+import org.kie.api.time.SessionPseudoClock;
+
+/**
+ * Evaluates events against a {@link RuleSet}: one per stream task, holding one long-lived
+ * KieSession in STREAM mode whose pseudo clock is driven by event time. Not thread-safe.
+ *
+ * <p>Facts: each event's {@link FileEvent} (path and newPath canonicalised; an event older than
+ * the clock is inserted at the clock's time), one {@code ContainerMetadata} per recently seen
+ * container, and the alerts and commands the rules produce. Every event type expires (see
+ * {@code events.drl}), so memory stays bounded however long the session runs.
+ */
+public final class RuleEvaluator implements AutoCloseable {
+  /** A right-hand side that keeps re-activating rules would otherwise never return. */
+  static final int MAX_FIRINGS_PER_CALL = 100_000;
+
+  private final KieSession session;
+  private final SessionPseudoClock clock;
+  private final ContainerTable containers;
+  private final OutputCollector outputs;
+
+  public RuleEvaluator(RuleSet rules) {
+    Objects.requireNonNull(rules, "rules");
+    this.session = rules.newSession();
+    this.clock = session.getSessionClock();
+    this.containers = new ContainerTable(session);
+    this.outputs = new OutputCollector(rules, containers, clock::getCurrentTime);
+    if (rules.declaresGlobal("detections")) {
+      session.setGlobal("detections", outputs);
+    }
+    if (rules.declaresGlobal("responses")) {
+      session.setGlobal("responses", outputs);
+    }
+    // Rules without conditions fire now: they insert the reference facts (allow-lists).
+    fire();
+  }
+
+  /**
+   * Inserts the event, advances the clock to its time (never backwards: an older event is
+   * evaluated at the current clock time), fires all rules and returns what fired.
+   */
+  public Outputs evaluate(EnrichedEvent event) {
+    Objects.requireNonNull(event, "event");
+    FileEvent original = Objects.requireNonNull(event.getEvent(), "event.event");
+    long now = advanceClock(original.getTimestamp());
+    FileEvent fact = asFact(original, now);
+    outputs.remember(fact, EventContext.of(event));
+    containers.observe(original.getContainerId(), event.getContainer(), now);
+    session.insert(fact);
+    return fire();
+  }
+
+  /** Advances the clock (never backwards) and fires: for the end of input and for idle time. */
+  public Outputs advanceTo(long eventTimeMillis) {
+    long now = advanceClock(eventTimeMillis);
+    containers.evict(now);
+    return fire();
+  }
+
+  /** Facts in working memory: reference facts, live events, derived facts, containers. */
+  public long factCount() {
+    return session.getFactCount();
+  }
+
+  @Override
+  public void close() {
+    session.dispose();
+  }
+
+  long currentTime() {
+    return clock.getCurrentTime();
+  }
+
+  private long advanceClock(long eventTimeMillis) {
+    long now = clock.getCurrentTime();
+    if (eventTimeMillis > now) {
+      clock.advanceTime(eventTimeMillis - now, TimeUnit.MILLISECONDS);
+    }
+    return clock.getCurrentTime();
+  }
+
+  private Outputs fire() {
+    int fired = session.fireAllRules(MAX_FIRINGS_PER_CALL);
+    if (fired >= MAX_FIRINGS_PER_CALL) {
+      throw new IllegalStateException("rules fired " + fired + " times for one event: a rule keeps re-activating itself");
+    }
+    return outputs.drain();
+  }
+
+  /** The event as the rules see it: canonical paths, and not older than the clock. */
+  private static FileEvent asFact(FileEvent event, long now) {
+    String path = CanonicalPath.of(event.getPath());
+    String newPath = CanonicalPath.of(event.getNewPath());
+    if (event.getTimestamp() >= now && Objects.equals(path, event.getPath())
+        && Objects.equals(newPath, event.getNewPath())) {
+      return event;
+    }
+    FileEvent fact = shallowCopy(event);
+    fact.setPath(path);
+    fact.setNewPath(newPath);
+    fact.setTimestamp(Math.max(event.getTimestamp(), now));
+    return fact;
+  }
+
+  /**
+   * Field by field through the record's schema, so fields added to FileEvent later are copied
+   * too. Not {@code FileEvent.newBuilder(event)}: its deep copy loads the enum class by name,
+   * which Avro 1.12 refuses for classes outside its trusted packages.
+   */
+  private static FileEvent shallowCopy(FileEvent event) {
+    FileEvent copy = new FileEvent();
+    for (int i = 0; i < FileEvent.getClassSchema().getFields().size(); i++) {
+      copy.put(i, event.get(i));
+    }
+    return copy;
+  }
+}

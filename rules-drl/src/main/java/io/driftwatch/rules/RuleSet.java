@@ -1,0 +1,213 @@
+package io.driftwatch.rules;
+
+import io.driftwatch.rules.RuleCompilationException.Problem;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.kie.api.KieBase;
+import org.kie.api.KieServices;
+import org.kie.api.builder.KieBuilder;
+import org.kie.api.builder.KieFileSystem;
+import org.kie.api.builder.Message;
+import org.kie.api.builder.ReleaseId;
+import org.kie.api.builder.model.KieModuleModel;
+import org.kie.api.conf.EventProcessingOption;
+import org.kie.api.definition.rule.Global;
+import org.kie.api.definition.rule.Rule;
+import org.kie.api.runtime.KieSession;
+import org.kie.api.runtime.KieSessionConfiguration;
+import org.kie.api.runtime.conf.ClockTypeOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A compiled, immutable rule set: the built-in rule pack plus optional user DRL files. Shareable
+ * across threads (it holds the KieBase); each {@link RuleEvaluator} opens its own session on it.
+ *
+ * <p>Compiled at run time in classic (non-executable-model) DRL mode. A rule set with a
+ * compilation error or a rule without valid metadata is refused as a whole with a
+ * {@link RuleCompilationException}; callers keep the set they had.
+ */
+public final class RuleSet {
+  private static final Logger log = LoggerFactory.getLogger(RuleSet.class);
+  private static final String KIE_BASE = "driftwatch";
+  private static final String RESOURCE_ROOT = "src/main/resources/";
+  private static final AtomicLong BUILDS = new AtomicLong();
+
+  private final KieBase kieBase;
+  private final RuleCatalog catalog;
+  private final String version;
+  private final Set<String> globals;
+
+  private RuleSet(KieBase kieBase, RuleCatalog catalog, String version) {
+    this.kieBase = kieBase;
+    this.catalog = catalog;
+    this.version = version;
+    this.globals = kieBase.getKiePackages().stream()
+        .flatMap(p -> p.getGlobalVariables().stream())
+        .map(Global::getName)
+        .collect(Collectors.toUnmodifiableSet());
+  }
+
+  /** The rule pack shipped in this jar; compiled once per class loader. */
+  public static RuleSet builtIn() {
+    return BuiltIn.INSTANCE;
+  }
+
+  /**
+   * The built-in pack plus every {@code *.drl} file under {@code userRulesDir} (recursively; names
+   * starting with a dot are skipped).
+   *
+   * @throws RuleCompilationException with every problem found (file relative to the directory, line, message)
+   */
+  public static RuleSet load(Path userRulesDir) throws RuleCompilationException {
+    List<DrlFile> builtIn = RuleSources.builtIn();
+    Set<String> builtInPaths = builtIn.stream().map(DrlFile::path).collect(Collectors.toSet());
+    return compile(builtIn, RuleSources.userFiles(userRulesDir, builtInPaths));
+  }
+
+  /** Metadata of every rule (classification, detection and response): built-in first, then by file and line. */
+  public List<RuleInfo> rules() {
+    return catalog.rules();
+  }
+
+  /** First 12 hex digits of SHA-256 over every file's path and content, in path order. */
+  public String version() {
+    return version;
+  }
+
+  @Override
+  public String toString() {
+    return "RuleSet[version=" + version + ", rules=" + catalog.rules().size() + "]";
+  }
+
+  boolean declaresGlobal(String name) {
+    return globals.contains(name);
+  }
+
+  /** A new session in STREAM mode with a pseudo clock; the caller owns it. */
+  KieSession newSession() {
+    KieSessionConfiguration configuration = KieServices.get().newKieSessionConfiguration();
+    configuration.setOption(ClockTypeOption.PSEUDO);
+    return kieBase.newKieSession(configuration, null);
+  }
+
+  /**
+   * Compiles the built-in files and the user's together.
+   *
+   * <p>The built-in pack compiles on its own, so while a user file has errors, errors reported
+   * against built-in files are their consequences (a file that does not parse stops Drools from
+   * building the type declarations the built-in rules import): only the user's are reported.
+   */
+  static RuleSet compile(List<DrlFile> builtIn, List<DrlFile> user) throws RuleCompilationException {
+    Set<String> builtInPaths = builtIn.stream().map(DrlFile::path).collect(Collectors.toSet());
+    List<DrlFile> files = new ArrayList<>(builtIn);
+    files.addAll(user);
+    files.sort(Comparator.comparing(DrlFile::path));
+    long started = System.nanoTime();
+    KieServices services = KieServices.get();
+    ClassLoader classLoader = RuleSet.class.getClassLoader();
+    // Each build gets its own module id, removed from the global KieRepository once the KieBase
+    // exists: rule sets are rebuilt while running and must not pile up there.
+    ReleaseId releaseId = services.newReleaseId("io.driftwatch.rules", "rule-set-" + BUILDS.incrementAndGet(), "1.0.0");
+    KieFileSystem fileSystem = services.newKieFileSystem();
+    fileSystem.generateAndWritePomXML(releaseId);
+    KieModuleModel module = services.newKieModuleModel();
+    module.newKieBaseModel(KIE_BASE).setDefault(true).setEventProcessingMode(EventProcessingOption.STREAM);
+    fileSystem.writeKModuleXML(module.toXML());
+    for (DrlFile file : files) {
+      fileSystem.write(RESOURCE_ROOT + file.path(), file.content());
+    }
+    KieBase kieBase;
+    try {
+      KieBuilder builder = services.newKieBuilder(fileSystem, classLoader).buildAll();
+      List<Problem> problems = new ArrayList<>();
+      for (Message message : builder.getResults().getMessages()) {
+        if (message.getLevel() == Message.Level.ERROR) {
+          problems.add(new Problem(relative(message.getPath()), Math.max(0, message.getLine()), oneLine(message.getText())));
+        } else {
+          log.debug("rule compilation {}: {}:{}: {}", message.getLevel(), message.getPath(), message.getLine(), message.getText());
+        }
+      }
+      if (problems.stream().anyMatch(p -> !builtInPaths.contains(p.file()))) {
+        problems.removeIf(p -> builtInPaths.contains(p.file()));
+      }
+      if (!problems.isEmpty()) {
+        throw new RuleCompilationException(withoutEchoes(problems));
+      }
+      kieBase = services.newKieContainer(releaseId, classLoader).getKieBase(KIE_BASE);
+    } finally {
+      services.getRepository().removeKieModule(releaseId);
+    }
+    RuleCatalog catalog = RuleCatalog.read(kieBase, files, builtInPaths);
+    if (!catalog.problems().isEmpty()) {
+      throw new RuleCompilationException(catalog.problems());
+    }
+    RuleSet ruleSet = new RuleSet(kieBase, catalog, digest(files));
+    log.info("compiled rule set {}: {} files, {} rules in {} ms", ruleSet.version(), files.size(),
+        catalog.rules().size(), (System.nanoTime() - started) / 1_000_000);
+    return ruleSet;
+  }
+
+  private static String digest(List<DrlFile> files) {
+    MessageDigest digest = Hashes.sha256();
+    for (DrlFile file : files) {
+      digest.update(file.path().getBytes(StandardCharsets.UTF_8));
+      digest.update((byte) 0);
+      digest.update(file.content().getBytes(StandardCharsets.UTF_8));
+      digest.update((byte) 0);
+    }
+    return Hashes.hex(digest.digest(), 12);
+  }
+
+  private static String relative(String path) {
+    if (path == null) {
+      return "?";
+    }
+    return path.startsWith(RESOURCE_ROOT) ? path.substring(RESOURCE_ROOT.length()) : path;
+  }
+
+  /** Drools messages span lines (with a caret line); one line reads better in a list. */
+  private static String oneLine(String text) {
+    return text.lines().map(String::strip).filter(line -> !line.isEmpty() && !line.equals("^"))
+        .collect(Collectors.joining(" "));
+  }
+
+  /** The DRL parser follows each syntax error with "Parser returned a null Package" for the same file. */
+  private static List<Problem> withoutEchoes(List<Problem> problems) {
+    Set<String> filesWithRealErrors = problems.stream()
+        .filter(p -> !p.message().startsWith("Parser returned a null Package"))
+        .map(Problem::file).collect(Collectors.toSet());
+    return problems.stream()
+        .filter(p -> !(p.message().startsWith("Parser returned a null Package") && filesWithRealErrors.contains(p.file())))
+        .toList();
+  }
+
+  /** Looks up the metadata of a rule firing in a session of this rule set. */
+  RuleCatalog.Entry entry(Rule rule) {
+    RuleCatalog.Entry entry = catalog.entry(rule);
+    if (entry == null) {
+      throw new IllegalStateException("rule \"" + rule.getName() + "\" of package " + rule.getPackageName()
+          + " is not in rule set " + version);
+    }
+    return entry;
+  }
+
+  private static final class BuiltIn {
+    static final RuleSet INSTANCE = compileBuiltIn();
+
+    private static RuleSet compileBuiltIn() {
+      try {
+        return compile(RuleSources.builtIn(), List.of());
+      } catch (RuleCompilationException e) {
+        throw new IllegalStateException("the built-in rule pack does not compile: " + e.getMessage(), e);
+      }
+    }
+  }
+}

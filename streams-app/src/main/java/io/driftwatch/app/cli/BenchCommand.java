@@ -1,0 +1,67 @@
+package io.driftwatch.app.cli;
+
+import io.driftwatch.app.bench.Bench;
+import io.driftwatch.app.embedded.EmbeddedStack;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure the pipeline on an embedded broker and registry: events/s of the full pipeline and of a",
+                "pass-through topology on the same input (the physical limit), their ratio, and event-to-alert latency."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--events", defaultValue = "200000", paramLabel = "N", description = "Synthetic events (default ${DEFAULT-VALUE}).")
+    long events;
+
+    @Option(names = "--containers", defaultValue = "1000", paramLabel = "N", description = "Containers they come from (default ${DEFAULT-VALUE}).")
+    int containers;
+
+    @Option(names = "--partitions", defaultValue = "2", paramLabel = "N", description = "Partitions of every topic (default ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--latency-samples", defaultValue = "500", paramLabel = "N",
+            description = "Suspicious events sent at 100/s to measure event-to-alert latency (default ${DEFAULT-VALUE}).")
+    int latencySamples;
+
+    @Option(names = "--json", description = "Print one JSON object with the figures (progress goes to stderr).")
+    boolean json;
+
+    @Option(names = "--dir", defaultValue = ".driftwatch/bench", paramLabel = "DIR", description = "State directory (default ${DEFAULT-VALUE}).")
+    Path dir;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter progress = json ? spec.commandLine().getErr() : out;
+        progress.println("Driftwatch bench: " + String.format("%,d", events) + " events, " + containers + " containers, "
+                + partitions + " partitions");
+        Bench.Result result;
+        try (EmbeddedStack stack = EmbeddedStack.start(dir, progress)) {
+            result = new Bench(stack, progress, events, containers, partitions, latencySamples).run();
+        }
+        if (json) {
+            out.println(result.toJson());
+        } else {
+            StringWriter table = new StringWriter();
+            PrintWriter t = new PrintWriter(table);
+            t.printf("%nresults (%,d events, %d partitions):%n", result.events(), result.partitions());
+            t.printf("  pipeline       %,12.0f events/s%n", result.pipelineEventsPerSec());
+            t.printf("  pass-through   %,12.0f events/s  (copies bytes: the limit on this machine)%n",
+                    result.passThroughEventsPerSec());
+            t.printf("  ratio          %12.2f%n", result.ratio());
+            t.printf("  event->alert   p50 %.0f ms, p99 %.0f ms%n", result.p50LatencyMs(), result.p99LatencyMs());
+            t.flush();
+            out.print(table);
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,104 @@
+package io.driftwatch.app.cli;
+
+import io.driftwatch.app.replay.Replay;
+import io.driftwatch.app.replay.ReplayInput;
+import io.driftwatch.app.replay.ReplayOutput;
+import io.driftwatch.rules.RuleCompilationException;
+import io.driftwatch.rules.RuleSet;
+import io.driftwatch.schemas.json.JsonRecordException;
+import io.driftwatch.schemas.json.JsonRecords;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.avro.generic.IndexedRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = {"Run recorded events through the same topology and rules as the streaming app, without a broker.",
+                "Inputs and outputs are JSON lines with the field names of DESIGN.md; the same input gives the same output."})
+final class ReplayCommand implements Callable<Integer> {
+    @Option(names = "--events", required = true, paramLabel = "FILE", description = "FileEvent records (JSON lines).")
+    Path events;
+
+    @Option(names = "--metadata", paramLabel = "FILE", description = "ContainerMetadata records (JSON lines).")
+    Path metadata;
+
+    @Option(names = "--exec-sessions", paramLabel = "FILE", description = "ExecSession records (JSON lines).")
+    Path sessions;
+
+    @Option(names = "--alerts", required = true, paramLabel = "FILE", description = "Where to write the alerts.")
+    Path alerts;
+
+    @Option(names = "--commands", paramLabel = "FILE", description = "Where to write the response commands.")
+    Path commands;
+
+    @Option(names = "--enriched", paramLabel = "FILE", description = "Where to write the enriched events (the audit trail).")
+    Path enriched;
+
+    @Option(names = "--rules", paramLabel = "DIR", description = "Your DRL rules, added to the built-in rule pack.")
+    Path rulesDir;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "native",
+            description = "Input format of --events: native (default); tetragon and audit come with the adapters.")
+    String format;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        if (!format.equals("native")) {
+            err.println("error: --format " + format + " is not supported yet (only native JSON lines)");
+            return 2;
+        }
+        RuleSet rules;
+        try {
+            rules = rulesDir == null ? RuleSet.builtIn() : RuleSet.load(rulesDir);
+        } catch (RuleCompilationException e) {
+            err.println("error: rules refused:\n" + e.getMessage());
+            return 1;
+        }
+        ReplayInput input;
+        try {
+            input = ReplayInput.read(events, metadata, sessions);
+        } catch (JsonRecordException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        }
+        ReplayOutput output = Replay.run(input, rules, Path.of(".driftwatch"));
+        write(alerts, output.alerts());
+        if (commands != null) {
+            write(commands, output.commands());
+        }
+        if (enriched != null) {
+            write(enriched, output.enriched());
+        }
+        err.printf("replayed %d events (%d container records, %d exec-session records) with rules %s: "
+                        + "%d alerts, %d commands, %d enriched events%n",
+                input.events().size(), input.metadata().size(), input.sessions().size(), rules.version(),
+                output.alerts().size(), output.commands().size(), output.enriched().size());
+        err.flush();
+        return 0;
+    }
+
+    private static void write(Path file, List<? extends IndexedRecord> records) throws IOException {
+        if (file.getParent() != null) {
+            Files.createDirectories(file.getParent());
+        }
+        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (IndexedRecord record : records) {
+                out.write(JsonRecords.write(record));
+                out.newLine();
+            }
+        }
+    }
+}

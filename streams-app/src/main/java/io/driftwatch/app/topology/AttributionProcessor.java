@@ -1,0 +1,126 @@
+package io.driftwatch.app.topology;
+
+import io.driftwatch.model.ContainerMetadata;
+import io.driftwatch.model.EnrichedEvent;
+import io.driftwatch.model.ExecSession;
+import io.driftwatch.model.FileEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Who did it (DESIGN.md "Attribution"): a process is the workload's when it is the container's
+ * init ({@code initPid}, or pid 1 where pids are the container's own) or descends from it by the
+ * pid/ppid links seen in that container; its events carry no users. Any other process active
+ * while exec sessions are open belongs to them: its events carry all open sessions' users.
+ */
+final class AttributionProcessor implements Processor<String, EnrichedEvent, String, EnrichedEvent> {
+    private static final String WORKLOAD = "W";
+    private static final String SESSION = "S";
+    private static final long REFRESH_MS = 60_000;
+
+    private final PipelineSettings settings;
+    private KeyValueStore<String, ExecSession> sessions;
+    private KeyValueStore<String, String> lineage;
+    private ProcessorContext<String, EnrichedEvent> context;
+
+    AttributionProcessor(PipelineSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, EnrichedEvent> context) {
+        this.context = context;
+        this.sessions = context.getStateStore(StoreNames.EXEC_SESSIONS);
+        this.lineage = context.getStateStore(StoreNames.PROCESS_LINEAGE);
+        context.schedule(Duration.ofMinutes(1), PunctuationType.STREAM_TIME, this::forgetOldProcesses);
+    }
+
+    @Override
+    public void process(Record<String, EnrichedEvent> record) {
+        EnrichedEvent enriched = record.value();
+        FileEvent event = enriched.getEvent();
+        String containerId = event.getContainerId();
+        if (EnrichProcessor.HOST.equals(containerId) || isWorkload(containerId, event, enriched.getContainer())) {
+            context.forward(record);
+            return;
+        }
+        List<String> users = openSessionUsers(containerId, event.getTimestamp());
+        if (users.isEmpty()) {
+            context.forward(record);
+            return;
+        }
+        context.forward(record.withValue(EnrichedEvent.newBuilder(enriched).setUsers(users).build()));
+    }
+
+    private boolean isWorkload(String containerId, FileEvent event, ContainerMetadata container) {
+        Integer pid = event.getPid();
+        if (pid == null) {
+            return false;
+        }
+        String pidKey = key(containerId, pid);
+        String seen = lineage.get(pidKey);
+        String verdict;
+        Integer initPid = container == null ? null : container.getInitPid();
+        boolean isInit = initPid != null ? pid.equals(initPid) : pid == 1;
+        if (isInit) {
+            verdict = WORKLOAD;
+        } else {
+            String parent = event.getPpid() == null ? null : lineage.get(key(containerId, event.getPpid()));
+            if (parent != null) {
+                verdict = parent.substring(0, 1);
+            } else {
+                verdict = seen != null ? seen.substring(0, 1) : SESSION;
+            }
+        }
+        // Write only what changed, or refresh lastSeen now and then: a write per event would double the output.
+        if (seen == null || !seen.startsWith(verdict) || lastSeen(seen) < event.getTimestamp() - REFRESH_MS) {
+            lineage.put(pidKey, verdict + StoreNames.SEPARATOR + event.getTimestamp());
+        }
+        return verdict.equals(WORKLOAD);
+    }
+
+    private static long lastSeen(String entry) {
+        return Long.parseLong(entry.substring(entry.indexOf(StoreNames.SEPARATOR) + 1));
+    }
+
+    private List<String> openSessionUsers(String containerId, long time) {
+        TreeSet<String> users = new TreeSet<>();
+        try (KeyValueIterator<String, ExecSession> it = sessions.prefixScan(containerId + StoreNames.SEPARATOR,
+                new StringSerializer())) {
+            it.forEachRemaining(entry -> {
+                ExecSession s = entry.value;
+                long end = s.getEndedAt() != null ? s.getEndedAt() : s.getStartedAt() + settings.sessionIdle().toMillis();
+                if (s.getUser() != null && s.getStartedAt() <= time && time <= end) {
+                    users.add(s.getUser());
+                }
+            });
+        }
+        return new ArrayList<>(users);
+    }
+
+    private void forgetOldProcesses(long streamTime) {
+        long cutoff = streamTime - settings.lineageRetention().toMillis();
+        List<String> old = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = lineage.all()) {
+            it.forEachRemaining(entry -> {
+                if (lastSeen(entry.value) < cutoff) {
+                    old.add(entry.key);
+                }
+            });
+        }
+        old.forEach(lineage::delete);
+    }
+
+    private static String key(String containerId, int pid) {
+        return containerId + StoreNames.SEPARATOR + pid;
+    }
+}

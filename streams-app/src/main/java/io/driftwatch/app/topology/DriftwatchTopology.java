@@ -1,0 +1,95 @@
+package io.driftwatch.app.topology;
+
+import io.driftwatch.model.ContainerMetadata;
+import io.driftwatch.model.ExecSession;
+import io.driftwatch.model.FileEvent;
+import io.driftwatch.rules.RuleSet;
+import java.util.function.Supplier;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The whole data flow in one place (DESIGN.md "Data flow"):
+ *
+ * <pre>
+ * file-events ─────────> decode ─> enrich-with-metadata ──┐            ┌─> enriched-events
+ * container-metadata ──> decode ─> record-container-metadata (releases held events) ─> attribute-users ─> evaluate-rules ─> alerts
+ * exec-sessions ───────> decode ─> record-exec-session                                                   └─> response-commands (by node)
+ * every decode ─> dead-letter (undecodable or incomplete records, with the reason)
+ * </pre>
+ *
+ * Builds the topology and does no I/O.
+ */
+public final class DriftwatchTopology {
+    static final String DECODE_FILE_EVENTS = "decode-file-events";
+    static final String DECODE_METADATA = "decode-container-metadata";
+    static final String DECODE_SESSIONS = "decode-exec-sessions";
+    static final String ENRICH = "enrich-with-metadata";
+    static final String RECORD_METADATA = "record-container-metadata";
+    static final String RECORD_SESSION = "record-exec-session";
+    static final String ATTRIBUTE = "attribute-users";
+    static final String EVALUATE = "evaluate-rules";
+    static final String TO_ENRICHED = "to-enriched-events";
+    static final String TO_ALERTS = "to-alerts";
+    static final String TO_COMMANDS = "to-response-commands";
+    static final String TO_DEAD_LETTER = "to-dead-letter";
+
+    private DriftwatchTopology() {
+    }
+
+    public static Topology build(Topics topics, PipelineSettings settings, Supplier<RuleSet> rules,
+                                 EnrichmentCounters counters) {
+        Topology topology = new Topology();
+
+        topology.addSource("read-file-events", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
+                topics.fileEvents.name());
+        topology.addSource("read-container-metadata", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
+                topics.containerMetadata.name());
+        topology.addSource("read-exec-sessions", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
+                topics.execSessions.name());
+
+        var fileEventSerde = topics.fileEventSerde();
+        var metadataSerde = topics.containerMetadataSerde();
+        var sessionSerde = topics.execSessionSerde();
+
+        topology.addProcessor(DECODE_FILE_EVENTS, () -> new DecodeProcessor<FileEvent>(fileEventSerde.deserializer(),
+                RecordChecks::fileEvent, FileEvent::getContainerId, ENRICH, TO_DEAD_LETTER, counters), "read-file-events");
+        topology.addProcessor(DECODE_METADATA, () -> new DecodeProcessor<ContainerMetadata>(metadataSerde.deserializer(),
+                RecordChecks::containerMetadata, ContainerMetadata::getContainerId, RECORD_METADATA, TO_DEAD_LETTER, counters),
+                "read-container-metadata");
+        topology.addProcessor(DECODE_SESSIONS, () -> new DecodeProcessor<ExecSession>(sessionSerde.deserializer(),
+                RecordChecks::execSession, ExecSession::getSessionId, RECORD_SESSION, TO_DEAD_LETTER, counters),
+                "read-exec-sessions");
+
+        topology.addProcessor(ENRICH, () -> new EnrichProcessor(settings, counters), DECODE_FILE_EVENTS);
+        topology.addProcessor(RECORD_METADATA, () -> new ContainerMetadataProcessor(settings, counters), DECODE_METADATA);
+        topology.addProcessor(RECORD_SESSION, () -> new ExecSessionProcessor(settings), DECODE_SESSIONS);
+        topology.addProcessor(ATTRIBUTE, () -> new AttributionProcessor(settings), ENRICH, RECORD_METADATA);
+        topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, settings, TO_ENRICHED, TO_ALERTS, TO_COMMANDS),
+                ATTRIBUTE);
+
+        topology.addStateStore(Stores.versionedKeyValueStoreBuilder(
+                        Stores.persistentVersionedKeyValueStore(StoreNames.METADATA_VERSIONS, settings.metadataHistory()),
+                        Serdes.String(), metadataSerde),
+                ENRICH, RECORD_METADATA);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HELD_EVENTS),
+                Serdes.String(), fileEventSerde), ENRICH, RECORD_METADATA);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.POD_INDEX),
+                Serdes.String(), Serdes.String()), RECORD_METADATA, RECORD_SESSION);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.EXEC_SESSIONS),
+                Serdes.String(), sessionSerde), RECORD_METADATA, RECORD_SESSION, ATTRIBUTE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.PROCESS_LINEAGE),
+                Serdes.String(), Serdes.String()).withCachingEnabled(), ATTRIBUTE);
+
+        topology.addSink(TO_ENRICHED, topics.enrichedEvents.name(), topics.enrichedEvents.keySerde().serializer(),
+                topics.enrichedEvents.valueSerde().serializer(), EVALUATE);
+        topology.addSink(TO_ALERTS, topics.alerts.name(), topics.alerts.keySerde().serializer(),
+                topics.alerts.valueSerde().serializer(), EVALUATE);
+        topology.addSink(TO_COMMANDS, topics.responseCommands.name(), topics.responseCommands.keySerde().serializer(),
+                topics.responseCommands.valueSerde().serializer(), EVALUATE);
+        topology.addSink(TO_DEAD_LETTER, topics.deadLetter.name(), Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer(), DECODE_FILE_EVENTS, DECODE_METADATA, DECODE_SESSIONS);
+        return topology;
+    }
+}

@@ -1,0 +1,59 @@
+package io.driftwatch.app.topology;
+
+import io.driftwatch.app.config.DriftwatchConfig;
+import java.time.Duration;
+
+/**
+ * The pipeline's time bounds, from {@code driftwatch.*} keys (milliseconds).
+ *
+ * @param metadataGrace      how long (event time) an event waits for its container's metadata
+ * @param metadataWallClock  how long (wall clock) an event waits on an idle partition before it is flushed anyway
+ * @param startSkew          metadata that starts at most this much after an event still counts for it (clocks differ)
+ * @param metadataHistory    how much metadata history (event time) the versioned store keeps
+ * @param sessionIdle        an exec session whose end never comes is closed this long after it started
+ * @param lineageRetention   how long a process's workload/session verdict is remembered after it was last seen
+ * @param ruleIdleAdvance    after this much wall-clock time without events, the rule clock moves on by the same amount
+ */
+public record PipelineSettings(Duration metadataGrace, Duration metadataWallClock, Duration startSkew,
+                               Duration metadataHistory, Duration sessionIdle, Duration lineageRetention,
+                               Duration ruleIdleAdvance) {
+    public static final String METADATA_GRACE_MS = "driftwatch.metadata.grace.ms";
+    public static final String METADATA_WALL_CLOCK_MS = "driftwatch.metadata.wall.clock.ms";
+    public static final String METADATA_START_SKEW_MS = "driftwatch.metadata.start.skew.ms";
+    public static final String METADATA_HISTORY_MS = "driftwatch.metadata.history.ms";
+    public static final String SESSION_IDLE_MS = "driftwatch.exec.session.idle.ms";
+    public static final String LINEAGE_RETENTION_MS = "driftwatch.process.lineage.retention.ms";
+    public static final String RULE_IDLE_ADVANCE_MS = "driftwatch.rules.idle.advance.ms";
+
+    public static PipelineSettings defaults() {
+        return from(DriftwatchConfig.of(java.util.Map.of()));
+    }
+
+    public static PipelineSettings from(DriftwatchConfig config) {
+        return new PipelineSettings(
+                millis(config, METADATA_GRACE_MS, 5_000),
+                millis(config, METADATA_WALL_CLOCK_MS, 10_000),
+                millis(config, METADATA_START_SKEW_MS, 2_000),
+                millis(config, METADATA_HISTORY_MS, Duration.ofDays(1).toMillis()),
+                millis(config, SESSION_IDLE_MS, Duration.ofHours(1).toMillis()),
+                millis(config, LINEAGE_RETENTION_MS, Duration.ofHours(6).toMillis()),
+                millis(config, RULE_IDLE_ADVANCE_MS, 5_000));
+    }
+
+    private static Duration millis(DriftwatchConfig config, String key, long fallback) {
+        String value = config.get(key);
+        if (value == null || value.isBlank()) {
+            return Duration.ofMillis(fallback);
+        }
+        try {
+            long parsed = Long.parseLong(value.trim());
+            if (parsed < 0) {
+                throw new NumberFormatException("negative");
+            }
+            return Duration.ofMillis(parsed);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Configuration '" + key + "' must be a non-negative number of "
+                    + "milliseconds, was '" + value + "'", e);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.driftwatch.app.topology;
+
+/** The pipeline's state stores and the key layouts they use. */
+final class StoreNames {
+    /** containerId → ContainerMetadata, versioned by the metadata's own time (startedAt / stoppedAt). */
+    static final String METADATA_VERSIONS = "container-metadata-versions";
+    /** namespace/pod/container (and namespace/pod) → containerId, to place exec sessions that name no container id. */
+    static final String POD_INDEX = "pod-index";
+    /** containerId|timestamp|eventId → FileEvent waiting for its container's metadata. */
+    static final String HELD_EVENTS = "held-file-events";
+    /** containerId|sessionId → ExecSession; pending|namespace/pod[/container]|sessionId while the container is unknown. */
+    static final String EXEC_SESSIONS = "exec-sessions";
+    /** containerId|pid → "W|lastSeen" (workload) or "S|lastSeen" (session). */
+    static final String PROCESS_LINEAGE = "process-lineage";
+
+    static final String SEPARATOR = "|";
+    static final String PENDING = "pending" + SEPARATOR;
+
+    private StoreNames() {
+    }
+
+    static String heldKey(String containerId, long timestamp, String eventId) {
+        return containerId + SEPARATOR + String.format("%020d", timestamp) + SEPARATOR + eventId;
+    }
+
+    static String podKey(String namespace, String pod, String container) {
+        return container == null || container.isBlank() ? namespace + "/" + pod : namespace + "/" + pod + "/" + container;
+    }
+}

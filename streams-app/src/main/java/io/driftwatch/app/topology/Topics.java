@@ -1,0 +1,69 @@
+package io.driftwatch.app.topology;
+
+import io.driftwatch.app.config.DriftwatchConfig;
+import io.driftwatch.app.config.TopicCatalog;
+import io.driftwatch.model.Alert;
+import io.driftwatch.model.ContainerMetadata;
+import io.driftwatch.model.EnrichedEvent;
+import io.driftwatch.model.ExecSession;
+import io.driftwatch.model.FileEvent;
+import io.driftwatch.model.ResponseCommand;
+import io.driftwatch.schemas.registry.SchemaRegistryClient;
+import io.driftwatch.schemas.serde.AvroSerde;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * Every topic the pipeline reads or writes, typed. Inputs are read as raw bytes so that a record
+ * that cannot be decoded reaches the dead-letter topic as it was; outputs are Avro through the
+ * schema registry.
+ */
+public final class Topics {
+    public final Topic<String, byte[]> fileEvents;
+    public final Topic<String, byte[]> containerMetadata;
+    public final Topic<String, byte[]> execSessions;
+    public final Topic<String, EnrichedEvent> enrichedEvents;
+    public final Topic<String, Alert> alerts;
+    public final Topic<String, ResponseCommand> responseCommands;
+    public final Topic<byte[], byte[]> deadLetter;
+
+    private final SchemaRegistryClient registry;
+    private final Map<String, Object> serdeConfig;
+
+    public Topics(DriftwatchConfig config, SchemaRegistryClient registry) {
+        TopicCatalog catalog = TopicCatalog.builtIn();
+        this.registry = registry;
+        this.serdeConfig = config.clientProperties();
+        this.fileEvents = new Topic<>("file-events", catalog.name("file-events", config), Serdes.String(), Serdes.ByteArray());
+        this.containerMetadata = new Topic<>("container-metadata", catalog.name("container-metadata", config),
+                Serdes.String(), Serdes.ByteArray());
+        this.execSessions = new Topic<>("exec-sessions", catalog.name("exec-sessions", config), Serdes.String(),
+                Serdes.ByteArray());
+        this.enrichedEvents = new Topic<>("enriched-events", catalog.name("enriched-events", config), Serdes.String(),
+                avro(EnrichedEvent.class));
+        this.alerts = new Topic<>("alerts", catalog.name("alerts", config), Serdes.String(), avro(Alert.class));
+        this.responseCommands = new Topic<>("response-commands", catalog.name("response-commands", config),
+                Serdes.String(), avro(ResponseCommand.class));
+        this.deadLetter = new Topic<>("dead-letter", catalog.name("dead-letter", config), Serdes.ByteArray(),
+                Serdes.ByteArray());
+    }
+
+    /** A registry-backed Avro serde for a generated record, configured for values. */
+    public <T extends SpecificRecord> Serde<T> avro(Class<T> type) {
+        return AvroSerde.specific(type, registry).configuredForValues(serdeConfig);
+    }
+
+    public Serde<FileEvent> fileEventSerde() {
+        return avro(FileEvent.class);
+    }
+
+    public Serde<ContainerMetadata> containerMetadataSerde() {
+        return avro(ContainerMetadata.class);
+    }
+
+    public Serde<ExecSession> execSessionSerde() {
+        return avro(ExecSession.class);
+    }
+}

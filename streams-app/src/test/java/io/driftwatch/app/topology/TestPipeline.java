@@ -1,0 +1,88 @@
+package io.driftwatch.app.topology;
+
+import io.driftwatch.app.config.DriftwatchConfig;
+import io.driftwatch.model.Alert;
+import io.driftwatch.model.ContainerMetadata;
+import io.driftwatch.model.EnrichedEvent;
+import io.driftwatch.model.ExecSession;
+import io.driftwatch.model.FileEvent;
+import io.driftwatch.model.ResponseCommand;
+import io.driftwatch.rules.RuleSet;
+import io.driftwatch.schemas.registry.SchemaRegistryClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+/** The real topology on TopologyTestDriver with an in-memory registry: fast tests of the flow. */
+final class TestPipeline implements AutoCloseable {
+    static final RuleSet RULES = RuleSet.builtIn();
+
+    final Topics topics;
+    final TopologyTestDriver driver;
+    final EnrichmentCounters counters = new EnrichmentCounters();
+    final TestInputTopic<String, byte[]> fileEvents;
+    final TestInputTopic<String, byte[]> metadata;
+    final TestInputTopic<String, byte[]> sessions;
+    final TestOutputTopic<String, EnrichedEvent> enriched;
+    final TestOutputTopic<String, Alert> alerts;
+    final TestOutputTopic<String, ResponseCommand> commands;
+    final TestOutputTopic<byte[], byte[]> deadLetter;
+
+    TestPipeline(Path stateDir, Map<String, String> settings, long startMillis) {
+        Map<String, String> values = new HashMap<>(settings);
+        values.put(DriftwatchConfig.SCHEMA_REGISTRY_URL, "mock://topology-test-" + UUID.randomUUID());
+        DriftwatchConfig config = DriftwatchConfig.of(values);
+        topics = new Topics(config, SchemaRegistryClient.fromConfigs(config.clientProperties()));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(DriftwatchTopology.build(topics, PipelineSettings.from(config), () -> RULES, counters),
+                props, Instant.ofEpochMilli(startMillis));
+        fileEvents = driver.createInputTopic(topics.fileEvents.name(), new StringSerializer(), new ByteArraySerializer());
+        metadata = driver.createInputTopic(topics.containerMetadata.name(), new StringSerializer(), new ByteArraySerializer());
+        sessions = driver.createInputTopic(topics.execSessions.name(), new StringSerializer(), new ByteArraySerializer());
+        enriched = driver.createOutputTopic(topics.enrichedEvents.name(), new StringDeserializer(),
+                topics.avro(EnrichedEvent.class).deserializer());
+        alerts = driver.createOutputTopic(topics.alerts.name(), new StringDeserializer(), topics.avro(Alert.class).deserializer());
+        commands = driver.createOutputTopic(topics.responseCommands.name(), new StringDeserializer(),
+                topics.avro(ResponseCommand.class).deserializer());
+        deadLetter = driver.createOutputTopic(topics.deadLetter.name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    void pipe(ContainerMetadata m, long time) {
+        metadata.pipeInput(m.getContainerId(), topics.containerMetadataSerde().serializer()
+                .serialize(topics.containerMetadata.name(), m), time);
+    }
+
+    void pipe(ExecSession s) {
+        sessions.pipeInput(s.getContainerId(), topics.execSessionSerde().serializer()
+                .serialize(topics.execSessions.name(), s), s.getEndedAt() != null ? s.getEndedAt() : s.getStartedAt());
+    }
+
+    void pipe(FileEvent e) {
+        fileEvents.pipeInput(e.getContainerId(), topics.fileEventSerde().serializer().serialize(topics.fileEvents.name(), e),
+                e.getTimestamp());
+    }
+
+    void advanceWallClock(Duration duration) {
+        driver.advanceWallClockTime(duration);
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}
