@@ -88,6 +88,27 @@ class SchemaRegistryClientIT {
         assertEquals(FileEvent.getClassSchema(), failover.schemaById(id));
     }
 
+    @Test
+    void clientsRegisteringTheSameNewSubjectAtOnceAllGetItsId() throws Exception {
+        // Stream threads register changelog subjects concurrently; a registry may answer the losers 409.
+        String subject = "client-race-value";
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Integer>> ids = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                ids.add(pool.submit(() -> SchemaRegistryClient.fromConfigs(config).register(subject, FileEvent.getClassSchema())));
+            }
+            java.util.Set<Integer> distinct = new java.util.HashSet<>();
+            for (var id : ids) {
+                distinct.add(id.get());
+            }
+            assertEquals(1, distinct.size(), distinct.toString());
+            assertEquals(distinct.iterator().next(), client.idOf(subject, FileEvent.getClassSchema()));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static Schema withField(Schema base, String name) {
         List<Schema.Field> fields = new ArrayList<>();
         base.getFields().forEach(f -> fields.add(new Schema.Field(f, f.schema())));

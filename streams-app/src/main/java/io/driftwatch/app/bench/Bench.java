@@ -64,19 +64,24 @@ public final class Bench {
     private final int containers;
     private final int partitions;
     private final int latencySamples;
+    private final double eventRate;
+    private final int threads;
 
-    public Bench(EmbeddedStack stack, PrintWriter progress, long events, int containers, int partitions, int latencySamples) {
+    public Bench(EmbeddedStack stack, PrintWriter progress, long events, int containers, int partitions, int latencySamples,
+                 double eventRate, int threads) {
         this.stack = stack;
         this.progress = progress;
         this.events = events;
         this.containers = containers;
         this.partitions = partitions;
         this.latencySamples = latencySamples;
+        this.eventRate = eventRate;
+        this.threads = threads;
     }
 
     public Result run() throws Exception {
         DriftwatchConfig config = stack.config("driftwatch-bench", Map.of(
-                "num.stream.threads", "1",
+                "num.stream.threads", Integer.toString(threads),
                 // The same transactional commit cadence for both topologies.
                 "commit.interval.ms", "100"));
         stack.createTopics(config, partitions);
@@ -86,7 +91,8 @@ public final class Bench {
         stack.kafka().createTopics(List.of(new NewTopic(passThroughOutput, partitions, (short) 1)));
 
         long now = System.currentTimeMillis();
-        SyntheticWorkload workload = new SyntheticWorkload(containers, now - events / 10 - 120_000, 42);
+        SyntheticWorkload probe = new SyntheticWorkload(containers, 0, eventRate, 42);
+        SyntheticWorkload workload = new SyntheticWorkload(containers, now - probe.span(events) - 120_000, eventRate, 42);
         produceWorkload(config, catalog, workload);
 
         double passThrough = runPassThrough(config, "bench-pass-through", passThroughTopology(input, passThroughOutput),

@@ -14,12 +14,20 @@ import java.util.SplittableRandom;
 final class SyntheticWorkload {
     private final int containers;
     private final long startTime;
+    private final double eventsPerSecond;
     private final SplittableRandom random;
 
-    SyntheticWorkload(int containers, long startTime, long seed) {
+    /** @param eventsPerSecond how dense the events are in event time (the cluster's file-event rate) */
+    SyntheticWorkload(int containers, long startTime, double eventsPerSecond, long seed) {
         this.containers = containers;
         this.startTime = startTime;
+        this.eventsPerSecond = eventsPerSecond;
         this.random = new SplittableRandom(seed);
+    }
+
+    /** Event time spanned by n events. */
+    long span(long n) {
+        return (long) (n * 1000 / eventsPerSecond);
     }
 
     static String containerId(int index) {
@@ -33,10 +41,10 @@ final class SyntheticWorkload {
                 .setStartedAt(startTime - 60_000).build();
     }
 
-    /** The i-th event; events are 0.1 ms apart in event time. */
+    /** The i-th event, at the configured event-time rate. */
     FileEvent event(long i) {
         int container = (int) (i % containers);
-        long time = startTime + i / 10;
+        long time = startTime + span(i);
         String id = "bench-" + i;
         String containerId = containerId(container);
         int roll = random.nextInt(100);

@@ -28,6 +28,15 @@ final class BenchCommand implements Callable<Integer> {
             description = "Suspicious events sent at 100/s to measure event-to-alert latency (default ${DEFAULT-VALUE}).")
     int latencySamples;
 
+    @Option(names = "--rate", defaultValue = "2000", paramLabel = "EVENTS_PER_SEC",
+            description = "Event-time density of the synthetic events: the cluster's file-event rate (default ${DEFAULT-VALUE}/s). "
+                    + "It sets how many events the rule sessions hold at once.")
+    double rate;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+            description = "Stream threads, the same for both topologies (default ${DEFAULT-VALUE}).")
+    int threads;
+
     @Option(names = "--json", description = "Print one JSON object with the figures (progress goes to stderr).")
     boolean json;
 
@@ -41,11 +50,11 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter progress = json ? spec.commandLine().getErr() : out;
-        progress.println("Driftwatch bench: " + String.format("%,d", events) + " events, " + containers + " containers, "
-                + partitions + " partitions");
+        progress.println("Driftwatch bench: " + String.format("%,d", events) + " events at " + rate + "/s of event time, "
+                + containers + " containers, " + partitions + " partitions, " + threads + " stream thread(s)");
         Bench.Result result;
         try (EmbeddedStack stack = EmbeddedStack.start(dir, progress)) {
-            result = new Bench(stack, progress, events, containers, partitions, latencySamples).run();
+            result = new Bench(stack, progress, events, containers, partitions, latencySamples, rate, threads).run();
         }
         if (json) {
             out.println(result.toJson());
