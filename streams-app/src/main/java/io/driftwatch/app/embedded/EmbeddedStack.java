@@ -41,7 +41,7 @@ public final class EmbeddedStack implements AutoCloseable {
         deleteRecursively(dir);
         Files.createDirectories(dir);
         step(progress, "starting Kafka (single-node KRaft)");
-        KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"));
+        KafkaBroker kafka = quietly(() -> KafkaBroker.start(dir.resolve("kafka")));
         done(progress, began, "Kafka ready at " + kafka.bootstrapServers());
         try {
             step(progress, "starting the schema registry (Apicurio, Confluent API)");
@@ -75,6 +75,21 @@ public final class EmbeddedStack implements AutoCloseable {
         }
         kafka.createTopics(topics);
         done(progress, began, "topics created (" + partitions + " partitions each)");
+    }
+
+    private interface Start<T> {
+        T start() throws Exception;
+    }
+
+    /** Kafka's storage formatter prints to standard output; the user sees our progress lines instead. */
+    private static <T> T quietly(Start<T> start) throws Exception {
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            return start.start();
+        } finally {
+            System.setOut(stdout);
+        }
     }
 
     public KafkaBroker kafka() {
