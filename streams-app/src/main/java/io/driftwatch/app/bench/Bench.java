@@ -179,9 +179,7 @@ public final class Bench {
             Thread.sleep(20);
         }
         long began = System.nanoTime();
-        Map<String, Object> adminProps = new HashMap<>();
-        adminProps.put("bootstrap.servers", config.get(DriftwatchConfig.BOOTSTRAP_SERVERS));
-        try (Admin admin = Admin.create(adminProps)) {
+        try (Admin admin = Admin.create(config.adminProperties())) {
             Map<TopicPartition, Long> ends = endOffsets(admin, input);
             long total = ends.values().stream().mapToLong(Long::longValue).sum();
             long lastReport = 0;

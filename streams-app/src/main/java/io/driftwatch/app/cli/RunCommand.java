@@ -5,15 +5,12 @@ import io.driftwatch.app.config.DriftwatchConfig;
 import io.driftwatch.app.config.TopicCatalog;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -62,14 +59,7 @@ final class RunCommand implements Callable<Integer> {
 
     static List<String> missingTopics(DriftwatchConfig config) throws Exception {
         TopicCatalog catalog = TopicCatalog.builtIn();
-        Map<String, Object> adminConfig = new HashMap<>();
-        config.clientProperties().forEach((k, v) -> {
-            if (AdminClientConfig.configNames().contains(k)) {
-                adminConfig.put(k, v);
-            }
-        });
-        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.require(DriftwatchConfig.BOOTSTRAP_SERVERS));
-        try (Admin admin = Admin.create(adminConfig)) {
+        try (Admin admin = Admin.create(config.adminProperties())) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             List<String> missing = new ArrayList<>();
             for (TopicCatalog.TopicSpec topic : catalog.all()) {

@@ -5,7 +5,6 @@ import io.driftwatch.app.config.TopicCatalog;
 import io.driftwatch.app.config.TopicCatalog.TopicSpec;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -94,11 +93,10 @@ final class TopicsCommand implements Runnable {
                 out.flush();
                 return 0;
             }
-            Map<String, Object> adminConfig = new HashMap<>(config.clientProperties());
-            adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.require(DriftwatchConfig.BOOTSTRAP_SERVERS));
+            Map<String, Object> adminConfig = config.adminProperties();
             adminConfig.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
             adminConfig.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
-            try (Admin admin = Admin.create(withoutNonAdminKeys(adminConfig))) {
+            try (Admin admin = Admin.create(adminConfig)) {
                 var results = admin.createTopics(wanted).values();
                 for (NewTopic topic : wanted) {
                     try {
@@ -132,17 +130,6 @@ final class TopicsCommand implements Runnable {
                     counts.values().iterator().next());
             out.flush();
             return 0;
-        }
-
-        /** Serde and Streams keys make the admin client log warnings about unknown configs. */
-        private static Map<String, Object> withoutNonAdminKeys(Map<String, Object> config) {
-            Map<String, Object> admin = new HashMap<>();
-            config.forEach((key, value) -> {
-                if (AdminClientConfig.configNames().contains(key)) {
-                    admin.put(key, value);
-                }
-            });
-            return admin;
         }
     }
 }

@@ -132,6 +132,18 @@ public final class DriftwatchConfig {
         return client;
     }
 
+    /** What an admin client needs: the bootstrap servers and the security keys, without the keys it does not know. */
+    public Map<String, Object> adminProperties() {
+        Map<String, Object> admin = new TreeMap<>();
+        clientProperties().forEach((key, value) -> {
+            if (org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(key)) {
+                admin.put(key, value);
+            }
+        });
+        admin.put(BOOTSTRAP_SERVERS, require(BOOTSTRAP_SERVERS));
+        return admin;
+    }
+
     /** A copy with some keys replaced. */
     public DriftwatchConfig withOverrides(Map<String, String> overrides) {
         Map<String, String> all = new TreeMap<>(values);

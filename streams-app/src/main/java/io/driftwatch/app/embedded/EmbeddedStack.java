@@ -123,7 +123,8 @@ public final class EmbeddedStack implements AutoCloseable {
         }
     }
 
-    static void deleteRecursively(Path path) throws IOException {
+    /** Deletes a directory tree; nothing happens when it is not there. */
+    public static void deleteRecursively(Path path) throws IOException {
         if (!Files.exists(path)) {
             return;
         }

@@ -1,6 +1,7 @@
 package io.driftwatch.app.replay;
 
 import io.driftwatch.app.config.DriftwatchConfig;
+import io.driftwatch.app.embedded.EmbeddedStack;
 import io.driftwatch.app.topology.DriftwatchTopology;
 import io.driftwatch.app.topology.EnrichmentCounters;
 import io.driftwatch.app.topology.PipelineSettings;
@@ -15,7 +16,6 @@ import io.driftwatch.rules.RuleSet;
 import io.driftwatch.schemas.registry.SchemaRegistryClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -93,7 +92,11 @@ public final class Replay {
                     read(driver, topics.responseCommands.name(), topics.avro(ResponseCommand.class)),
                     read(driver, topics.enrichedEvents.name(), topics.avro(EnrichedEvent.class)));
         } finally {
-            deleteRecursively(stateDir);
+            try {
+                EmbeddedStack.deleteRecursively(stateDir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
@@ -128,22 +131,5 @@ public final class Replay {
         }
         timeline.sort(Comparator.comparingLong(Timed::time).thenComparingInt(Timed::kind).thenComparingInt(Timed::sequence));
         return timeline;
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
