@@ -27,6 +27,11 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
         return SCOPES.computeIfAbsent(name, n -> new InMemorySchemaRegistry());
     }
 
+    /** Drops a scope and everything registered in it (a replay's registry, once the replay is over). */
+    public static void forget(String name) {
+        SCOPES.remove(name);
+    }
+
     @Override
     public synchronized int register(String subject, Schema schema) {
         List<Integer> ids = idsBySubject.computeIfAbsent(subject, s -> new ArrayList<>());

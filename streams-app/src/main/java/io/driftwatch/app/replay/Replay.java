@@ -13,6 +13,7 @@ import io.driftwatch.model.ExecSession;
 import io.driftwatch.model.FileEvent;
 import io.driftwatch.model.ResponseCommand;
 import io.driftwatch.rules.RuleSet;
+import io.driftwatch.schemas.registry.InMemorySchemaRegistry;
 import io.driftwatch.schemas.registry.SchemaRegistryClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,8 +55,8 @@ public final class Replay {
     }
 
     public static ReplayOutput run(ReplayInput input, RuleSet rules, Path workDir) {
-        DriftwatchConfig config = DriftwatchConfig.of(Map.of(
-                DriftwatchConfig.SCHEMA_REGISTRY_URL, "mock://replay-" + UUID.randomUUID()));
+        String registryScope = "replay-" + UUID.randomUUID();
+        DriftwatchConfig config = DriftwatchConfig.of(Map.of(DriftwatchConfig.SCHEMA_REGISTRY_URL, "mock://" + registryScope));
         SchemaRegistryClient registry = SchemaRegistryClient.fromConfigs(config.clientProperties());
         Topics topics = new Topics(config, registry);
         PipelineSettings settings = PipelineSettings.from(config);
@@ -92,6 +93,7 @@ public final class Replay {
                     read(driver, topics.responseCommands.name(), topics.avro(ResponseCommand.class)),
                     read(driver, topics.enrichedEvents.name(), topics.avro(EnrichedEvent.class)));
         } finally {
+            InMemorySchemaRegistry.forget(registryScope);
             try {
                 EmbeddedStack.deleteRecursively(stateDir);
             } catch (IOException e) {
