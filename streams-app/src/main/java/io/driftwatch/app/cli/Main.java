@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         description = "Container file-integrity monitoring and incident response on Apache Kafka.",
         footer = {"", "Configuration: a properties file (--config), then KAFKA_* and DRIFTWATCH_* environment",
                 "variables, then flags; see src/configuration.md. Tests: see README.md."},
-        subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, BenchCommand.class, TopicsCommand.class,
+        subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, BenchCommand.class, RulesCommand.class,
+                TopicsCommand.class,
                 SchemasCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
