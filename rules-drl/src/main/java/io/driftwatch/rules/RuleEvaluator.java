@@ -3,8 +3,10 @@ package io.driftwatch.rules;
 import io.driftwatch.model.EnrichedEvent;
 import io.driftwatch.model.FileEvent;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.kie.api.runtime.KieSession;
+import org.kie.api.runtime.rule.AgendaFilter;
 import org.kie.api.time.SessionPseudoClock;
 
 /**
@@ -24,9 +26,20 @@ public final class RuleEvaluator implements AutoCloseable {
   private final SessionPseudoClock clock;
   private final ContainerTable containers;
   private final OutputCollector outputs;
+  private final AgendaFilter maturityFilter;
 
+  /** Every rule of the set fires, whatever its maturity (rule tests, fixtures). */
   public RuleEvaluator(RuleSet rules) {
+    this(rules, Set.of());
+  }
+
+  /**
+   * Only rules whose {@code @maturity} is in {@code maturities} fire (e.g. {@code stable}, the
+   * default of the app); an empty set means every rule.
+   */
+  public RuleEvaluator(RuleSet rules, Set<String> maturities) {
     Objects.requireNonNull(rules, "rules");
+    this.maturityFilter = maturities.isEmpty() ? null : new MaturityFilter(maturities);
     this.session = rules.newSession();
     this.clock = session.getSessionClock();
     this.containers = new ContainerTable(session);
@@ -86,7 +99,9 @@ public final class RuleEvaluator implements AutoCloseable {
   }
 
   private Outputs fire() {
-    int fired = session.fireAllRules(MAX_FIRINGS_PER_CALL);
+    int fired = maturityFilter == null
+        ? session.fireAllRules(MAX_FIRINGS_PER_CALL)
+        : session.fireAllRules(maturityFilter, MAX_FIRINGS_PER_CALL);
     if (fired >= MAX_FIRINGS_PER_CALL) {
       throw new IllegalStateException("rules fired " + fired + " times for one event: a rule keeps re-activating itself");
     }

@@ -3,6 +3,7 @@ package io.driftwatch.app.cli;
 import io.driftwatch.app.replay.Replay;
 import io.driftwatch.app.replay.ReplayInput;
 import io.driftwatch.app.replay.ReplayOutput;
+import io.driftwatch.app.topology.PipelineSettings;
 import io.driftwatch.rules.RuleCompilationException;
 import io.driftwatch.rules.RuleSet;
 import io.driftwatch.schemas.json.JsonRecordException;
@@ -46,6 +47,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--rules", paramLabel = "DIR", description = "Your DRL rules, added to the built-in rule pack.")
     Path rulesDir;
 
+    @Option(names = "--maturity", paramLabel = "TIERS", defaultValue = "stable",
+            description = "Rule maturity tiers that fire, comma-separated: stable (default), incubating, sandbox, or all.")
+    String maturity;
+
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "native",
             description = "Input format of --events: native (default); tetragon and audit come with the adapters.")
     String format;
@@ -74,7 +79,14 @@ final class ReplayCommand implements Callable<Integer> {
             err.println("error: " + e.getMessage());
             return 1;
         }
-        ReplayOutput output = Replay.run(input, rules, Path.of(".driftwatch"));
+        ReplayOutput output;
+        try {
+            output = Replay.run(input, rules, Path.of(".driftwatch"),
+                    java.util.Map.of(PipelineSettings.RULE_MATURITY, maturity));
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
         write(alerts, output.alerts());
         if (commands != null) {
             write(commands, output.commands());

@@ -55,8 +55,15 @@ public final class Replay {
     }
 
     public static ReplayOutput run(ReplayInput input, RuleSet rules, Path workDir) {
+        return run(input, rules, workDir, Map.of());
+    }
+
+    /** @param pipelineKeys driftwatch.* keys for the pipeline (e.g. driftwatch.rules.maturity) */
+    public static ReplayOutput run(ReplayInput input, RuleSet rules, Path workDir, Map<String, String> pipelineKeys) {
         String registryScope = "replay-" + UUID.randomUUID();
-        DriftwatchConfig config = DriftwatchConfig.of(Map.of(DriftwatchConfig.SCHEMA_REGISTRY_URL, "mock://" + registryScope));
+        Map<String, String> values = new HashMap<>(pipelineKeys);
+        values.put(DriftwatchConfig.SCHEMA_REGISTRY_URL, "mock://" + registryScope);
+        DriftwatchConfig config = DriftwatchConfig.of(values);
         SchemaRegistryClient registry = SchemaRegistryClient.fromConfigs(config.clientProperties());
         Topics topics = new Topics(config, registry);
         PipelineSettings settings = PipelineSettings.from(config);

@@ -44,7 +44,7 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
-        this.evaluator = new RuleEvaluator(rules.get());
+        this.evaluator = new RuleEvaluator(rules.get(), settings.ruleMaturities());
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::advanceWhenIdle);
     }
 

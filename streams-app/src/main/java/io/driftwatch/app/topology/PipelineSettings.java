@@ -2,6 +2,9 @@ package io.driftwatch.app.topology;
 
 import io.driftwatch.app.config.DriftwatchConfig;
 import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The pipeline's time bounds, from {@code driftwatch.*} keys (milliseconds).
@@ -13,10 +16,11 @@ import java.time.Duration;
  * @param sessionIdle        an exec session whose end never comes is closed this long after it started
  * @param lineageRetention   how long a process's workload/session verdict is remembered after it was last seen
  * @param ruleIdleAdvance    after this much wall-clock time without events, the rule clock moves on by the same amount
+ * @param ruleMaturities     the rule maturity tiers that fire: stable by default; incubating and sandbox are opt-in
  */
 public record PipelineSettings(Duration metadataGrace, Duration metadataWallClock, Duration startSkew,
                                Duration metadataHistory, Duration sessionIdle, Duration lineageRetention,
-                               Duration ruleIdleAdvance) {
+                               Duration ruleIdleAdvance, Set<String> ruleMaturities) {
     public static final String METADATA_GRACE_MS = "driftwatch.metadata.grace.ms";
     public static final String METADATA_WALL_CLOCK_MS = "driftwatch.metadata.wall.clock.ms";
     public static final String METADATA_START_SKEW_MS = "driftwatch.metadata.start.skew.ms";
@@ -24,6 +28,8 @@ public record PipelineSettings(Duration metadataGrace, Duration metadataWallCloc
     public static final String SESSION_IDLE_MS = "driftwatch.exec.session.idle.ms";
     public static final String LINEAGE_RETENTION_MS = "driftwatch.process.lineage.retention.ms";
     public static final String RULE_IDLE_ADVANCE_MS = "driftwatch.rules.idle.advance.ms";
+    public static final String RULE_MATURITY = "driftwatch.rules.maturity";
+    private static final List<String> MATURITIES = List.of("stable", "incubating", "sandbox");
 
     public static PipelineSettings defaults() {
         return from(DriftwatchConfig.of(java.util.Map.of()));
@@ -37,7 +43,28 @@ public record PipelineSettings(Duration metadataGrace, Duration metadataWallCloc
                 millis(config, METADATA_HISTORY_MS, Duration.ofDays(1).toMillis()),
                 millis(config, SESSION_IDLE_MS, Duration.ofHours(1).toMillis()),
                 millis(config, LINEAGE_RETENTION_MS, Duration.ofHours(6).toMillis()),
-                millis(config, RULE_IDLE_ADVANCE_MS, 5_000));
+                millis(config, RULE_IDLE_ADVANCE_MS, 5_000),
+                maturities(config.get(RULE_MATURITY, "stable")));
+    }
+
+    /** A comma-separated list of tiers; "all" means every tier. */
+    static Set<String> maturities(String value) {
+        Set<String> tiers = new LinkedHashSet<>();
+        for (String tier : value.split(",")) {
+            String trimmed = tier.trim().toLowerCase(java.util.Locale.ROOT);
+            if (trimmed.equals("all")) {
+                tiers.addAll(MATURITIES);
+            } else if (MATURITIES.contains(trimmed)) {
+                tiers.add(trimmed);
+            } else if (!trimmed.isEmpty()) {
+                throw new IllegalArgumentException("Configuration '" + RULE_MATURITY + "' names an unknown maturity '"
+                        + tier.trim() + "'; choose from " + MATURITIES + " or all");
+            }
+        }
+        if (tiers.isEmpty()) {
+            throw new IllegalArgumentException("Configuration '" + RULE_MATURITY + "' chooses no maturity tier");
+        }
+        return Set.copyOf(tiers);
     }
 
     private static Duration millis(DriftwatchConfig config, String key, long fallback) {

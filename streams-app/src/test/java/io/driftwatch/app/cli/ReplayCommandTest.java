@@ -51,6 +51,24 @@ class ReplayCommandTest {
     }
 
     @Test
+    void incubatingRulesAreOptIn() throws Exception {
+        // cp over the shell history: DW-FIM-012 is incubating, so only --maturity naming it raises it.
+        Path events = out.resolve("history.jsonl");
+        Files.writeString(events, "{\"eventId\": \"h1\", \"timestamp\": 1795082402000, \"containerId\": \"c0ffee01\", "
+                + "\"type\": \"OPEN_WRITE\", \"path\": \"/root/.bash_history\", \"processName\": \"cp\", "
+                + "\"exe\": \"/bin/cp\", \"pid\": 950, \"ppid\": 900}\n");
+        Path stable = out.resolve("stable.jsonl");
+        Path all = out.resolve("all.jsonl");
+        assertEquals(0, replay(events, stable).exitCode());
+        assertEquals(0, replay(events, all, "--maturity", "all").exitCode());
+        assertFalse(Files.readString(stable).contains("DW-FIM-012"), Files.readString(stable));
+        assertTrue(Files.readString(all).contains("DW-FIM-012"), Files.readString(all));
+        CliHelpTest.Run bad = replay(events, out.resolve("x.jsonl"), "--maturity", "beta");
+        assertEquals(2, bad.exitCode());
+        assertTrue(bad.err().contains("unknown maturity 'beta'"), bad.err());
+    }
+
+    @Test
     void aBadLineFailsNamingFileAndLine() throws Exception {
         Path events = out.resolve("events.jsonl");
         List<String> lines = new java.util.ArrayList<>(Files.readAllLines(SEED.resolve("events.jsonl")));
