@@ -68,6 +68,18 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
         out.println("Driftwatch demo: a local Kafka and schema registry, the built-in rules, and the seed scenario");
+        CountDownLatch finished = new CountDownLatch(1);
+        CountDownLatch cleanedUp = new CountDownLatch(1);
+        // On Ctrl-C the JVM waits for shutdown hooks, not for this thread: the hook waits for the clean-up below.
+        Thread hook = new Thread(() -> {
+            finished.countDown();
+            try {
+                cleanedUp.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "demo-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
         try (EmbeddedStack stack = EmbeddedStack.start(dir, out)) {
             DriftwatchConfig config = stack.config("driftwatch-demo", Map.of());
             stack.createTopics(config, 2);
@@ -76,28 +88,29 @@ final class DemoCommand implements Callable<Integer> {
                 awaitRunning(app);
                 stack.done("Driftwatch running: " + app.rules().rules().size() + " rules, version " + app.rules().version());
                 AtomicBoolean stop = new AtomicBoolean();
-                CountDownLatch finished = new CountDownLatch(1);
                 Thread printer = new Thread(() -> printOutputs(config, stop), "demo-printer");
                 printer.start();
                 stack.done("seed scenario played: " + play(config));
                 out.println("Watching driftwatch.alerts and driftwatch.response-commands"
                         + (durationSeconds > 0 ? " for " + durationSeconds + " s" : "; Ctrl-C to stop") + ":");
                 out.flush();
-                Thread hook = new Thread(() -> {
-                    stop.set(true);
-                    finished.countDown();
-                }, "demo-stop");
-                Runtime.getRuntime().addShutdownHook(hook);
                 if (durationSeconds > 0) {
                     finished.await(durationSeconds, TimeUnit.SECONDS);
-                    Runtime.getRuntime().removeShutdownHook(hook);
                 } else {
                     finished.await();
                 }
                 stop.set(true);
                 printer.join(10_000);
                 out.println(app.counters());
+                out.println("stopping ...");
                 out.flush();
+            }
+        } finally {
+            cleanedUp.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C: the hook is running and now returns
             }
         }
         return 0;
