@@ -59,8 +59,17 @@ final class RunCommand implements Callable<Integer> {
 
     static List<String> missingTopics(DriftwatchConfig config) throws Exception {
         TopicCatalog catalog = TopicCatalog.builtIn();
-        try (Admin admin = Admin.create(config.adminProperties())) {
-            Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+        java.util.Map<String, Object> adminConfig = config.adminProperties();
+        adminConfig.putIfAbsent("default.api.timeout.ms", 15_000);
+        adminConfig.putIfAbsent("request.timeout.ms", 10_000);
+        try (Admin admin = Admin.create(adminConfig)) {
+            Set<String> existing;
+            try {
+                existing = admin.listTopics().names().get(20, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("Cannot reach Kafka at " + config.get(DriftwatchConfig.BOOTSTRAP_SERVERS)
+                        + ": check bootstrap.servers and the security settings (" + e + ")", e);
+            }
             List<String> missing = new ArrayList<>();
             for (TopicCatalog.TopicSpec topic : catalog.all()) {
                 String name = catalog.name(topic.role(), config);
