@@ -62,6 +62,18 @@ public final class DriftwatchApp implements AutoCloseable {
         return new DriftwatchApp(streams, counters, rules);
     }
 
+    /** Waits until the streams app is RUNNING; fails when it reaches ERROR or the timeout passes. */
+    public static void awaitRunning(KafkaStreams streams, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (streams.state() == KafkaStreams.State.ERROR || System.nanoTime() > deadline) {
+                throw new IllegalStateException("the streams app did not start (state " + streams.state()
+                        + "); see the log above");
+            }
+            Thread.sleep(20);
+        }
+    }
+
     public KafkaStreams streams() {
         return streams;
     }

@@ -171,13 +171,7 @@ public final class Bench {
 
     /** Events per second from RUNNING until the group's committed offsets reach the input's end. */
     private double drain(KafkaStreams streams, DriftwatchConfig config, String groupId, String input) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (streams.state() != KafkaStreams.State.RUNNING) {
-            if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR) {
-                throw new IllegalStateException(groupId + " did not reach RUNNING: " + streams.state());
-            }
-            Thread.sleep(20);
-        }
+        DriftwatchApp.awaitRunning(streams, Duration.ofSeconds(60));
         long began = System.nanoTime();
         try (Admin admin = Admin.create(config.adminProperties())) {
             Map<TopicPartition, Long> ends = endOffsets(admin, input);

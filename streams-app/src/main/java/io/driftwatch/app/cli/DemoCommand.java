@@ -38,7 +38,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -85,7 +84,7 @@ final class DemoCommand implements Callable<Integer> {
             stack.createTopics(config, 2);
             EmbeddedStack.step(out, "starting Driftwatch with the built-in rules");
             try (DriftwatchApp app = DriftwatchApp.start(config)) {
-                awaitRunning(app);
+                DriftwatchApp.awaitRunning(app.streams(), Duration.ofSeconds(60));
                 stack.done("Driftwatch running: " + app.rules().rules().size() + " rules, version " + app.rules().version());
                 AtomicBoolean stop = new AtomicBoolean();
                 Thread printer = new Thread(() -> printOutputs(config, stop), "demo-printer");
@@ -114,16 +113,6 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    static void awaitRunning(DriftwatchApp app) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (app.streams().state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
-            if (app.streams().state() == KafkaStreams.State.ERROR) {
-                throw new IllegalStateException("the streams app failed to start; see the log above");
-            }
-            Thread.sleep(100);
-        }
     }
 
     /** Produces the seed scenario with its times shifted so that it happened just now. */

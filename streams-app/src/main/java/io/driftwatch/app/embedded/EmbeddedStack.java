@@ -1,20 +1,18 @@
 package io.driftwatch.app.embedded;
 
+import io.driftwatch.app.Directories;
 import io.driftwatch.app.config.DriftwatchConfig;
 import io.driftwatch.app.config.TopicCatalog;
 import io.driftwatch.testkit.KafkaBroker;
 import io.driftwatch.testkit.SchemaRegistryServer;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
 
 /**
@@ -38,7 +36,7 @@ public final class EmbeddedStack implements AutoCloseable {
 
     public static EmbeddedStack start(Path dir, PrintWriter progress) throws Exception {
         long began = System.nanoTime();
-        deleteRecursively(dir);
+        Directories.deleteRecursively(dir);
         Files.createDirectories(dir);
         step(progress, "starting Kafka (single-node KRaft)");
         KafkaBroker kafka = quietly(() -> KafkaBroker.start(dir.resolve("kafka")));
@@ -120,18 +118,6 @@ public final class EmbeddedStack implements AutoCloseable {
             registry.close();
         } finally {
             kafka.close();
-        }
-    }
-
-    /** Deletes a directory tree; nothing happens when it is not there. */
-    public static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(path)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

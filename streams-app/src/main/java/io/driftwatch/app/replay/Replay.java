@@ -1,7 +1,7 @@
 package io.driftwatch.app.replay;
 
 import io.driftwatch.app.config.DriftwatchConfig;
-import io.driftwatch.app.embedded.EmbeddedStack;
+import io.driftwatch.app.Directories;
 import io.driftwatch.app.topology.DriftwatchTopology;
 import io.driftwatch.app.topology.EnrichmentCounters;
 import io.driftwatch.app.topology.PipelineSettings;
@@ -102,7 +102,7 @@ public final class Replay {
         } finally {
             InMemorySchemaRegistry.forget(registryScope);
             try {
-                EmbeddedStack.deleteRecursively(stateDir);
+                Directories.deleteRecursively(stateDir);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
