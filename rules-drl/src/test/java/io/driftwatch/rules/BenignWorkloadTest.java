@@ -17,7 +17,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The benign-workload corpus (src/test/resources/benign/*.jsonl, fixture-style events) raises
+ * The benign-workload corpus (src/main/resources/io/driftwatch/rules/benign/*.jsonl, fixture-style events) raises
  * nothing: applications writing logs and temporary files, package managers installing, log
  * rotation, shells keeping their history, services starting.
  */
@@ -25,7 +25,7 @@ class BenignWorkloadTest {
 
   @TestFactory
   Stream<DynamicTest> benignWorkloadRaisesNothing() throws IOException, URISyntaxException {
-    Path dir = Path.of(BenignWorkloadTest.class.getResource("/benign").toURI());
+    Path dir = Path.of(BenignWorkloadTest.class.getResource("/io/driftwatch/rules/benign").toURI());
     List<Path> corpora;
     try (Stream<Path> files = Files.list(dir)) {
       corpora = files.filter(f -> f.toString().endsWith(".jsonl")).sorted().toList();

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Per-rule fixtures: src/test/resources/fixtures/&lt;rule id&gt;.json holds cases that must fire the
+ * Per-rule fixtures: src/main/resources/io/driftwatch/rules/fixtures/&lt;rule id&gt;.json holds cases that must fire the
  * rule ({@code fires}) and near misses that must not ({@code quiet}).
  *
  * <pre>{@code
@@ -45,7 +45,7 @@ final class RuleFixtures {
 
   static Path directory() {
     try {
-      return Path.of(RuleFixtures.class.getResource("/fixtures").toURI());
+      return Path.of(RuleFixtures.class.getResource("/io/driftwatch/rules/fixtures").toURI());
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     }
