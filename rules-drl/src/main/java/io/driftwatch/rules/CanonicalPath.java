@@ -41,6 +41,11 @@ final class CanonicalPath {
   }
 
   /** The common case, checked without allocating. */
+  /** The last component of a path (the path itself when it has no slash). */
+  static String fileName(String path) {
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+
   private static boolean isCanonical(String path) {
     int length = path.length();
     if (length == 0) {

@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.rule.AgendaFilter;
+import org.kie.api.runtime.rule.FactHandle;
 import org.kie.api.time.SessionPseudoClock;
 
 /**
@@ -27,6 +28,7 @@ public final class RuleEvaluator implements AutoCloseable {
   private final ContainerTable containers;
   private final OutputCollector outputs;
   private final AgendaFilter maturityFilter;
+  private final Classifier classifier;
 
   /** Every rule of the set fires, whatever its maturity (rule tests, fixtures). */
   public RuleEvaluator(RuleSet rules) {
@@ -43,6 +45,7 @@ public final class RuleEvaluator implements AutoCloseable {
     this.session = rules.newSession();
     this.clock = session.getSessionClock();
     this.containers = new ContainerTable(session);
+    this.classifier = new Classifier(session);
     this.outputs = new OutputCollector(rules, containers, clock::getCurrentTime);
     if (rules.declaresGlobal("detections")) {
       session.setGlobal("detections", outputs);
@@ -62,11 +65,18 @@ public final class RuleEvaluator implements AutoCloseable {
     Objects.requireNonNull(event, "event");
     FileEvent original = Objects.requireNonNull(event.getEvent(), "event.event");
     long now = advanceClock(original.getTimestamp());
-    FileEvent fact = asFact(original, now);
+    ClassifiedEvent fact = asFact(original, now);
+    classifier.classify(fact);
     outputs.remember(fact, EventContext.of(event));
     containers.observe(original.getContainerId(), event.getContainer(), now);
-    session.insert(fact);
-    return fire();
+    FactHandle handle = session.insert(fact);
+    Outputs outputs = fire();
+    // The raw event leaves at once: correlations keep derived facts of their own (FileWritten),
+    // each with its own expiry. An event held for its full @expires costs every later event
+    // time in the engine's expiry queue and in the memories of the rules it reached.
+    session.delete(handle);
+    fire();
+    return outputs;
   }
 
   /** Advances the clock (never backwards) and fires: for the end of input and for idle time. */
@@ -109,16 +119,10 @@ public final class RuleEvaluator implements AutoCloseable {
   }
 
   /** The event as the rules see it: canonical paths, and not older than the clock. */
-  private static FileEvent asFact(FileEvent event, long now) {
-    String path = CanonicalPath.of(event.getPath());
-    String newPath = CanonicalPath.of(event.getNewPath());
-    if (event.getTimestamp() >= now && Objects.equals(path, event.getPath())
-        && Objects.equals(newPath, event.getNewPath())) {
-      return event;
-    }
-    FileEvent fact = shallowCopy(event);
-    fact.setPath(path);
-    fact.setNewPath(newPath);
+  private static ClassifiedEvent asFact(FileEvent event, long now) {
+    ClassifiedEvent fact = shallowCopy(event);
+    fact.setPath(CanonicalPath.of(event.getPath()));
+    fact.setNewPath(CanonicalPath.of(event.getNewPath()));
     fact.setTimestamp(Math.max(event.getTimestamp(), now));
     return fact;
   }
@@ -128,8 +132,8 @@ public final class RuleEvaluator implements AutoCloseable {
    * too. Not {@code FileEvent.newBuilder(event)}: its deep copy loads the enum class by name,
    * which Avro 1.12 refuses for classes outside its trusted packages.
    */
-  private static FileEvent shallowCopy(FileEvent event) {
-    FileEvent copy = new FileEvent();
+  private static ClassifiedEvent shallowCopy(FileEvent event) {
+    ClassifiedEvent copy = new ClassifiedEvent();
     for (int i = 0; i < FileEvent.getClassSchema().getFields().size(); i++) {
       copy.put(i, event.get(i));
     }

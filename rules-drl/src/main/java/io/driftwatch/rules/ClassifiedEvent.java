@@ -1,0 +1,85 @@
+package io.driftwatch.rules;
+
+import io.driftwatch.model.FileEvent;
+import java.util.Set;
+
+/**
+ * The fact the rules see for each file event: the {@link FileEvent} itself (paths canonical, the
+ * timestamp never older than the session clock) plus what its path, new path and process
+ * <em>are</em>, looked up once in the classification lists of the rule set (see
+ * {@code classify/*.drl}) before the event enters the session. Detection rules match on these
+ * sets inside the event pattern, e.g.
+ *
+ * <pre>
+ * ClassifiedEvent( type == EventType.OPEN_WRITE, pathRoles contains "binary-dir",
+ *                  actorRoles not contains "package-manager" )
+ * </pre>
+ *
+ * so the engine filters each event in its alpha network instead of joining it with derived facts.
+ * A rule matching {@code FileEvent} sees these events too (this is a FileEvent).
+ *
+ * <p>Equality is identity: two events with equal fields are still two events.
+ */
+public final class ClassifiedEvent extends FileEvent {
+  private Set<String> pathRoles = Set.of();
+  private Set<String> newPathRoles = Set.of();
+  private Set<String> actorRoles = Set.of();
+  private Set<String> modeChanges = Set.of();
+
+  ClassifiedEvent() {}
+
+  /** Roles of {@code path}: binary-dir, account-config, shell-history, log-dir, ... */
+  public Set<String> getPathRoles() {
+    return pathRoles;
+  }
+
+  /** Roles of {@code newPath} (a RENAME's destination, a LINK or SYMLINK's target); empty without one. */
+  public Set<String> getNewPathRoles() {
+    return newPathRoles;
+  }
+
+  /** Roles of the process: package-manager, shell, file-utility, log-rotator, ... */
+  public Set<String> getActorRoles() {
+    return actorRoles;
+  }
+
+  /**
+   * What a CHMOD or a CREATE with a mode did to the permission bits: adds-execute, adds-setuid,
+   * adds-setgid, adds-world-write. When the previous mode is unknown, a bit set counts as added.
+   */
+  public Set<String> getModeChanges() {
+    return modeChanges;
+  }
+
+  /** True when {@code path} or {@code newPath} plays {@code role}. */
+  public boolean touches(String role) {
+    return pathRoles.contains(role) || newPathRoles.contains(role);
+  }
+
+  /** The last component of {@code path}. */
+  public String getFileName() {
+    return CanonicalPath.fileName(getPath());
+  }
+
+  /** The last component of {@code newPath}, or null. */
+  public String getNewFileName() {
+    return getNewPath() == null ? null : CanonicalPath.fileName(getNewPath());
+  }
+
+  void classify(Set<String> pathRoles, Set<String> newPathRoles, Set<String> actorRoles, Set<String> modeChanges) {
+    this.pathRoles = pathRoles;
+    this.newPathRoles = newPathRoles;
+    this.actorRoles = actorRoles;
+    this.modeChanges = modeChanges;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return this == other;
+  }
+
+  @Override
+  public int hashCode() {
+    return System.identityHashCode(this);
+  }
+}

@@ -1,0 +1,231 @@
+package io.driftwatch.rules;
+
+import io.driftwatch.model.EventType;
+import io.driftwatch.model.FileEvent;
+import io.driftwatch.rules.classify.ClassificationFact;
+import io.driftwatch.rules.classify.DirectoryRole;
+import io.driftwatch.rules.classify.FileNameRole;
+import io.driftwatch.rules.classify.FileRole;
+import io.driftwatch.rules.classify.PathSegmentRole;
+import io.driftwatch.rules.classify.ProcessRole;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.kie.api.event.rule.ObjectDeletedEvent;
+import org.kie.api.event.rule.ObjectInsertedEvent;
+import org.kie.api.event.rule.ObjectUpdatedEvent;
+import org.kie.api.event.rule.RuleRuntimeEventListener;
+import org.kie.api.runtime.KieSession;
+
+/**
+ * Classifies each event with the session's classification lists ({@link ClassificationFact}s,
+ * inserted by the {@code classify} rules and the tuning files) before it enters the session.
+ * The index is rebuilt whenever such a fact is inserted, updated or deleted, so rules that add to
+ * the lists at any time take effect with the next event. Not thread-safe: one per session.
+ */
+final class Classifier implements RuleRuntimeEventListener {
+  static final String BINARY_DIR = "binary-dir";
+  private static final int MAX_CACHED_PATHS = 50_000;
+
+  private final KieSession session;
+  private boolean stale = true;
+  private Map<String, Set<String>> directories = Map.of();
+  private Map<String, Set<String>> files = Map.of();
+  private Map<String, Set<String>> names = Map.of();
+  private List<Map.Entry<String, Set<String>>> nameSuffixes = List.of();
+  private List<Map.Entry<String, Set<String>>> namePrefixes = List.of();
+  private Map<String, Set<String>> segments = Map.of();
+  private Map<String, Set<String>> processes = Map.of();
+  /** Path to roles: most events touch a few hot paths again and again. */
+  private final Map<String, Set<String>> pathCache = new HashMap<>();
+  private final Map<String, Boolean> trustedExeCache = new HashMap<>();
+
+  Classifier(KieSession session) {
+    this.session = session;
+    session.addEventListener(this);
+  }
+
+  void classify(ClassifiedEvent event) {
+    if (stale) {
+      rebuild();
+    }
+    Set<String> pathRoles = pathRoles(event.getPath());
+    Set<String> newPathRoles = event.getNewPath() == null ? Set.of() : pathRoles(event.getNewPath());
+    event.classify(pathRoles, newPathRoles, actorRoles(event), modeChanges(event));
+  }
+
+  /** Roles of a canonical path: of the file, its name, every directory above it and every directory name in it. */
+  Set<String> pathRoles(String path) {
+    if (path == null || path.isEmpty()) {
+      return Set.of();
+    }
+    Set<String> cached = pathCache.get(path);
+    if (cached != null) {
+      return cached;
+    }
+    Set<String> roles = null;
+    roles = add(roles, files.get(path));
+    String name = CanonicalPath.fileName(path);
+    roles = add(roles, names.get(name));
+    for (Map.Entry<String, Set<String>> suffix : nameSuffixes) {
+      if (name.endsWith(suffix.getKey())) {
+        roles = add(roles, suffix.getValue());
+      }
+    }
+    for (Map.Entry<String, Set<String>> prefix : namePrefixes) {
+      if (name.startsWith(prefix.getKey())) {
+        roles = add(roles, prefix.getValue());
+      }
+    }
+    // Every directory above the file: /a/b/c -> "/a/b/", "/a/", "/" (and the segments "b", "a").
+    int slash = path.lastIndexOf('/');
+    while (slash >= 0) {
+      roles = add(roles, directories.get(path.substring(0, slash + 1)));
+      int previous = path.lastIndexOf('/', slash - 1);
+      if (previous >= 0 && !segments.isEmpty()) {
+        roles = add(roles, segments.get(path.substring(previous + 1, slash)));
+      }
+      slash = previous;
+    }
+    Set<String> result = roles == null ? Set.of() : Set.copyOf(roles);
+    if (pathCache.size() >= MAX_CACHED_PATHS) {
+      pathCache.clear();
+    }
+    pathCache.put(path, result);
+    return result;
+  }
+
+  private Set<String> actorRoles(FileEvent event) {
+    String name = event.getProcessName();
+    if (name == null) {
+      return Set.of();
+    }
+    Set<String> roles = processes.get(name);
+    if (roles == null) {
+      return Set.of();
+    }
+    return trustedExecutable(event.getExe()) ? roles : Set.of();
+  }
+
+  /** A process is recognised by name only when it runs from a binary directory, or its executable is unknown. */
+  private boolean trustedExecutable(String exe) {
+    if (exe == null) {
+      return true;
+    }
+    Boolean trusted = trustedExeCache.get(exe);
+    if (trusted == null) {
+      trusted = pathRoles(CanonicalPath.of(exe)).contains(BINARY_DIR);
+      if (trustedExeCache.size() >= MAX_CACHED_PATHS) {
+        trustedExeCache.clear();
+      }
+      trustedExeCache.put(exe, trusted);
+    }
+    return trusted;
+  }
+
+  private static Set<String> modeChanges(FileEvent event) {
+    EventType type = event.getType();
+    Integer mode = event.getMode();
+    if (mode == null || (type != EventType.CHMOD && type != EventType.CREATE)) {
+      return Set.of();
+    }
+    Integer previous = event.getPreviousMode();
+    Set<String> changes = null;
+    changes = addsBits(changes, mode, previous, 0111, "adds-execute");
+    changes = addsBits(changes, mode, previous, 04000, "adds-setuid");
+    changes = addsBits(changes, mode, previous, 02000, "adds-setgid");
+    changes = addsBits(changes, mode, previous, 0002, "adds-world-write");
+    return changes == null ? Set.of() : Set.copyOf(changes);
+  }
+
+  private static Set<String> addsBits(Set<String> changes, int mode, Integer previous, int bits, String change) {
+    if ((mode & bits) != 0 && (previous == null || (previous & bits) == 0)) {
+      Set<String> result = changes == null ? new LinkedHashSet<>() : changes;
+      result.add(change);
+      return result;
+    }
+    return changes;
+  }
+
+  private static Set<String> add(Set<String> roles, Set<String> more) {
+    if (more == null) {
+      return roles;
+    }
+    Set<String> result = roles == null ? new LinkedHashSet<>() : roles;
+    result.addAll(more);
+    return result;
+  }
+
+  private void rebuild() {
+    Map<String, Set<String>> directories = new HashMap<>();
+    Map<String, Set<String>> files = new HashMap<>();
+    Map<String, Set<String>> names = new HashMap<>();
+    Map<String, Set<String>> suffixes = new HashMap<>();
+    Map<String, Set<String>> prefixes = new HashMap<>();
+    Map<String, Set<String>> segments = new HashMap<>();
+    Map<String, Set<String>> processes = new HashMap<>();
+    for (Object fact : session.getObjects(object -> object instanceof ClassificationFact)) {
+      if (fact instanceof DirectoryRole role) {
+        put(directories, role.getDir(), role.getRole());
+      } else if (fact instanceof FileRole role) {
+        put(files, CanonicalPath.of(role.getPath()), role.getRole());
+      } else if (fact instanceof FileNameRole role) {
+        String name = role.getName();
+        if (name.length() > 1 && name.startsWith("*")) {
+          put(suffixes, name.substring(1), role.getRole());
+        } else if (name.length() > 1 && name.endsWith("*")) {
+          put(prefixes, name.substring(0, name.length() - 1), role.getRole());
+        } else {
+          put(names, name, role.getRole());
+        }
+      } else if (fact instanceof PathSegmentRole role) {
+        put(segments, role.getSegment(), role.getRole());
+      } else if (fact instanceof ProcessRole role) {
+        put(processes, role.getName(), role.getRole());
+      }
+    }
+    this.directories = frozen(directories);
+    this.files = frozen(files);
+    this.names = frozen(names);
+    this.nameSuffixes = new ArrayList<>(frozen(suffixes).entrySet());
+    this.namePrefixes = new ArrayList<>(frozen(prefixes).entrySet());
+    this.segments = frozen(segments);
+    this.processes = frozen(processes);
+    pathCache.clear();
+    trustedExeCache.clear();
+    stale = false;
+  }
+
+  private static Map<String, Set<String>> frozen(Map<String, Set<String>> index) {
+    index.replaceAll((key, roles) -> Set.copyOf(roles));
+    return index;
+  }
+
+  private static void put(Map<String, Set<String>> index, String key, String role) {
+    index.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(role);
+  }
+
+  @Override
+  public void objectInserted(ObjectInsertedEvent event) {
+    if (event.getObject() instanceof ClassificationFact) {
+      stale = true;
+    }
+  }
+
+  @Override
+  public void objectUpdated(ObjectUpdatedEvent event) {
+    if (event.getObject() instanceof ClassificationFact || event.getOldObject() instanceof ClassificationFact) {
+      stale = true;
+    }
+  }
+
+  @Override
+  public void objectDeleted(ObjectDeletedEvent event) {
+    if (event.getOldObject() instanceof ClassificationFact) {
+      stale = true;
+    }
+  }
+}
