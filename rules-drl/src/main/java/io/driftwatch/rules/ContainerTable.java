@@ -52,6 +52,14 @@ final class ContainerTable {
     evict(now);
   }
 
+  /** Puts every container of this table into {@code other} (a table over another session), keeping the order. */
+  void copyTo(ContainerTable other) {
+    for (Map.Entry<String, Entry> entry : byId.entrySet()) {
+      Entry copy = new Entry(other.session.insert(entry.getValue().metadata), entry.getValue().metadata, entry.getValue().lastSeen);
+      other.byId.put(entry.getKey(), copy);
+    }
+  }
+
   ContainerMetadata get(String containerId) {
     Entry entry = byId.get(containerId);
     return entry == null ? null : entry.metadata;

@@ -8,6 +8,7 @@ import io.driftwatch.model.ResponseCommand;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.WeakHashMap;
 import java.util.function.LongSupplier;
+import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.rule.RuleContext;
 
 /**
@@ -25,13 +27,25 @@ import org.kie.api.runtime.rule.RuleContext;
  */
 final class OutputCollector implements Detections, Responses {
   static final long COMMAND_VALIDITY_MILLIS = 10 * 60_000L;
+  /** Repeats of an alert (same rule, container and path) within this much event time are collapsed. */
+  static final long DEFAULT_REPEAT_WINDOW_MILLIS = 60_000L;
+  /** A collapsed alert keeps at most this many event ids; its count says how many firings it stands for. */
+  static final int MAX_COLLAPSED_EVENT_IDS = 100;
+  private static final int MAX_OPEN_WINDOWS = 100_000;
   private static final long REPEAT_HORIZON_MILLIS = 60 * 60_000L;
   private static final int MAX_REMEMBERED_IDS = 100_000;
   private static final int ID_HEX_CHARS = 32;
 
-  private final RuleSet rules;
-  private final ContainerTable containers;
-  private final LongSupplier clock;
+  private RuleSet rules;
+  private final long repeatWindowMillis;
+  private ContainerTable containers;
+  private LongSupplier clock;
+  private ExceptionIndex exceptions;
+  private KieSession session;
+  private boolean muted;
+  private long suppressed;
+  /** Open repeat windows by rule, container and path; insertion order is closing order. */
+  private final LinkedHashMap<String, RepeatWindow> windows = new LinkedHashMap<>();
   /**
    * Keyed by the fact itself: an entry lives exactly as long as something in the session (the
    * event, or a derived fact such as FileWritten) still refers to the event, with no bookkeeping
@@ -43,10 +57,42 @@ final class OutputCollector implements Detections, Responses {
   private final List<Alert> alerts = new ArrayList<>();
   private final List<ResponseCommand> commands = new ArrayList<>();
 
-  OutputCollector(RuleSet rules, ContainerTable containers, LongSupplier clock) {
+  /** Repeats collapsed since the first alert of a window; closed by {@link #closeWindows}. */
+  private static final class RepeatWindow {
+    final long closesAt;
+    int repeats;
+    final Set<String> eventIds = new LinkedHashSet<>();
+    Alert last;
+
+    RepeatWindow(long closesAt) {
+      this.closesAt = closesAt;
+    }
+  }
+
+  OutputCollector(RuleSet rules, long repeatWindowMillis) {
     this.rules = rules;
+    this.repeatWindowMillis = repeatWindowMillis;
+  }
+
+  /** Binds the collector to a (new) session: its containers, clock and exception facts. */
+  void attach(ContainerTable containers, LongSupplier clock, KieSession session) {
     this.containers = containers;
     this.clock = clock;
+    this.exceptions = new ExceptionIndex(session);
+    this.session = session;
+  }
+
+  void useRules(RuleSet rules) {
+    this.rules = rules;
+  }
+
+  /** While muted, rules that fire produce nothing (state being carried into a new session). */
+  void mute(boolean muted) {
+    this.muted = muted;
+  }
+
+  long suppressed() {
+    return suppressed;
   }
 
   void remember(FileEvent fact, EventContext context) {
@@ -65,6 +111,9 @@ final class OutputCollector implements Detections, Responses {
 
   @Override
   public void alert(RuleContext drools, String message, FileEvent... events) {
+    if (muted) {
+      return;
+    }
     RuleCatalog.Entry entry = rules.entry(drools.getRule());
     RuleInfo rule = entry.info();
     if (entry.kind() != RuleCatalog.Kind.DETECTION) {
@@ -75,9 +124,6 @@ final class OutputCollector implements Detections, Responses {
     EventContext context = contexts.get(completing);
     List<String> eventIds = matched.stream().map(FileEvent::getEventId).toList();
     String alertId = Hashes.sha256Hex(ID_HEX_CHARS, idParts(rule.id(), eventIds));
-    if (!recentAlerts.add(alertId, clock.getAsLong())) {
-      return;
-    }
     ContainerMetadata container = context != null && context.container() != null
         ? context.container() : containers.get(completing.getContainerId());
     Set<String> users = new TreeSet<>();
@@ -86,6 +132,14 @@ final class OutputCollector implements Detections, Responses {
       if (eventContext != null) {
         users.addAll(eventContext.users());
       }
+    }
+    if (exceptions.excepts(rule.id(), completing, container, users)) {
+      suppressed++;
+      return;
+    }
+    long now = clock.getAsLong();
+    if (!recentAlerts.add(alertId, now)) {
+      return;
     }
     Alert alert = Alert.newBuilder()
         .setAlertId(alertId)
@@ -110,12 +164,96 @@ final class OutputCollector implements Detections, Responses {
         .setEvidence(evidence(matched, context))
         .setCount(1)
         .build();
+    if (repeatWindowMillis > 0) {
+      String key = rule.id() + '\u0000' + alert.getContainerId() + '\u0000' + alert.getPath();
+      RepeatWindow window = windows.get(key);
+      if (window != null && now < window.closesAt) {
+        window.repeats++;
+        window.last = alert;
+        for (String id : eventIds) {
+          if (window.eventIds.size() < MAX_COLLAPSED_EVENT_IDS) {
+            window.eventIds.add(id);
+          }
+        }
+        return;
+      }
+      windows.remove(key);
+      windows.put(key, new RepeatWindow(now + repeatWindowMillis));
+      if (windows.size() > MAX_OPEN_WINDOWS) {
+        closeWindows(Long.MAX_VALUE, windows.size() - MAX_OPEN_WINDOWS, drools.getKieRuntime());
+      }
+    }
     drools.getKieRuntime().insert(alert);
     alerts.add(alert);
   }
 
+  /**
+   * Closes the repeat windows that ended by {@code now}: each that collapsed repeats becomes one
+   * alert standing for them ({@code count} = the repeats, {@code eventIds} their ids up to
+   * {@link #MAX_COLLAPSED_EVENT_IDS}; path, process and time of the newest), which also goes to
+   * the response policy.
+   */
+  void closeWindows(long now) {
+    closeWindows(now, Integer.MAX_VALUE, null);
+  }
+
+  private void closeWindows(long now, int atMost, org.kie.api.runtime.KieRuntime runtime) {
+    List<Alert> summaries = new ArrayList<>();
+    Iterator<RepeatWindow> oldestFirst = windows.values().iterator();
+    int closed = 0;
+    while (oldestFirst.hasNext() && closed < atMost) {
+      RepeatWindow window = oldestFirst.next();
+      if (window.closesAt > now) {
+        break;
+      }
+      oldestFirst.remove();
+      closed++;
+      if (window.repeats > 0) {
+        summaries.add(summary(window));
+      }
+    }
+    for (Alert summary : summaries) {
+      if (runtime != null) {
+        runtime.insert(summary);
+      } else {
+        session.insert(summary);
+      }
+      alerts.add(summary);
+    }
+    if (runtime == null && !summaries.isEmpty()) {
+      session.fireAllRules(RuleEvaluator.MAX_FIRINGS_PER_CALL);
+    }
+  }
+
+  private Alert summary(RepeatWindow window) {
+    Alert last = window.last;
+    List<String> eventIds = List.copyOf(window.eventIds);
+    String[] parts = new String[eventIds.size() + 2];
+    parts[0] = last.getRuleId();
+    parts[1] = "repeats";
+    for (int i = 0; i < eventIds.size(); i++) {
+      parts[i + 2] = eventIds.get(i);
+    }
+    // Field by field (Avro's deep-copying builder would load enum classes by name, which Avro
+    // 1.12 refuses outside its trusted packages).
+    Alert summary = new Alert();
+    for (int i = 0; i < Alert.getClassSchema().getFields().size(); i++) {
+      summary.put(i, last.get(i));
+    }
+    summary.setAlertId(Hashes.sha256Hex(ID_HEX_CHARS, parts));
+    summary.setEventIds(eventIds);
+    summary.setCount(window.repeats);
+    summary.setMessage(last.getMessage() + " (repeated " + window.repeats + (window.repeats == 1 ? " time" : " times")
+        + " within " + repeatWindowMillis / 1000 + " s of the first alert)");
+    recentAlerts.add(summary.getAlertId(), clock.getAsLong());
+    return summary;
+  }
+
   @Override
   public void command(RuleContext drools, Alert alert, ResponseAction action) {
+    if (muted) {
+      return;
+    }
     RuleCatalog.Entry policy = rules.entry(drools.getRule());
     if (policy.kind() != RuleCatalog.Kind.RESPONSE) {
       throw new IllegalStateException("rule " + policy.info().id() + " is not a response rule and cannot issue commands");

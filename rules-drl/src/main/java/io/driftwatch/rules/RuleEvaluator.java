@@ -1,7 +1,12 @@
 package io.driftwatch.rules;
 
+import io.driftwatch.model.Alert;
 import io.driftwatch.model.EnrichedEvent;
 import io.driftwatch.model.FileEvent;
+import io.driftwatch.model.ResponseCommand;
+import io.driftwatch.rules.state.CarriedFact;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -9,26 +14,35 @@ import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.rule.AgendaFilter;
 import org.kie.api.runtime.rule.FactHandle;
 import org.kie.api.time.SessionPseudoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Evaluates events against a {@link RuleSet}: one per stream task, holding one long-lived
  * KieSession in STREAM mode whose pseudo clock is driven by event time. Not thread-safe.
  *
- * <p>Facts: each event's {@link FileEvent} (path and newPath canonicalised; an event older than
- * the clock is inserted at the clock's time), one {@code ContainerMetadata} per recently seen
- * container, and the alerts and commands the rules produce. Every event type expires (see
- * {@code events.drl}), so memory stays bounded however long the session runs.
+ * <p>Each event enters the session as a {@link ClassifiedEvent} (path and newPath canonicalised,
+ * classified with the rule set's lists, an event older than the clock lifted to the clock's time),
+ * the rules fire, and the event leaves the session again: what a stateful rule needs to remember
+ * it keeps in facts of its own ({@link CarriedFact}s such as FileWritten), each with its own
+ * expiry. Besides those the session holds the reference facts (lists, thresholds, exceptions), one
+ * {@code ContainerMetadata} per recently seen container, and the alerts and commands of the
+ * last ten minutes. Memory stays bounded however long the session runs.
+ *
+ * <p>{@link #replaceRules} swaps the rule set while running and carries the state over.
  */
 public final class RuleEvaluator implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RuleEvaluator.class);
   /** A right-hand side that keeps re-activating rules would otherwise never return. */
   static final int MAX_FIRINGS_PER_CALL = 100_000;
 
-  private final KieSession session;
-  private final SessionPseudoClock clock;
-  private final ContainerTable containers;
-  private final OutputCollector outputs;
   private final AgendaFilter maturityFilter;
-  private final Classifier classifier;
+  private final OutputCollector outputs;
+  private RuleSet rules;
+  private KieSession session;
+  private SessionPseudoClock clock;
+  private ContainerTable containers;
+  private Classifier classifier;
 
   /** Every rule of the set fires, whatever its maturity (rule tests, fixtures). */
   public RuleEvaluator(RuleSet rules) {
@@ -40,21 +54,24 @@ public final class RuleEvaluator implements AutoCloseable {
    * default of the app); an empty set means every rule.
    */
   public RuleEvaluator(RuleSet rules, Set<String> maturities) {
-    Objects.requireNonNull(rules, "rules");
+    this(rules, maturities, OutputCollector.DEFAULT_REPEAT_WINDOW_MILLIS);
+  }
+
+  /**
+   * As {@link #RuleEvaluator(RuleSet, Set)}, collapsing repeats of an alert (same rule, container
+   * and path) within {@code repeatWindowMillis} of event time into one alert with a count; 0 turns
+   * collapsing off.
+   */
+  public RuleEvaluator(RuleSet rules, Set<String> maturities, long repeatWindowMillis) {
+    this.rules = Objects.requireNonNull(rules, "rules");
     this.maturityFilter = maturities.isEmpty() ? null : new MaturityFilter(maturities);
-    this.session = rules.newSession();
-    this.clock = session.getSessionClock();
-    this.containers = new ContainerTable(session);
-    this.classifier = new Classifier(session);
-    this.outputs = new OutputCollector(rules, containers, clock::getCurrentTime);
-    if (rules.declaresGlobal("detections")) {
-      session.setGlobal("detections", outputs);
-    }
-    if (rules.declaresGlobal("responses")) {
-      session.setGlobal("responses", outputs);
-    }
-    // Rules without conditions fire now: they insert the reference facts (allow-lists).
-    fire();
+    this.outputs = new OutputCollector(rules, repeatWindowMillis);
+    open(rules, Long.MIN_VALUE);
+  }
+
+  /** The rule set in use. */
+  public RuleSet rules() {
+    return rules;
   }
 
   /**
@@ -70,25 +87,75 @@ public final class RuleEvaluator implements AutoCloseable {
     outputs.remember(fact, EventContext.of(event));
     containers.observe(original.getContainerId(), event.getContainer(), now);
     FactHandle handle = session.insert(fact);
-    Outputs outputs = fire();
-    // The raw event leaves at once: correlations keep derived facts of their own (FileWritten),
-    // each with its own expiry. An event held for its full @expires costs every later event
-    // time in the engine's expiry queue and in the memories of the rules it reached.
+    fire();
+    // The raw event leaves at once: correlations keep derived facts of their own (FileWritten,
+    // ChangeBurst), each with its own expiry. An event held for its full @expires would cost every
+    // later event time in the engine's expiry queue and in the memories of the rules it reached.
     session.delete(handle);
     fire();
-    return outputs;
+    outputs.closeWindows(now);
+    return outputs.drain();
   }
 
   /** Advances the clock (never backwards) and fires: for the end of input and for idle time. */
   public Outputs advanceTo(long eventTimeMillis) {
     long now = advanceClock(eventTimeMillis);
     containers.evict(now);
-    return fire();
+    fire();
+    outputs.closeWindows(now);
+    return outputs.drain();
   }
 
-  /** Facts in working memory: reference facts, live events, derived facts, containers. */
+  /**
+   * Continues with another rule set: a session of {@code newRules} takes over the clock, the
+   * containers, the alerts and commands of the last ten minutes and every {@link CarriedFact}
+   * (files written recently, bursts of changes), each keeping what remains of its life. Rules that
+   * fire while the state is carried over produce nothing (their outputs are muted). Repeat and
+   * de-duplication memory lives outside the session and stays. Returns what is due after the swap
+   * (normally nothing). A set with the same version as the current one is ignored.
+   */
+  public Outputs replaceRules(RuleSet newRules) {
+    Objects.requireNonNull(newRules, "newRules");
+    if (newRules.version().equals(rules.version())) {
+      return Outputs.empty();
+    }
+    long started = System.nanoTime();
+    KieSession old = session;
+    ContainerTable oldContainers = containers;
+    long now = clock.getCurrentTime();
+    List<Object> carried = new ArrayList<>();
+    for (Object fact : old.getObjects(RuleEvaluator::carried)) {
+      carried.add(fact);
+    }
+    outputs.drain();
+    outputs.mute(true);
+    try {
+      open(newRules, now);
+      oldContainers.copyTo(containers);
+      for (Object fact : carried) {
+        session.insert(fact);
+      }
+      fire();
+    } finally {
+      outputs.mute(false);
+    }
+    String previous = rules.version();
+    rules = newRules;
+    outputs.useRules(newRules);
+    old.dispose();
+    log.info("rule set {} -> {}: {} facts carried over in {} ms", previous, newRules.version(), carried.size(),
+        (System.nanoTime() - started) / 1_000_000);
+    return outputs.drain();
+  }
+
+  /** Facts in working memory: reference facts, remembered state, containers, recent alerts and commands. */
   public long factCount() {
     return session.getFactCount();
+  }
+
+  /** Alerts not raised because an {@code AlertException} matched them, since this evaluator started. */
+  public long suppressedAlerts() {
+    return outputs.suppressed();
   }
 
   @Override
@@ -100,6 +167,33 @@ public final class RuleEvaluator implements AutoCloseable {
     return clock.getCurrentTime();
   }
 
+  private static boolean carried(Object fact) {
+    return fact instanceof CarriedFact || fact instanceof Alert || fact instanceof ResponseCommand;
+  }
+
+  /** A new session on {@code ruleSet} (its clock at {@code now} unless MIN_VALUE), its reference facts in place. */
+  private void open(RuleSet ruleSet, long now) {
+    session = ruleSet.newSession();
+    clock = session.getSessionClock();
+    if (now != Long.MIN_VALUE && now > clock.getCurrentTime()) {
+      clock.advanceTime(now - clock.getCurrentTime(), TimeUnit.MILLISECONDS);
+    }
+    containers = new ContainerTable(session);
+    classifier = new Classifier(session);
+    outputs.attach(containers, clock::getCurrentTime, session);
+    if (ruleSet.declaresGlobal("detections")) {
+      session.setGlobal("detections", outputs);
+    }
+    if (ruleSet.declaresGlobal("responses")) {
+      session.setGlobal("responses", outputs);
+    }
+    // Rules without conditions fire now: they insert the reference facts (lists, thresholds).
+    fire();
+    // The tuning files come after, so that their thresholds replace the shipped defaults.
+    ruleSet.tuning().applyTo(session);
+    fire();
+  }
+
   private long advanceClock(long eventTimeMillis) {
     long now = clock.getCurrentTime();
     if (eventTimeMillis > now) {
@@ -108,14 +202,13 @@ public final class RuleEvaluator implements AutoCloseable {
     return clock.getCurrentTime();
   }
 
-  private Outputs fire() {
+  private void fire() {
     int fired = maturityFilter == null
         ? session.fireAllRules(MAX_FIRINGS_PER_CALL)
         : session.fireAllRules(maturityFilter, MAX_FIRINGS_PER_CALL);
     if (fired >= MAX_FIRINGS_PER_CALL) {
       throw new IllegalStateException("rules fired " + fired + " times for one event: a rule keeps re-activating itself");
     }
-    return outputs.drain();
   }
 
   /** The event as the rules see it: canonical paths, and not older than the clock. */

@@ -7,9 +7,12 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import io.driftwatch.rules.tuning.Tuning;
 import org.kie.api.KieBase;
 import org.kie.api.KieServices;
 import org.kie.api.builder.KieBuilder;
@@ -44,8 +47,10 @@ public final class RuleSet {
   private final RuleCatalog catalog;
   private final String version;
   private final Set<String> globals;
+  private final Tuning tuning;
 
-  private RuleSet(KieBase kieBase, RuleCatalog catalog, String version) {
+  private RuleSet(KieBase kieBase, RuleCatalog catalog, String version, Tuning tuning) {
+    this.tuning = tuning;
     this.kieBase = kieBase;
     this.catalog = catalog;
     this.version = version;
@@ -75,6 +80,11 @@ public final class RuleSet {
   /** Metadata of every rule (classification, detection and response): built-in first, then by file and line. */
   public List<RuleInfo> rules() {
     return catalog.rules();
+  }
+
+  /** Ids of the detection rules: those that raise alerts (not classification or response rules). */
+  public Set<String> detectionRuleIds() {
+    return catalog.idsOf(RuleCatalog.Kind.DETECTION);
   }
 
   /** First 12 hex digits of SHA-256 over every file's path and content, in path order. */
@@ -107,10 +117,54 @@ public final class RuleSet {
    */
   static RuleSet compile(List<DrlFile> builtIn, List<DrlFile> user) throws RuleCompilationException {
     Set<String> builtInPaths = builtIn.stream().map(DrlFile::path).collect(Collectors.toSet());
+    List<DrlFile> files = together(builtIn, user);
+    long started = System.nanoTime();
+    Tuning tuning = tuning(files);
+    List<DrlFile> drl = files.stream().filter(file -> RuleSources.isDrl(file.path())).toList();
+    KieBase kieBase = build(drl, builtInPaths);
+    RuleCatalog catalog = RuleCatalog.read(kieBase, drl, builtInPaths);
+    if (!catalog.problems().isEmpty()) {
+      throw new RuleCompilationException(catalog.problems());
+    }
+    RuleSet ruleSet = new RuleSet(kieBase, catalog, digest(files), tuning);
+    log.info("compiled rule set {}: {} files, {} rules in {} ms", ruleSet.version(), files.size(),
+        catalog.rules().size(), (System.nanoTime() - started) / 1_000_000);
+    return ruleSet;
+  }
+
+  /** The tuning files among {@code files}, parsed; refused with every problem (file, line, message). */
+  static Tuning tuning(List<DrlFile> files) throws RuleCompilationException {
+    List<Tuning> tunings = new ArrayList<>();
+    List<Problem> problems = new ArrayList<>();
+    for (DrlFile file : files) {
+      if (RuleSources.isTuning(file.path())) {
+        try {
+          tunings.add(Tuning.parse(file.content()));
+        } catch (Tuning.TuningException e) {
+          problems.add(new Problem(file.path(), e.line(), "tuning file: " + e.getMessage()));
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new RuleCompilationException(problems);
+    }
+    return Tuning.combine(tunings);
+  }
+
+  /** The tuning files of this set (lists, exceptions, thresholds, response modes); empty without any. */
+  public Tuning tuning() {
+    return tuning;
+  }
+
+  private static List<DrlFile> together(List<DrlFile> builtIn, List<DrlFile> user) {
     List<DrlFile> files = new ArrayList<>(builtIn);
     files.addAll(user);
     files.sort(Comparator.comparing(DrlFile::path));
-    long started = System.nanoTime();
+    return files;
+  }
+
+  /** Compiles the files into a KieBase, or refuses them with every compilation error. */
+  private static KieBase build(List<DrlFile> files, Set<String> builtInPaths) throws RuleCompilationException {
     KieServices services = KieServices.get();
     ClassLoader classLoader = RuleSet.class.getClassLoader();
     // Each build gets its own module id, removed from the global KieRepository once the KieBase
@@ -122,9 +176,10 @@ public final class RuleSet {
     module.newKieBaseModel(KIE_BASE).setDefault(true).setEventProcessingMode(EventProcessingOption.STREAM);
     fileSystem.writeKModuleXML(module.toXML());
     for (DrlFile file : files) {
-      fileSystem.write(RESOURCE_ROOT + file.path(), file.content());
+      if (RuleSources.isDrl(file.path())) {
+        fileSystem.write(RESOURCE_ROOT + file.path(), file.content());
+      }
     }
-    KieBase kieBase;
     try {
       KieBuilder builder = services.newKieBuilder(fileSystem, classLoader).buildAll();
       List<Problem> problems = new ArrayList<>();
@@ -141,18 +196,72 @@ public final class RuleSet {
       if (!problems.isEmpty()) {
         throw new RuleCompilationException(withoutEchoes(problems));
       }
-      kieBase = services.newKieContainer(releaseId, classLoader).getKieBase(KIE_BASE);
+      return services.newKieContainer(releaseId, classLoader).getKieBase(KIE_BASE);
     } finally {
       services.getRepository().removeKieModule(releaseId);
     }
-    RuleCatalog catalog = RuleCatalog.read(kieBase, files, builtInPaths);
-    if (!catalog.problems().isEmpty()) {
-      throw new RuleCompilationException(catalog.problems());
+  }
+
+  /**
+   * What {@link #inspect} found in a user directory.
+   *
+   * @param problems         every problem, compilation errors first, as {@code (file relative to the directory, line, message)}
+   * @param rules            the rules that could be read (built-in and the user's), as in {@link #rules()}
+   * @param detectionRuleIds the ids among them of detection rules (not classification or response rules)
+   * @param ruleLines        the line of each rule's declaration in its file, by id
+   * @param skippedFiles     the user's files that do not compile: their rules are not in {@code rules}, and their
+   *                         metadata is checked once they compile
+   */
+  public record Inspection(List<Problem> problems, List<RuleInfo> rules, Set<String> detectionRuleIds,
+                           Map<String, Integer> ruleLines, Set<String> skippedFiles) {
+    public Inspection {
+      problems = List.copyOf(problems);
+      rules = List.copyOf(rules);
+      detectionRuleIds = Set.copyOf(detectionRuleIds);
+      ruleLines = Map.copyOf(ruleLines);
+      skippedFiles = Set.copyOf(skippedFiles);
     }
-    RuleSet ruleSet = new RuleSet(kieBase, catalog, digest(files));
-    log.info("compiled rule set {}: {} files, {} rules in {} ms", ruleSet.version(), files.size(),
-        catalog.rules().size(), (System.nanoTime() - started) / 1_000_000);
-    return ruleSet;
+  }
+
+  /**
+   * Checks a user directory like {@link #load(Path)}, but reports everything at once instead of
+   * stopping at the first stage that fails (for {@code rules validate}): the compilation errors,
+   * then, leaving out the files that do not compile, the metadata problems of every other rule.
+   */
+  public static Inspection inspect(Path userRulesDir) {
+    List<DrlFile> builtIn = RuleSources.builtIn();
+    Set<String> builtInPaths = builtIn.stream().map(DrlFile::path).collect(Collectors.toSet());
+    List<DrlFile> user;
+    try {
+      user = new ArrayList<>(RuleSources.userFiles(userRulesDir, builtInPaths));
+    } catch (RuleCompilationException e) {
+      return new Inspection(e.problems(), List.of(), Set.of(), Map.of(), Set.of());
+    }
+    List<Problem> problems = new ArrayList<>();
+    Set<String> skipped = new TreeSet<>();
+    while (true) {
+      List<DrlFile> files = together(builtIn, user);
+      KieBase kieBase;
+      try {
+        kieBase = build(files, builtInPaths);
+      } catch (RuleCompilationException e) {
+        // Errors after the first round follow from leaving files out (a type they declare, say): not news.
+        if (skipped.isEmpty()) {
+          problems.addAll(e.problems());
+        }
+        Set<String> failing = e.problems().stream().map(Problem::file).collect(Collectors.toSet());
+        List<String> leftOut = user.stream().map(DrlFile::path).filter(failing::contains).toList();
+        if (leftOut.isEmpty()) {
+          return new Inspection(problems, List.of(), Set.of(), Map.of(), skipped);
+        }
+        user.removeIf(file -> failing.contains(file.path()));
+        skipped.addAll(leftOut);
+        continue;
+      }
+      RuleCatalog catalog = RuleCatalog.read(kieBase, files, builtInPaths);
+      problems.addAll(catalog.problems());
+      return new Inspection(problems, catalog.rules(), catalog.idsOf(RuleCatalog.Kind.DETECTION), catalog.lines(), skipped);
+    }
   }
 
   private static String digest(List<DrlFile> files) {

@@ -38,7 +38,8 @@ final class RuleSources {
   }
 
   /**
-   * Every {@code *.drl} file under {@code dir}, recursively, in path order. Names starting with a
+   * Every {@code *.drl} file and every tuning file ({@code *.yaml}, {@code *.yml}) under
+   * {@code dir}, recursively, in path order. Names starting with a
    * dot are skipped: a Kubernetes ConfigMap mount holds each file twice, once through
    * {@code ..data/}.
    */
@@ -48,7 +49,7 @@ final class RuleSources {
     }
     List<Path> paths;
     try (Stream<Path> walk = Files.walk(dir)) {
-      paths = walk.filter(p -> p.getFileName().toString().endsWith(".drl"))
+      paths = walk.filter(p -> isDrl(p.getFileName().toString()) || isTuning(p.getFileName().toString()))
           .filter(p -> !hidden(dir.relativize(p)))
           .filter(Files::isRegularFile)
           .sorted()
@@ -77,6 +78,15 @@ final class RuleSources {
     }
     files.sort(Comparator.comparing(DrlFile::path));
     return files;
+  }
+
+  static boolean isDrl(String path) {
+    return path.endsWith(".drl");
+  }
+
+  /** A tuning file (see {@link io.driftwatch.rules.tuning.Tuning}). */
+  static boolean isTuning(String path) {
+    return path.endsWith(".yaml") || path.endsWith(".yml");
   }
 
   private static boolean hidden(Path relative) {

@@ -93,7 +93,7 @@ class RuleEvaluatorTest {
 
     assertEquals(first, second);
     // three alerts; PAUSE and NOTIFY for the first, the others fall in the same container's window
-    assertEquals(5, first.size(), first.toString());
+    assertEquals(6, first.size(), first.toString());
   }
 
   private static List<Object> runAll(List<EnrichedEvent> input) {
@@ -147,11 +147,11 @@ class RuleEvaluatorTest {
     Outputs outputs = evaluator.evaluate(seedOverwrite("e-1", T0));
 
     Alert alert = outputs.alerts().get(0);
-    assertEquals(List.of(ResponseAction.PAUSE_CONTAINER, ResponseAction.NOTIFY),
-        outputs.commands().stream().map(ResponseCommand::getAction).toList());
-    ResponseCommand pause = outputs.commands().get(0);
+    assertEquals(List.of(ResponseAction.SNAPSHOT_EVIDENCE, ResponseAction.PAUSE_CONTAINER, ResponseAction.NOTIFY),
+        outputs.commands().stream().map(ResponseCommand::getAction).toList(), "evidence first, then pause");
+    ResponseCommand pause = outputs.commands().get(1);
     assertTrue(pause.getCommandId().matches("[0-9a-f]{32}"));
-    assertNotEquals(pause.getCommandId(), outputs.commands().get(1).getCommandId());
+    assertNotEquals(pause.getCommandId(), outputs.commands().get(0).getCommandId());
     assertEquals(alert.getAlertId(), pause.getAlertId());
     assertEquals("node-a", pause.getNode());
     assertEquals(CONTAINER_ID, pause.getContainerId());
@@ -160,7 +160,7 @@ class RuleEvaluatorTest {
     assertEquals(T0, pause.getIssuedAt());
     assertEquals(T0 + 10 * MINUTE, pause.getExpiresAt());
     assertEquals("DW-FIM-001", pause.getParameters().get("reason"));
-    assertEquals("DW-RSP-010", pause.getParameters().get("policy"));
+    assertEquals("DW-RSP-011", pause.getParameters().get("policy"));
     assertNull(pause.getSignature());
   }
 
@@ -180,7 +180,7 @@ class RuleEvaluatorTest {
     Alert alert = single(outputs.alerts(), "DW-FIM-050");
     assertEquals(Severity.CRITICAL, alert.getSeverity());
     assertTrue(alert.getTags().contains("response:pause"), alert.getTags().toString());
-    assertEquals(List.of(ResponseAction.PAUSE_CONTAINER, ResponseAction.NOTIFY),
+    assertEquals(List.of(ResponseAction.SNAPSHOT_EVIDENCE, ResponseAction.PAUSE_CONTAINER, ResponseAction.NOTIFY),
         outputs.commands().stream().map(ResponseCommand::getAction).toList());
   }
 
@@ -199,15 +199,15 @@ class RuleEvaluatorTest {
     List<ResponseCommand> commands = new ArrayList<>();
     commands.addAll(evaluator.evaluate(seedOverwrite("e-1", T0)).commands());
     commands.addAll(evaluator.evaluate(seedOverwrite("e-2", T0 + 5 * MINUTE)).commands());
-    assertEquals(2, commands.size(), "a second alert within ten minutes adds no command: " + commands);
+    assertEquals(3, commands.size(), "a second alert within ten minutes adds no command: " + commands);
 
     Outputs otherContainer = evaluator.evaluate(enriched(
         event("e-3", T0 + 6 * MINUTE, EventType.OPEN_WRITE, "/usr/bin/dpkg", "cp", "/bin/cp").setContainerId("other").build(),
         container("other", "payments")));
-    assertEquals(2, otherContainer.commands().size(), "another container has its own window");
+    assertEquals(3, otherContainer.commands().size(), "another container has its own window");
 
     Outputs later = evaluator.evaluate(seedOverwrite("e-4", T0 + 11 * MINUTE));
-    assertEquals(List.of(ResponseAction.PAUSE_CONTAINER, ResponseAction.NOTIFY),
+    assertEquals(List.of(ResponseAction.SNAPSHOT_EVIDENCE, ResponseAction.PAUSE_CONTAINER, ResponseAction.NOTIFY),
         later.commands().stream().map(ResponseCommand::getAction).toList());
   }
 

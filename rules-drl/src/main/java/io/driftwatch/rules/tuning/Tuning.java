@@ -1,0 +1,218 @@
+package io.driftwatch.rules.tuning;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.driftwatch.rules.classify.ClassificationFact;
+import io.driftwatch.rules.classify.DirectoryRole;
+import io.driftwatch.rules.classify.FileNameRole;
+import io.driftwatch.rules.classify.FileRole;
+import io.driftwatch.rules.classify.PathSegmentRole;
+import io.driftwatch.rules.classify.ProcessRole;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.kie.api.runtime.KieSession;
+import org.kie.api.runtime.rule.FactHandle;
+
+/**
+ * Tuning files: plain YAML that extends the classification lists, adds alert exceptions, replaces
+ * thresholds and sets response modes, without DRL and without editing the shipped rules. Every
+ * {@code *.yaml} / {@code *.yml} file of a rule directory is one. The format (all sections
+ * optional):
+ *
+ * <pre>
+ * roles:                          # extend the classification lists
+ *   package-manager:
+ *     processes: [acme-updater]   # process names (comm)
+ *   binary-dir:
+ *     directories: [/opt/acme/bin/]
+ *   credential-store:
+ *     files: [/etc/acme/secret.key]
+ *     names: ["*.p12"]            # file names, with a leading or trailing *
+ *     segments: [.acme]           # directory names anywhere in a path
+ * exceptions:                     # alerts not to raise: every field given must match
+ *   - rule: DW-FIM-001            # an id, or a prefix ending in *
+ *     process: acme-updater
+ *     path: /usr/local/bin/acme   # a path prefix
+ *     reason: the updater replaces its own binary
+ * thresholds:                     # replace a threshold by name
+ *   mass-change.count: 200
+ * responses:
+ *   default: contain              # observe | contain | isolate | kill
+ *   namespaces: {payments: isolate, ci: observe}
+ *   protected: [istio-system]     # added to kube-system
+ * </pre>
+ *
+ * Immutable once parsed; {@link #applyTo} puts it into a session.
+ */
+public final class Tuning {
+  private static final Tuning EMPTY = new Tuning(List.of(), Map.of());
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+  /** Thrown for a tuning file that cannot be used: the file's line and what is wrong. */
+  public static final class TuningException extends Exception {
+    private final int line;
+
+    TuningException(int line, String message) {
+      super(message);
+      this.line = line;
+    }
+
+    public int line() {
+      return line;
+    }
+  }
+
+  private final List<Object> facts;
+  private final Map<String, Long> thresholds;
+
+  private Tuning(List<Object> facts, Map<String, Long> thresholds) {
+    this.facts = List.copyOf(facts);
+    this.thresholds = Map.copyOf(thresholds);
+  }
+
+  public static Tuning empty() {
+    return EMPTY;
+  }
+
+  /** The facts of several files together (later files add to earlier ones; a later threshold wins). */
+  public static Tuning combine(List<Tuning> tunings) {
+    List<Object> facts = new ArrayList<>();
+    Map<String, Long> thresholds = new LinkedHashMap<>();
+    for (Tuning tuning : tunings) {
+      facts.addAll(tuning.facts);
+      thresholds.putAll(tuning.thresholds);
+    }
+    return facts.isEmpty() && thresholds.isEmpty() ? EMPTY : new Tuning(facts, thresholds);
+  }
+
+  /** Parses one tuning file. */
+  public static Tuning parse(String yaml) throws TuningException {
+    TuningFile file;
+    try {
+      file = YAML.readValue(yaml, TuningFile.class);
+    } catch (UnrecognizedPropertyException e) {
+      throw new TuningException(line(e.getLocation()), "unknown key \"" + e.getPropertyName() + "\"; known here: "
+          + e.getKnownPropertyIds());
+    } catch (JsonProcessingException e) {
+      Throwable cause = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
+      String message = cause == e ? e.getOriginalMessage() : cause.getMessage();
+      throw new TuningException(line(e.getLocation()), message);
+    }
+    if (file == null) {
+      return EMPTY;
+    }
+    List<Object> facts = new ArrayList<>();
+    file.roles().forEach((role, lists) -> lists.facts(role, facts));
+    facts.addAll(file.exceptions());
+    if (file.responses() != null) {
+      file.responses().facts(facts);
+    }
+    return new Tuning(facts, file.thresholds());
+  }
+
+  /** Reference facts: role lists, exceptions, response modes (thresholds apart). */
+  public List<Object> facts() {
+    return facts;
+  }
+
+  public Map<String, Long> thresholds() {
+    return thresholds;
+  }
+
+  public boolean isEmpty() {
+    return facts.isEmpty() && thresholds.isEmpty();
+  }
+
+  /**
+   * Inserts the facts into a session whose shipped reference facts are in place: a threshold
+   * replaces the one of the same name, a default response mode replaces the shipped one.
+   */
+  public void applyTo(KieSession session) {
+    if (isEmpty()) {
+      return;
+    }
+    boolean newDefault = facts.stream().anyMatch(f -> f instanceof NamespaceResponse r && r.getNamespace().equals(NamespaceResponse.ANY));
+    for (FactHandle handle : session.getFactHandles(object ->
+        object instanceof Threshold t && thresholds.containsKey(t.getName())
+            || newDefault && object instanceof NamespaceResponse r && r.getNamespace().equals(NamespaceResponse.ANY))) {
+      session.delete(handle);
+    }
+    thresholds.forEach((name, value) -> session.insert(new Threshold(name, value)));
+    for (Object fact : facts) {
+      session.insert(fact);
+    }
+  }
+
+  private static int line(JsonLocation location) {
+    return location == null ? 0 : Math.max(0, location.getLineNr());
+  }
+
+  record TuningFile(Map<String, RoleLists> roles, List<AlertException> exceptions, Map<String, Long> thresholds,
+                    Responses responses) {
+    TuningFile {
+      roles = roles == null ? Map.of() : roles;
+      exceptions = exceptions == null ? List.of() : exceptions;
+      thresholds = thresholds == null ? Map.of() : thresholds;
+    }
+  }
+
+  record RoleLists(List<String> processes, List<String> directories, List<String> files, List<String> names,
+                   List<String> segments) {
+    RoleLists {
+      each(directories, ClassificationFact::directory);
+      each(files, path -> ClassificationFact.absolute(path, "file"));
+      each(names, ClassificationFact::name);
+      each(segments, ClassificationFact::name);
+      each(processes, ClassificationFact::name);
+    }
+
+    void facts(String role, List<Object> facts) {
+      List<ClassificationFact> made = new ArrayList<>();
+      each(processes, name -> made.add(new ProcessRole(name, role)));
+      each(directories, dir -> made.add(new DirectoryRole(dir, role)));
+      each(files, path -> made.add(new FileRole(path, role)));
+      each(names, name -> made.add(new FileNameRole(name, role)));
+      each(segments, segment -> made.add(new PathSegmentRole(segment, role)));
+      facts.addAll(made);
+    }
+
+    private static void each(List<String> values, java.util.function.Consumer<String> action) {
+      if (values != null) {
+        values.forEach(action);
+      }
+    }
+  }
+
+  record Responses(@JsonProperty("default") String defaultMode, Map<String, String> namespaces,
+                   @JsonProperty("protected") List<String> protectedNamespaces) {
+    Responses {
+      if (defaultMode != null) {
+        NamespaceResponse.checkMode(defaultMode);
+      }
+      if (namespaces != null) {
+        namespaces.values().forEach(NamespaceResponse::checkMode);
+      }
+    }
+
+    void facts(List<Object> facts) {
+      if (defaultMode != null) {
+        facts.add(new NamespaceResponse(NamespaceResponse.ANY, defaultMode));
+      }
+      if (namespaces != null) {
+        namespaces.forEach((namespace, mode) -> facts.add(new NamespaceResponse(namespace, mode)));
+      }
+      if (protectedNamespaces != null) {
+        protectedNamespaces.forEach(name -> facts.add(new ProtectedNamespace(name)));
+      }
+    }
+  }
+}
