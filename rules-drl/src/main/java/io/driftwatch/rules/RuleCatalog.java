@@ -61,11 +61,14 @@ final class RuleCatalog {
   private final Map<String, Entry> byRule;
   private final List<RuleInfo> rules;
   private final List<Problem> problems;
+  private final Map<String, Integer> lineOfId;
 
-  private RuleCatalog(Map<String, Entry> byRule, List<RuleInfo> rules, List<Problem> problems) {
+  private RuleCatalog(Map<String, Entry> byRule, List<RuleInfo> rules, List<Problem> problems,
+                      Map<String, Integer> lineOfId) {
     this.byRule = byRule;
     this.rules = rules;
     this.problems = problems;
+    this.lineOfId = lineOfId;
   }
 
   /**
@@ -78,6 +81,7 @@ final class RuleCatalog {
     Map<String, Entry> byRule = new HashMap<>();
     Map<String, Location> firstUseOfId = new HashMap<>();
     Map<String, String> ruleOfId = new HashMap<>();
+    Map<String, Integer> lineOfId = new HashMap<>();
     List<RuleInfo> rules = new ArrayList<>();
     List<Rule> all = new ArrayList<>();
     for (KiePackage kiePackage : base.getKiePackages()) {
@@ -130,13 +134,14 @@ final class RuleCatalog {
           continue;
         }
         ruleOfId.put(id, rule.getName());
+        lineOfId.put(id, location.line());
         RuleInfo info = new RuleInfo(id, rule.getName(), location.file(), severity, mitre, tags, maturity,
             description, falsePositives, response);
         rules.add(info);
         byRule.put(key(rule), new Entry(info, kind));
       }
     }
-    return new RuleCatalog(Map.copyOf(byRule), List.copyOf(rules), List.copyOf(problems));
+    return new RuleCatalog(Map.copyOf(byRule), List.copyOf(rules), List.copyOf(problems), Map.copyOf(lineOfId));
   }
 
   /**
@@ -163,6 +168,17 @@ final class RuleCatalog {
 
   List<Problem> problems() {
     return problems;
+  }
+
+  /** Ids of the rules of one kind. */
+  Set<String> idsOf(Kind kind) {
+    return byRule.values().stream().filter(e -> e.kind() == kind).map(e -> e.info().id())
+        .collect(java.util.stream.Collectors.toUnmodifiableSet());
+  }
+
+  /** The line of each rule's declaration in its file (0 when unknown), by rule id. */
+  Map<String, Integer> lines() {
+    return lineOfId;
   }
 
   /** The entry of a rule of this rule set, or {@code null}. */

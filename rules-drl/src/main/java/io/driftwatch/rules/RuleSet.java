@@ -238,9 +238,15 @@ public final class RuleSet {
       return new Inspection(e.problems(), List.of(), Set.of(), Map.of(), Set.of());
     }
     List<Problem> problems = new ArrayList<>();
+    try {
+      tuning(together(builtIn, user));
+    } catch (RuleCompilationException e) {
+      problems.addAll(e.problems());
+    }
+    user.removeIf(file -> !RuleSources.isDrl(file.path()));
     Set<String> skipped = new TreeSet<>();
     while (true) {
-      List<DrlFile> files = together(builtIn, user);
+      List<DrlFile> files = together(builtIn, user).stream().filter(file -> RuleSources.isDrl(file.path())).toList();
       KieBase kieBase;
       try {
         kieBase = build(files, builtInPaths);

@@ -2,6 +2,8 @@ package io.driftwatch.rules;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.driftwatch.rules.testing.Fixture;
+import io.driftwatch.rules.testing.RuleTestSuite;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,18 +124,19 @@ class RuleLintTest {
     return offenders;
   }
 
-  /** Every detection rule has a fixture that fires it and a near miss; every fixture names a rule. */
-  private static List<String> fixtureLints(List<RuleInfo> rules) throws IOException {
+  /**
+   * Every fixture file reads (valid JSON, known fields, named after its rule) and names a rule;
+   * every detection rule has a fixture that fires it and a near miss.
+   */
+  private static List<String> fixtureLints(List<RuleInfo> rules) {
     List<String> offenders = new ArrayList<>();
     Map<String, RuleInfo> byId = rules.stream().collect(Collectors.toMap(RuleInfo::id, Function.identity()));
-    Map<String, RuleFixtures.Fixture> fixtures = new HashMap<>();
-    for (RuleFixtures.Fixture fixture : RuleFixtures.all()) {
-      String fileName = fixture.file().getFileName().toString();
-      if (!fileName.equals(fixture.ruleId() + ".json")) {
-        offenders.add("fixtures/" + fileName + ": names rule " + fixture.ruleId() + "; call it " + fixture.ruleId() + ".json");
-      }
+    RuleTestSuite suite = RuleTestSuite.builtIn();
+    suite.problems().forEach(p -> offenders.add(p.toString()));
+    Map<String, Fixture> fixtures = new HashMap<>();
+    for (Fixture fixture : suite.fixtures()) {
       if (!byId.containsKey(fixture.ruleId())) {
-        offenders.add("fixtures/" + fileName + ": no rule " + fixture.ruleId());
+        offenders.add(fixture.source() + ":" + fixture.line() + ": no rule " + fixture.ruleId());
       }
       fixtures.put(fixture.ruleId(), fixture);
     }
@@ -141,7 +144,7 @@ class RuleLintTest {
       if (!concern(rule.file()).equals("detect")) {
         continue;
       }
-      RuleFixtures.Fixture fixture = fixtures.get(rule.id());
+      Fixture fixture = fixtures.get(rule.id());
       if (fixture == null) {
         offenders.add(rule.id() + ": no fixtures/" + rule.id() + ".json");
       } else if (fixture.fires().isEmpty() || fixture.quiet().isEmpty()) {
