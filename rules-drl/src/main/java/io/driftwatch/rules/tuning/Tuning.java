@@ -2,7 +2,10 @@ package io.driftwatch.rules.tuning;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -13,7 +16,9 @@ import io.driftwatch.rules.classify.FileNameRole;
 import io.driftwatch.rules.classify.FileRole;
 import io.driftwatch.rules.classify.PathSegmentRole;
 import io.driftwatch.rules.classify.ProcessRole;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,12 +105,12 @@ public final class Tuning {
     try {
       file = YAML.readValue(yaml, TuningFile.class);
     } catch (UnrecognizedPropertyException e) {
-      throw new TuningException(line(e.getLocation()), "unknown key \"" + e.getPropertyName() + "\"; known here: "
+      throw new TuningException(line(yaml, e), "unknown key \"" + e.getPropertyName() + "\"; known here: "
           + e.getKnownPropertyIds());
     } catch (JsonProcessingException e) {
       Throwable cause = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
       String message = cause == e ? e.getOriginalMessage() : cause.getMessage();
-      throw new TuningException(line(e.getLocation()), message);
+      throw new TuningException(line(yaml, e), message);
     }
     if (file == null) {
       return EMPTY;
@@ -152,8 +157,44 @@ public final class Tuning {
     }
   }
 
-  private static int line(JsonLocation location) {
+  /**
+   * The line of the key or value a problem is about. The parser's own location is where it
+   * stopped, often past the end of the entry, so the problem's path (exceptions/0/proces) is looked
+   * up in a map of every path to its line, walking up to the parent when the path itself is not there.
+   */
+  private static int line(String yaml, JsonProcessingException e) {
+    if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+      Map<String, Integer> lines = linesByPath(yaml);
+      List<String> path = new ArrayList<>();
+      for (JsonMappingException.Reference reference : mapping.getPath()) {
+        path.add(reference.getFieldName() != null ? reference.getFieldName() : String.valueOf(reference.getIndex()));
+      }
+      while (!path.isEmpty()) {
+        Integer line = lines.get("/" + String.join("/", path));
+        if (line != null) {
+          return line;
+        }
+        path.remove(path.size() - 1);
+      }
+    }
+    JsonLocation location = e.getLocation();
     return location == null ? 0 : Math.max(0, location.getLineNr());
+  }
+
+  private static Map<String, Integer> linesByPath(String yaml) {
+    Map<String, Integer> lines = new HashMap<>();
+    try (JsonParser parser = YAML.getFactory().createParser(yaml)) {
+      JsonToken token;
+      while ((token = parser.nextToken()) != null) {
+        String pointer = parser.getParsingContext().pathAsPointer().toString();
+        if (token == JsonToken.FIELD_NAME || token.isScalarValue() || token.isStructStart()) {
+          lines.putIfAbsent(pointer, parser.currentTokenLocation().getLineNr());
+        }
+      }
+    } catch (IOException ignored) {
+      // A file that does not parse has no paths; its problem carries the parser's own location.
+    }
+    return lines;
   }
 
   record TuningFile(Map<String, RoleLists> roles, List<AlertException> exceptions, Map<String, Long> thresholds,
@@ -192,23 +233,22 @@ public final class Tuning {
     }
   }
 
-  record Responses(@JsonProperty("default") String defaultMode, Map<String, String> namespaces,
-                   @JsonProperty("protected") List<String> protectedNamespaces) {
-    Responses {
-      if (defaultMode != null) {
-        NamespaceResponse.checkMode(defaultMode);
-      }
-      if (namespaces != null) {
-        namespaces.values().forEach(NamespaceResponse::checkMode);
-      }
+  /** A response mode, checked where it is read (so a bad one is reported on its own line). */
+  record Mode(String value) {
+    @com.fasterxml.jackson.annotation.JsonCreator(mode = com.fasterxml.jackson.annotation.JsonCreator.Mode.DELEGATING)
+    static Mode of(String value) {
+      return new Mode(NamespaceResponse.checkMode(value));
     }
+  }
 
+  record Responses(@JsonProperty("default") Mode defaultMode, Map<String, Mode> namespaces,
+                   @JsonProperty("protected") List<String> protectedNamespaces) {
     void facts(List<Object> facts) {
       if (defaultMode != null) {
-        facts.add(new NamespaceResponse(NamespaceResponse.ANY, defaultMode));
+        facts.add(new NamespaceResponse(NamespaceResponse.ANY, defaultMode.value()));
       }
       if (namespaces != null) {
-        namespaces.forEach((namespace, mode) -> facts.add(new NamespaceResponse(namespace, mode)));
+        namespaces.forEach((namespace, mode) -> facts.add(new NamespaceResponse(namespace, mode.value())));
       }
       if (protectedNamespaces != null) {
         protectedNamespaces.forEach(name -> facts.add(new ProtectedNamespace(name)));
