@@ -29,12 +29,12 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code driftwatch rules}: the rule author's toolkit (list, validate, test). */
 @Command(name = "rules", mixinStandardHelpOptions = true,
-        description = {"The rule author's toolkit: the rule catalogue, and checking and testing a directory of your DRL rules",
-                "against the built-in pack.",
+        description = {"The rule author's toolkit: the rule catalogue, and checking and testing a directory of your "
+                + "DRL rules against the built-in pack.",
                 "",
-                "Your directory holds *.drl files (any folders), fixtures/<RULE-ID>.json for each detection rule",
-                "(cases that must fire it, near misses that must not) and optionally benign/*.jsonl (workloads",
-                "that must raise nothing); see rules-drl/README.md, \"Rule author's toolkit\"."},
+                "Your directory holds *.drl files (any folders), fixtures/<RULE-ID>.json for each detection rule "
+                + "(cases that must fire it, near misses that must not) and optionally benign/*.jsonl (workloads "
+                + "that must raise nothing); see rules-drl/README.md, \"Rule author's toolkit\"."},
         subcommands = {RulesCommand.ListRules.class, RulesCommand.ValidateRules.class, RulesCommand.TestRules.class})
 final class RulesCommand implements Runnable {
     @Spec
@@ -46,7 +46,9 @@ final class RulesCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = {"Print the rule catalogue: id, severity, MITRE techniques, maturity, whether the rule is enabled, name and file.",
+            header = "Print the rule catalogue: id, severity, MITRE, maturity, enabled.",
+            description = {"Print the rule catalogue: id, severity, MITRE techniques, maturity, whether the rule is "
+                    + "enabled, name and file.",
                     "A rule is enabled when its maturity is among --maturity (as driftwatch.rules.maturity in the app)."})
     static final class ListRules implements Callable<Integer> {
         @Option(names = "--rules", paramLabel = "DIR", description = "Your DRL rules, added to the built-in pack.")
@@ -119,10 +121,12 @@ final class RulesCommand implements Runnable {
     }
 
     @Command(name = "validate", aliases = "check", mixinStandardHelpOptions = true,
-            description = {"Check a directory of your rules and report every problem as file:line: message: compilation errors",
-                    "(compiled together with the built-in pack), duplicate ids, missing or invalid metadata (severity,",
-                    "MITRE ids, maturity, ...), detection rules without fixtures (DIR/fixtures/<RULE-ID>.json), and fixture",
-                    "or benign files that do not read. Exits 1 on any error. 'check' is an alias."})
+            header = "Check a directory of your rules, listing every problem with its file and line.",
+            description = {"Check a directory of your rules and report every problem as file:line: message: "
+                    + "compilation errors (compiled together with the built-in pack), duplicate ids, missing or invalid "
+                    + "metadata (severity, MITRE ids, maturity, ...), detection rules without fixtures "
+                    + "(DIR/fixtures/<RULE-ID>.json), and fixture or benign files that do not read.",
+                    "Exits 1 on any error. 'check' is an alias."})
     static final class ValidateRules implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "Directory of your rules: *.drl (searched recursively), fixtures/, benign/.")
         Path rulesDir;
@@ -150,10 +154,12 @@ final class RulesCommand implements Runnable {
     }
 
     @Command(name = "test", mixinStandardHelpOptions = true,
-            description = {"Run every rule's fixtures and the benign corpora: the built-in pack's, and DIR's (DIR/fixtures/<RULE-ID>.json,",
-                    "DIR/benign/*.jsonl) with DIR's rules added. Every rule fires, whatever its maturity. Reports each",
-                    "failing rule with what was expected and what happened, then a summary. Exits 1 on any failure.",
-                    "Without DIR, tests the built-in pack."})
+            header = "Run the fixtures and benign corpora of the built-in pack and of your rules.",
+            description = {"Run every rule's fixtures and the benign corpora: the built-in pack's, and DIR's "
+                    + "(DIR/fixtures/<RULE-ID>.json, DIR/benign/*.jsonl) with DIR's rules added. Every rule fires, "
+                    + "whatever its maturity. Reports each failing rule with what was expected and what happened, then "
+                    + "a summary line. Without DIR, tests the built-in pack.",
+                    "Exits 1 on any failure."})
     static final class TestRules implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", arity = "0..1", description = "Directory of your rules, fixtures and benign corpora.")
         Path rulesDir;
