@@ -2,6 +2,7 @@ package io.driftwatch.app.cli;
 
 import io.driftwatch.app.bench.Bench;
 import io.driftwatch.app.embedded.EmbeddedStack;
+import io.driftwatch.rules.EvaluatorBenchmark;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -13,10 +14,18 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure the pipeline on an embedded broker and registry: events/s of the full pipeline and of a",
-                "pass-through topology on the same input (the physical limit), their ratio, and event-to-alert latency."})
+                "pass-through topology on the same input (the physical limit), their ratio, and event-to-alert latency.",
+                "With --evaluator, measure the rule evaluator alone on one thread (events/s per core): the shipped",
+                "single-event rules, the stateful rules, and the single-event rules with ten times as many rules."})
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--events", defaultValue = "200000", paramLabel = "N", description = "Synthetic events (default ${DEFAULT-VALUE}).")
+    static final long EVALUATOR_DEFAULT_EVENTS = 1_000_000;
+
+    @Option(names = "--events", defaultValue = "200000", paramLabel = "N",
+            description = "Synthetic events (default ${DEFAULT-VALUE}; with --evaluator 1,000,000 per rule set).")
     long events;
+
+    @Option(names = "--evaluator", description = "Benchmark the rule evaluator alone, without Kafka (no broker is started).")
+    boolean evaluator;
 
     @Option(names = "--containers", defaultValue = "1000", paramLabel = "N", description = "Containers they come from (default ${DEFAULT-VALUE}).")
     int containers;
@@ -50,6 +59,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter progress = json ? spec.commandLine().getErr() : out;
+        if (evaluator) {
+            return evaluator(out, progress);
+        }
         progress.println("Driftwatch bench: " + String.format("%,d", events) + " events at " + rate + "/s of event time, "
                 + containers + " containers, " + partitions + " partitions, " + threads + " stream thread(s)");
         Bench.Result result;
@@ -72,5 +84,28 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private Integer evaluator(PrintWriter out, PrintWriter progress) throws Exception {
+        long count = spec.commandLine().getParseResult().hasMatchedOption("--events") ? events : EVALUATOR_DEFAULT_EVENTS;
+        progress.printf("Driftwatch evaluator bench: %,d events per rule set, one thread (figures are per core), Java %s, max heap %d MB%n",
+                count, Runtime.version(), Runtime.getRuntime().maxMemory() / (1024 * 1024));
+        EvaluatorBenchmark.Result result = new EvaluatorBenchmark(count, progress).run();
+        if (json) {
+            out.println(result.toJson());
+        } else {
+            out.printf("%nresults (events/s per core; goal in brackets):%n");
+            row(out, result.single(), "[>= 150,000]");
+            row(out, result.stateful(), "[>= 50,000]");
+            row(out, result.singleTimesTen(), "");
+            out.printf("  10x rules cost %.2fx the time per event [<= 2.0]%n", result.tenfoldCost());
+            out.printf("  goals %s%n", result.met() ? "met" : "NOT met");
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static void row(PrintWriter out, EvaluatorBenchmark.Phase phase, String goal) {
+        out.printf("  %-17s %4d rules  %,10.0f events/s  %s%n", phase.name(), phase.rules(), phase.eventsPerSecond(), goal);
     }
 }
