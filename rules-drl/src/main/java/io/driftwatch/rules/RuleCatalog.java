@@ -122,6 +122,12 @@ final class RuleCatalog {
         check.problem("a rule with a single pattern needs @Propagation( EAGER ): on Drools 10.1 its fired matches are"
             + " never released once the fact is deleted or expires (apache/incubator-kie-drools issue 6361)");
       }
+      int fileEvents = fileEventPatterns(rule instanceof RuleImpl impl ? impl.getLhs() : null);
+      if (fileEvents > 1) {
+        check.problem("the rule joins " + fileEvents + " file events, but an event leaves the session as soon as it has"
+            + " been evaluated: keep what the rule must remember in a fact of its own with an @expires (as FileWritten"
+            + " and ChangeBurst do) and join the next event with that");
+      }
       String response = check.optional("response");
       if (response != null && !RESPONSE_HINT.matcher(response).matches()) {
         check.problem("@response(\"" + response + "\") must be a lowercase word such as pause or notify");
@@ -160,6 +166,29 @@ final class RuleCatalog {
     return lhs != null && lhs.isAnd() && lhs.getChildren().size() == 1
         && lhs.getChildren().get(0) instanceof org.drools.base.rule.Pattern pattern
         && !pattern.getObjectType().isAssignableTo(InitialFact.class);
+  }
+
+  /**
+   * How many file events (FileEvent, ClassifiedEvent) one match of the rule involves: patterns
+   * over them, counting those inside accumulate/collect sources, and the largest branch of an
+   * {@code or}.
+   */
+  private static int fileEventPatterns(org.drools.base.rule.RuleConditionElement element) {
+    if (element == null) {
+      return 0;
+    }
+    if (element instanceof org.drools.base.rule.Pattern pattern) {
+      int own = pattern.getObjectType() != null && pattern.getObjectType().isAssignableTo(io.driftwatch.model.FileEvent.class)
+          ? 1 : 0;
+      return own + (pattern.getSource() == null ? 0 : fileEventPatterns(pattern.getSource()));
+    }
+    boolean alternatives = element instanceof GroupElement group && group.isOr();
+    int total = 0;
+    for (org.drools.base.rule.RuleConditionElement nested : element.getNestedElements()) {
+      int count = fileEventPatterns(nested);
+      total = alternatives ? Math.max(total, count) : total + count;
+    }
+    return total;
   }
 
   List<RuleInfo> rules() {

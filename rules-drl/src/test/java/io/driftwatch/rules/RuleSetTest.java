@@ -173,6 +173,17 @@ class RuleSetTest {
   }
 
   @Test
+  void aRuleJoiningTwoFileEventsIsRefused() {
+    RuleCompilationException refused = assertThrows(RuleCompilationException.class,
+        () -> RuleSet.load(resource("user-rules/joins")));
+    assertEquals(1, refused.problems().size(), refused.getMessage());
+    Problem problem = refused.problems().get(0);
+    assertEquals("acme/two_events.drl", problem.file());
+    assertEquals(9, problem.line());
+    assertTrue(problem.message().contains("joins 2 file events"), problem.message());
+  }
+
+  @Test
   void aDuplicateIdIsRefused(@TempDir Path dir) throws IOException {
     Files.writeString(dir.resolve("dup.drl"), """
         package acme.classify;
