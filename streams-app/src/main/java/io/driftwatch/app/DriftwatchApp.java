@@ -1,6 +1,8 @@
 package io.driftwatch.app;
 
 import io.driftwatch.app.config.DriftwatchConfig;
+import io.driftwatch.app.rules.RulesManager;
+import io.driftwatch.app.rules.RulesSettings;
 import io.driftwatch.app.topology.DriftwatchTopology;
 import io.driftwatch.app.topology.EnrichmentCounters;
 import io.driftwatch.app.topology.PipelineSettings;
@@ -11,19 +13,20 @@ import io.driftwatch.schemas.registry.SchemaRegistryClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 
 /** The streaming application: configuration in, a running KafkaStreams out. */
 public final class DriftwatchApp implements AutoCloseable {
-    public static final String RULES_DIR = "driftwatch.rules.dir";
+    public static final String RULES_DIR = RulesSettings.DIR;
 
     private final KafkaStreams streams;
     private final EnrichmentCounters counters;
-    private final RuleSet rules;
+    private final RulesManager rules;
 
-    private DriftwatchApp(KafkaStreams streams, EnrichmentCounters counters, RuleSet rules) {
+    private DriftwatchApp(KafkaStreams streams, EnrichmentCounters counters, RulesManager rules) {
         this.streams = streams;
         this.counters = counters;
         this.rules = rules;
@@ -50,16 +53,31 @@ public final class DriftwatchApp implements AutoCloseable {
     }
 
     public static Topology topology(DriftwatchConfig config, RuleSet rules, EnrichmentCounters counters) {
-        SchemaRegistryClient registry = SchemaRegistryClient.fromConfigs(config.clientProperties());
-        return DriftwatchTopology.build(new Topics(config, registry), PipelineSettings.from(config), () -> rules, counters);
+        return topology(config, () -> rules, counters);
     }
 
+    /** The topology with a rule set that may change while it runs: each task follows the supplier's set. */
+    public static Topology topology(DriftwatchConfig config, Supplier<RuleSet> rules, EnrichmentCounters counters) {
+        SchemaRegistryClient registry = SchemaRegistryClient.fromConfigs(config.clientProperties());
+        return DriftwatchTopology.build(new Topics(config, registry), PipelineSettings.from(config), rules, counters);
+    }
+
+    /**
+     * Loads the rule set (the directory, and the rules topic unless {@code driftwatch.rules.topic.enabled=false};
+     * see {@link RulesManager}), then starts the streams app, which follows rule set changes while it runs.
+     */
     public static DriftwatchApp start(DriftwatchConfig config) throws RuleCompilationException {
-        RuleSet rules = rules(config);
-        EnrichmentCounters counters = new EnrichmentCounters();
-        KafkaStreams streams = new KafkaStreams(topology(config, rules, counters), streamsProperties(config));
-        streams.start();
-        return new DriftwatchApp(streams, counters, rules);
+        Properties streamsProperties = streamsProperties(config);
+        RulesManager rules = RulesManager.start(config);
+        try {
+            EnrichmentCounters counters = new EnrichmentCounters();
+            KafkaStreams streams = new KafkaStreams(topology(config, rules::current, counters), streamsProperties);
+            streams.start();
+            return new DriftwatchApp(streams, counters, rules);
+        } catch (RuntimeException e) {
+            rules.close();
+            throw e;
+        }
     }
 
     /** Waits until the streams app is RUNNING; fails when it reaches ERROR or the timeout passes. */
@@ -82,12 +100,22 @@ public final class DriftwatchApp implements AutoCloseable {
         return counters;
     }
 
+    /** The rule set running now (it changes on hot reload). */
     public RuleSet rules() {
+        return rules.current();
+    }
+
+    /** Where rule sets come from, and the reload counters. */
+    public RulesManager rulesManager() {
         return rules;
     }
 
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        try {
+            streams.close(Duration.ofSeconds(30));
+        } finally {
+            rules.close();
+        }
     }
 }

@@ -35,7 +35,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "Your directory holds *.drl files (any folders), fixtures/<RULE-ID>.json for each detection rule "
                 + "(cases that must fire it, near misses that must not) and optionally benign/*.jsonl (workloads "
                 + "that must raise nothing); see rules-drl/README.md, \"Rule author's toolkit\"."},
-        subcommands = {RulesCommand.ListRules.class, RulesCommand.ValidateRules.class, RulesCommand.TestRules.class})
+        subcommands = {RulesCommand.ListRules.class, RulesCommand.ValidateRules.class, RulesCommand.TestRules.class, RulesPublishCommand.class})
 final class RulesCommand implements Runnable {
     @Spec
     CommandSpec spec;
