@@ -17,10 +17,12 @@ import java.util.Set;
  * @param lineageRetention   how long a process's workload/session verdict is remembered after it was last seen
  * @param ruleIdleAdvance    after this much wall-clock time without events, the rule clock moves on by the same amount
  * @param ruleMaturities     the rule maturity tiers that fire: stable by default; incubating and sandbox are opt-in
+ * @param ruleRepeatWindow   repeats of an alert (same rule, container and path) within this much event time are
+ *                           collapsed into one alert with a count; zero turns collapsing off
  */
 public record PipelineSettings(Duration metadataGrace, Duration metadataWallClock, Duration startSkew,
                                Duration metadataHistory, Duration sessionIdle, Duration lineageRetention,
-                               Duration ruleIdleAdvance, Set<String> ruleMaturities) {
+                               Duration ruleIdleAdvance, Set<String> ruleMaturities, Duration ruleRepeatWindow) {
     public static final String METADATA_GRACE_MS = "driftwatch.metadata.grace.ms";
     public static final String METADATA_WALL_CLOCK_MS = "driftwatch.metadata.wall.clock.ms";
     public static final String METADATA_START_SKEW_MS = "driftwatch.metadata.start.skew.ms";
@@ -29,6 +31,7 @@ public record PipelineSettings(Duration metadataGrace, Duration metadataWallCloc
     public static final String LINEAGE_RETENTION_MS = "driftwatch.process.lineage.retention.ms";
     public static final String RULE_IDLE_ADVANCE_MS = "driftwatch.rules.idle.advance.ms";
     public static final String RULE_MATURITY = "driftwatch.rules.maturity";
+    public static final String RULE_REPEAT_WINDOW_MS = "driftwatch.rules.repeat.window.ms";
     private static final List<String> MATURITIES = List.of("stable", "incubating", "sandbox");
 
     public static PipelineSettings defaults() {
@@ -44,7 +47,8 @@ public record PipelineSettings(Duration metadataGrace, Duration metadataWallCloc
                 millis(config, SESSION_IDLE_MS, Duration.ofHours(1).toMillis()),
                 millis(config, LINEAGE_RETENTION_MS, Duration.ofHours(6).toMillis()),
                 millis(config, RULE_IDLE_ADVANCE_MS, 5_000),
-                maturities(config.get(RULE_MATURITY, "stable")));
+                maturities(config.get(RULE_MATURITY, "stable")),
+                millis(config, RULE_REPEAT_WINDOW_MS, 60_000));
     }
 
     /** A comma-separated list of tiers; "all" means every tier. */
