@@ -133,13 +133,15 @@ public record RuleTestSuite(List<Fixture> fixtures, List<BenignCorpus> corpora, 
 
   /**
    * The resources directly in a classpath folder whose names end in {@code suffix}, in name order:
-   * from a directory of classes or from a jar.
+   * from a directory of classes or from a jar. Only the first classpath entry holding the folder
+   * counts, as for the rule files themselves (a second copy of the rules jar is not a second pack).
    */
   static List<String> resources(String folder, String suffix) {
     ClassLoader loader = RuleTestSuite.class.getClassLoader();
     TreeSet<String> names = new TreeSet<>();
     try {
-      Enumeration<URL> urls = loader.getResources(folder);
+      URL first = loader.getResource(folder);
+      Enumeration<URL> urls = java.util.Collections.enumeration(first == null ? List.of() : List.of(first));
       while (urls.hasMoreElements()) {
         URL url = urls.nextElement();
         switch (url.getProtocol()) {
