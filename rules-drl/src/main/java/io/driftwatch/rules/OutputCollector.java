@@ -187,6 +187,11 @@ final class OutputCollector implements Detections, Responses {
     alerts.add(alert);
   }
 
+  /** When the oldest open repeat window closes (event time), or {@code Long.MAX_VALUE} without one. */
+  long nextWindowClose() {
+    return windows.isEmpty() ? Long.MAX_VALUE : windows.values().iterator().next().closesAt;
+  }
+
   /**
    * Closes the repeat windows that ended by {@code now}: each that collapsed repeats becomes one
    * alert standing for them ({@code count} = the repeats, {@code eventIds} their ids up to

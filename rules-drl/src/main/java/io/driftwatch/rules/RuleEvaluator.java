@@ -81,7 +81,7 @@ public final class RuleEvaluator implements AutoCloseable {
   public Outputs evaluate(EnrichedEvent event) {
     Objects.requireNonNull(event, "event");
     FileEvent original = Objects.requireNonNull(event.getEvent(), "event.event");
-    long now = advanceClock(original.getTimestamp());
+    long now = advanceClosingWindows(original.getTimestamp());
     ClassifiedEvent fact = asFact(original, now);
     classifier.classify(fact);
     outputs.remember(fact, EventContext.of(event));
@@ -99,7 +99,7 @@ public final class RuleEvaluator implements AutoCloseable {
 
   /** Advances the clock (never backwards) and fires: for the end of input and for idle time. */
   public Outputs advanceTo(long eventTimeMillis) {
-    long now = advanceClock(eventTimeMillis);
+    long now = advanceClosingWindows(eventTimeMillis);
     containers.evict(now);
     fire();
     outputs.closeWindows(now);
@@ -192,6 +192,22 @@ public final class RuleEvaluator implements AutoCloseable {
     // The tuning files come after, so that their thresholds replace the shipped defaults.
     ruleSet.tuning().applyTo(session);
     fire();
+  }
+
+  /**
+   * Advances the clock to {@code eventTimeMillis}, stopping at each repeat window that closes on
+   * the way, so a collapsed alert is raised, and answered by the response policy, at the time its
+   * window closed (a big jump, such as the end of a replay, would otherwise expire the commands it
+   * must be de-duplicated against first).
+   */
+  private long advanceClosingWindows(long eventTimeMillis) {
+    long next;
+    while ((next = outputs.nextWindowClose()) <= eventTimeMillis) {
+      advanceClock(next);
+      fire();
+      outputs.closeWindows(Math.max(next, clock.getCurrentTime()));
+    }
+    return advanceClock(eventTimeMillis);
   }
 
   private long advanceClock(long eventTimeMillis) {

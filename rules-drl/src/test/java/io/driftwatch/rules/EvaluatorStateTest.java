@@ -58,6 +58,19 @@ class EvaluatorStateTest {
   }
 
   @Test
+  void aCollapsedAlertClosesAtItsWindowEvenWhenTheClockJumpsSoItsCommandsStayDeduplicated() {
+    try (RuleEvaluator evaluator = new RuleEvaluator(RuleSet.builtIn())) {
+      Outputs first = evaluator.evaluate(enriched(event("w0", T0, EventType.OPEN_WRITE, "/usr/bin/dpkg", "cp", "/bin/cp")));
+      assertEquals(3, first.commands().size(), "snapshot, pause, notify: " + first.commands());
+      evaluator.evaluate(enriched(event("w1", T0 + SECOND, EventType.OPEN_WRITE, "/usr/bin/dpkg", "cp", "/bin/cp")));
+      // The end of a replay: hours at once, far past the commands' ten minutes.
+      Outputs end = evaluator.advanceTo(T0 + 5 * 3_600_000L);
+      assertEquals(1, end.alerts().size());
+      assertEquals(List.of(), end.commands(), "the collapsed alert came at T0+60 s, within the first commands' window");
+    }
+  }
+
+  @Test
   void aCollapsedAlertKeepsABoundedListOfEventIds() {
     try (RuleEvaluator evaluator = new RuleEvaluator(RuleSet.builtIn())) {
       int firings = OutputCollector.MAX_COLLAPSED_EVENT_IDS + 50;
