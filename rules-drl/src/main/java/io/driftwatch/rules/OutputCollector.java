@@ -74,6 +74,21 @@ final class OutputCollector implements Detections, Responses {
     this.repeatWindowMillis = repeatWindowMillis;
   }
 
+  /** What binds the collector to one session. */
+  record Binding(ContainerTable containers, LongSupplier clock, ExceptionIndex exceptions, KieSession session) {}
+
+  Binding binding() {
+    return new Binding(containers, clock, exceptions, session);
+  }
+
+  /** Back to a session bound before (a rule-set swap that failed). */
+  void rebind(Binding binding) {
+    this.containers = binding.containers();
+    this.clock = binding.clock();
+    this.exceptions = binding.exceptions();
+    this.session = binding.session();
+  }
+
   /** Binds the collector to a (new) session: its containers, clock and exception facts. */
   void attach(ContainerTable containers, LongSupplier clock, KieSession session) {
     this.containers = containers;

@@ -128,6 +128,9 @@ public final class RuleEvaluator implements AutoCloseable {
       carried.add(fact);
     }
     outputs.drain();
+    SessionPseudoClock oldClock = clock;
+    Classifier oldClassifier = classifier;
+    OutputCollector.Binding oldBinding = outputs.binding();
     outputs.mute(true);
     try {
       open(newRules, now);
@@ -136,6 +139,18 @@ public final class RuleEvaluator implements AutoCloseable {
         session.insert(fact);
       }
       fire();
+    } catch (RuntimeException e) {
+      // Failure-atomic: the evaluator goes on with the session it had.
+      KieSession failed = session;
+      session = old;
+      clock = oldClock;
+      containers = oldContainers;
+      classifier = oldClassifier;
+      outputs.rebind(oldBinding);
+      if (failed != old) {
+        failed.dispose();
+      }
+      throw e;
     } finally {
       outputs.mute(false);
     }

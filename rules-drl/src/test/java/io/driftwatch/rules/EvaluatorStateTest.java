@@ -130,6 +130,32 @@ class EvaluatorStateTest {
   }
 
   @Test
+  void aSwapThatFailsLeavesTheEvaluatorAsItWas() throws Exception {
+    Files.createDirectories(dir.resolve("acme/classify"));
+    Files.writeString(dir.resolve("acme/classify/failing.drl"), """
+        package acme.classify;
+        rule "Fails when a session starts"
+            @id( "ACME-CLS-900" ) @maturity( "stable" ) @description( "Throws from its consequence." )
+        when
+        then
+            throw new IllegalStateException( "boom" );
+        end
+        """);
+    RuleSet failing = RuleSet.load(dir);
+    try (RuleEvaluator evaluator = new RuleEvaluator(RuleSet.builtIn())) {
+      evaluator.evaluate(enriched(event("drop", T0, EventType.CREATE, "/tmp/payload", "curl", "/usr/bin/curl")));
+      long facts = evaluator.factCount();
+      org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> evaluator.replaceRules(failing));
+      assertEquals(RuleSet.builtIn().version(), evaluator.rules().version());
+      assertEquals(facts, evaluator.factCount());
+      Alert dropped = evaluator.evaluate(enriched(event("run", T0 + SECOND, EventType.EXEC, "/tmp/payload", "payload",
+          "/tmp/payload"))).alerts().get(0);
+      assertEquals("DW-EXE-001", dropped.getRuleId());
+      assertEquals(RuleSet.builtIn().version(), dropped.getRuleVersion());
+    }
+  }
+
+  @Test
   void theSameRuleSetAgainChangesNothing() {
     try (RuleEvaluator evaluator = new RuleEvaluator(RuleSet.builtIn())) {
       evaluator.evaluate(enriched(event("drop", T0, EventType.CREATE, "/tmp/payload", "curl", "/usr/bin/curl")));
