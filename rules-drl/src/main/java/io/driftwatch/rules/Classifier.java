@@ -29,6 +29,14 @@ import org.kie.api.runtime.KieSession;
 final class Classifier implements RuleRuntimeEventListener {
   static final String BINARY_DIR = "binary-dir";
   private static final int MAX_CACHED_PATHS = 50_000;
+  /** The kernel keeps the first 15 characters of a program's name as the process name (comm). */
+  private static final int COMM_LENGTH = 15;
+  /**
+   * Roles that keep a process out of alerts. A process is recognised by name only when its
+   * executable lies in a binary directory (or is unknown); for these roles the executable (or the
+   * script an interpreter runs) must also be the named program, since a name is easy to take.
+   */
+  static final Set<String> EXEMPTING_ROLES = Set.of("package-manager", "log-rotator", "auth-tool", "certificate-tool");
 
   private final KieSession session;
   private boolean stale = true;
@@ -107,21 +115,57 @@ final class Classifier implements RuleRuntimeEventListener {
     if (roles == null) {
       return Set.of();
     }
-    return trustedExecutable(event.getExe()) ? roles : Set.of();
+    String exe = event.getExe();
+    if (exe == null) {
+      return roles;
+    }
+    String canonicalExe = CanonicalPath.of(exe);
+    if (!inBinaryDirectory(canonicalExe)) {
+      return Set.of();
+    }
+    if (isProgram(name, canonicalExe) || roles.stream().noneMatch(EXEMPTING_ROLES::contains)) {
+      return roles;
+    }
+    // A role that exempts from alerts, for a process whose executable has another name: granted
+    // only when the script the interpreter runs is that program (pip under python3,
+    // dpkg-maintscript-helper under sh), never to a script that merely calls itself dpkg. When the
+    // sensor could not read the command line (the process was gone), the name and the
+    // interpreter's place are all there is to go by.
+    if (event.getCmdline() == null || runsScript(name, event.getCmdline())) {
+      return roles;
+    }
+    Set<String> withoutExempting = new LinkedHashSet<>(roles);
+    withoutExempting.removeAll(EXEMPTING_ROLES);
+    return Set.copyOf(withoutExempting);
   }
 
-  /** A process is recognised by name only when it runs from a binary directory, or its executable is unknown. */
-  private boolean trustedExecutable(String exe) {
-    if (exe == null) {
-      return true;
+  /** The executable is the named program: its file name, or the first 15 characters of it (comm). */
+  private static boolean isProgram(String name, String path) {
+    String file = CanonicalPath.fileName(path);
+    return file.equals(name) || name.length() == COMM_LENGTH && file.startsWith(name);
+  }
+
+  private boolean runsScript(String name, String cmdline) {
+    if (cmdline == null) {
+      return false;
     }
-    Boolean trusted = trustedExeCache.get(exe);
+    for (String argument : cmdline.split(" ")) {
+      if (argument.startsWith("/") && isProgram(name, argument) && inBinaryDirectory(CanonicalPath.of(argument))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a canonical path lies in a binary directory. */
+  private boolean inBinaryDirectory(String path) {
+    Boolean trusted = trustedExeCache.get(path);
     if (trusted == null) {
-      trusted = pathRoles(CanonicalPath.of(exe)).contains(BINARY_DIR);
+      trusted = pathRoles(path).contains(BINARY_DIR);
       if (trustedExeCache.size() >= MAX_CACHED_PATHS) {
         trustedExeCache.clear();
       }
-      trustedExeCache.put(exe, trusted);
+      trustedExeCache.put(path, trusted);
     }
     return trusted;
   }

@@ -24,8 +24,8 @@ import org.apache.avro.Schema;
  * {@code path}. Two more fields: {@code t}, the offset in milliseconds from {@link #T0} (default
  * one second per event), and {@code users}, the attributed users. Defaults: {@code eventId} from
  * the case, {@code node} {@value #NODE}, {@code containerId} {@value #CONTAINER_ID}, uid and gid 0,
- * pid 4242, ppid 4200, source {@code fixture}, and {@code cmdline} the {@code exe} when only that is
- * given.
+ * pid 4242, ppid 4200, source {@code fixture}; {@code cmdline} stays unknown (null) unless given,
+ * as when a sensor could not read it.
  */
 public final class FixtureEvents {
   /** The time of offset 0. */
@@ -102,9 +102,6 @@ public final class FixtureEvents {
         node.set(field.getKey(), field.getValue());
       }
     });
-    if (node.hasNonNull("exe") && !node.hasNonNull("cmdline")) {
-      node.set("cmdline", node.get("exe"));
-    }
     return JsonRecords.fromNode(node, FileEvent.class);
   }
 
