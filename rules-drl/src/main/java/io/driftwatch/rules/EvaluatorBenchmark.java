@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * Throughput of the rule evaluator alone, single-threaded (so the figures are per core), on a
  * synthetic but realistic event mix: library reads, log appends, image binaries executed, temporary
- * files created, written, renamed and deleted, config reads, and one suspicious event in a thousand.
+ * files created and written, spool files deleted, files renamed into place, config reads, and one
+ * suspicious event in a thousand (a binary overwritten, or a dropped file executed).
  * Three rule sets, each warmed up first:
  * <ul>
  *   <li><b>single-event</b>: the shipped pack without its stateful rules</li>
@@ -212,7 +213,7 @@ public final class EvaluatorBenchmark {
       } else if (kind < 930) {
         event.setType(EventType.MODIFY).setPath("/tmp/upload-" + (i - 50)).setProcessName("java").setExe("/usr/lib/jvm/java-17/bin/java");
       } else if (kind < 960) {
-        event.setType(EventType.DELETE).setPath("/tmp/upload-" + (i - 100)).setProcessName("java").setExe("/usr/lib/jvm/java-17/bin/java");
+        event.setType(EventType.DELETE).setPath("/srv/spool/job-" + i).setProcessName("java").setExe("/usr/lib/jvm/java-17/bin/java");
       } else if (kind < 980) {
         event.setType(EventType.OPEN_WRITE).setPath("/var/cache/app/c" + (i % 100)).setProcessName("python3").setExe("/usr/bin/python3");
       } else if (kind < 990) {
@@ -221,8 +222,13 @@ public final class EvaluatorBenchmark {
       } else if (kind < 999) {
         event.setType(EventType.CHMOD).setPath("/app/data/x" + i).setMode(0640).setPreviousMode(0644)
             .setProcessName("java").setExe("/usr/lib/jvm/java-17/bin/java");
-      } else {
+      } else if (i % 2000 < 1000) {
         event.setType(EventType.OPEN_WRITE).setPath("/usr/bin/dpkg").setProcessName("cp").setExe("/bin/cp");
+      } else {
+        // The file created 150 events earlier in that container, executed: drop then execute.
+        containerId = "bench-" + ((i - 150) % CONTAINERS);
+        event.setContainerId(containerId).setType(EventType.EXEC).setPath("/tmp/upload-" + (i - 150))
+            .setProcessName("upload-" + (i - 150)).setExe("/tmp/upload-" + (i - 150));
       }
       ContainerMetadata container = ContainerMetadata.newBuilder().setContainerId(containerId).setNode("node-" + (i % 8))
           .setRuntime("containerd").setContainerName("app").setImage("registry.example/app:1.0").setPodName("app-" + (i % CONTAINERS))
