@@ -180,7 +180,8 @@ final class OutputCollector implements Detections, Responses {
         .setCount(1)
         .build();
     if (repeatWindowMillis > 0) {
-      String key = rule.id() + '\u0000' + alert.getContainerId() + '\u0000' + alert.getPath();
+      String key = rule.id() + '\u0000' + alert.getContainerId()
+          + (RuleInfo.COLLAPSE_BY_CONTAINER.equals(rule.collapse()) ? "" : '\u0000' + alert.getPath());
       RepeatWindow window = windows.get(key);
       if (window != null && now < window.closesAt) {
         window.repeats++;

@@ -132,6 +132,10 @@ final class RuleCatalog {
       if (response != null && !RESPONSE_HINT.matcher(response).matches()) {
         check.problem("@response(\"" + response + "\") must be a lowercase word such as pause or notify");
       }
+      String collapse = check.optional("collapse");
+      if (collapse != null && !collapse.equals(RuleInfo.COLLAPSE_BY_PATH) && !collapse.equals(RuleInfo.COLLAPSE_BY_CONTAINER)) {
+        check.problem("@collapse(\"" + collapse + "\") must be path or container");
+      }
       if (id != null) {
         Location first = firstUseOfId.putIfAbsent(id, location);
         if (first != null) {
@@ -142,7 +146,7 @@ final class RuleCatalog {
         ruleOfId.put(id, rule.getName());
         lineOfId.put(id, location.line());
         RuleInfo info = new RuleInfo(id, rule.getName(), location.file(), severity, mitre, tags, maturity,
-            description, falsePositives, response);
+            description, falsePositives, response, collapse);
         rules.add(info);
         byRule.put(key(rule), new Entry(info, kind));
       }

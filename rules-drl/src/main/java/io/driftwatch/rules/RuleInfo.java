@@ -22,14 +22,20 @@ import java.util.Objects;
  * @param description    what the rule catches
  * @param falsePositives known benign causes; {@code null} for classification and response rules
  * @param response       optional hint for the response policy (e.g. {@code pause}, {@code notify}), else {@code null}
+ * @param collapse       what repeats of the rule's alerts are collapsed by: {@code path} (the default: same
+ *                       container and path) or {@code container} (same container, whatever the path)
  */
 public record RuleInfo(String id, String name, String file, Severity severity, List<String> mitre,
                        List<String> tags, String maturity, String description, String falsePositives,
-                       String response) {
+                       String response, String collapse) {
+  public static final String COLLAPSE_BY_PATH = "path";
+  public static final String COLLAPSE_BY_CONTAINER = "container";
+
   public RuleInfo {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(name, "name");
     mitre = List.copyOf(mitre);
     tags = List.copyOf(tags);
+    collapse = collapse == null ? COLLAPSE_BY_PATH : collapse;
   }
 }

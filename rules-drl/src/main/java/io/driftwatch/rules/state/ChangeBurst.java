@@ -19,7 +19,7 @@ public final class ChangeBurst implements CarriedFact {
   private final long start;
   private long timestamp;
   private int count;
-  private boolean reported;
+  private int reportedCount;
   private final List<FileEvent> events = new ArrayList<>();
   private FileEvent last;
 
@@ -66,13 +66,13 @@ public final class ChangeBurst implements CarriedFact {
     return count;
   }
 
-  /** True once an alert has been raised for this burst. */
-  public boolean isReported() {
-    return reported;
+  /** The count when an alert was last raised for this burst; 0 before the first. */
+  public int getReportedCount() {
+    return reportedCount;
   }
 
-  public void setReported(boolean reported) {
-    this.reported = reported;
+  public void setReportedCount(int reportedCount) {
+    this.reportedCount = reportedCount;
   }
 
   public FileEvent getLast() {
