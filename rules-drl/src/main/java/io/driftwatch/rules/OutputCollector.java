@@ -44,6 +44,7 @@ final class OutputCollector implements Detections, Responses {
   private KieSession session;
   private boolean muted;
   private long suppressed;
+  private long changes;
   /** Open repeat windows by rule, container and path; insertion order is closing order. */
   private final LinkedHashMap<String, RepeatWindow> windows = new LinkedHashMap<>();
   /**
@@ -110,6 +111,11 @@ final class OutputCollector implements Detections, Responses {
     return suppressed;
   }
 
+  /** Calls that produced, collapsed or suppressed an output (they change what later calls do). */
+  long changes() {
+    return changes;
+  }
+
   void remember(FileEvent fact, EventContext context) {
     contexts.put(fact, context);
   }
@@ -129,6 +135,7 @@ final class OutputCollector implements Detections, Responses {
     if (muted) {
       return;
     }
+    changes++;
     RuleCatalog.Entry entry = rules.entry(drools.getRule());
     RuleInfo rule = entry.info();
     if (entry.kind() != RuleCatalog.Kind.DETECTION) {
@@ -275,6 +282,7 @@ final class OutputCollector implements Detections, Responses {
     if (muted) {
       return;
     }
+    changes++;
     RuleCatalog.Entry policy = rules.entry(drools.getRule());
     if (policy.kind() != RuleCatalog.Kind.RESPONSE) {
       throw new IllegalStateException("rule " + policy.info().id() + " is not a response rule and cannot issue commands");

@@ -43,6 +43,9 @@ public final class RuleEvaluator implements AutoCloseable {
   private SessionPseudoClock clock;
   private ContainerTable containers;
   private Classifier classifier;
+  /** Changes to working memory other than the evaluated event's own coming and going. */
+  private long factChanges;
+  private Object evaluating;
 
   /** Every rule of the set fires, whatever its maturity (rule tests, fixtures). */
   public RuleEvaluator(RuleSet rules) {
@@ -86,15 +89,28 @@ public final class RuleEvaluator implements AutoCloseable {
     classifier.classify(fact);
     outputs.remember(fact, EventContext.of(event));
     containers.observe(original.getContainerId(), event.getContainer(), now);
+    evaluating = fact;
     FactHandle handle = session.insert(fact);
     fire();
     // The raw event leaves at once: correlations keep derived facts of their own (FileWritten,
     // ChangeBurst), each with its own expiry. An event held for its full @expires would cost every
     // later event time in the engine's expiry queue and in the memories of the rules it reached.
     session.delete(handle);
+    evaluating = null;
     fire();
     outputs.closeWindows(now);
     return outputs.drain();
+  }
+
+  /**
+   * A counter that moves whenever an evaluation changes what later evaluations depend on: a fact
+   * other than the evaluated event inserted, updated or deleted (remembered files, bursts, alerts,
+   * commands), or an alert or command produced, collapsed or suppressed. An event after which it
+   * has not moved left no trace, so replaying only the events that moved it (in order, with the
+   * clock) rebuilds the same state: what a restarted task does.
+   */
+  public long stateChanges() {
+    return factChanges + outputs.changes();
   }
 
   /** Advances the clock (never backwards) and fires: for the end of input and for idle time. */
@@ -178,8 +194,15 @@ public final class RuleEvaluator implements AutoCloseable {
     session.dispose();
   }
 
-  long currentTime() {
+  /** The session clock: event time up to which the rules have seen everything. */
+  public long currentTime() {
     return clock.getCurrentTime();
+  }
+
+  private void count(Object fact) {
+    if (fact != evaluating && !(fact instanceof io.driftwatch.model.ContainerMetadata)) {
+      factChanges++;
+    }
   }
 
   private static boolean carried(Object fact) {
@@ -195,6 +218,22 @@ public final class RuleEvaluator implements AutoCloseable {
     }
     containers = new ContainerTable(session);
     classifier = new Classifier(session);
+    session.addEventListener(new org.kie.api.event.rule.DefaultRuleRuntimeEventListener() {
+      @Override
+      public void objectInserted(org.kie.api.event.rule.ObjectInsertedEvent event) {
+        count(event.getObject());
+      }
+
+      @Override
+      public void objectUpdated(org.kie.api.event.rule.ObjectUpdatedEvent event) {
+        count(event.getObject());
+      }
+
+      @Override
+      public void objectDeleted(org.kie.api.event.rule.ObjectDeletedEvent event) {
+        count(event.getOldObject());
+      }
+    });
     outputs.attach(containers, clock::getCurrentTime, session);
     if (ruleSet.declaresGlobal("detections")) {
       session.setGlobal("detections", outputs);

@@ -82,6 +82,14 @@ public final class DriftwatchTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.PROCESS_LINEAGE),
                 Serdes.String(), Serdes.String()).withCachingEnabled(), ATTRIBUTE);
 
+        var enrichedSerde = topics.enrichedEvents.valueSerde();
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.RULE_STATE_EVENTS),
+                Serdes.String(), enrichedSerde).withCachingEnabled(), EVALUATE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.RULE_REORDER_BUFFER),
+                Serdes.String(), enrichedSerde).withCachingEnabled(), EVALUATE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.RULE_CLOCK),
+                Serdes.String(), Serdes.Long()).withCachingEnabled(), EVALUATE);
+
         topology.addSink(TO_ENRICHED, topics.enrichedEvents.name(), topics.enrichedEvents.keySerde().serializer(),
                 topics.enrichedEvents.valueSerde().serializer(), EVALUATE);
         topology.addSink(TO_ALERTS, topics.alerts.name(), topics.alerts.keySerde().serializer(),

@@ -7,11 +7,16 @@ import io.driftwatch.rules.Outputs;
 import io.driftwatch.rules.RuleEvaluator;
 import io.driftwatch.rules.RuleSet;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +26,17 @@ import org.slf4j.LoggerFactory;
  * commands keyed by node. When a partition goes quiet, the rule clock moves on with the wall
  * clock so that windows close.
  *
+ * <p>Event-time order: events wait in a changelogged buffer for {@code driftwatch.rules.reorder.ms}
+ * of event time (or as long of wall-clock quiet) and are evaluated oldest first, so an EXEC that
+ * overtook the CREATE of its file still meets it. The audit trail is written at once.
+ *
+ * <p>State that survives: every evaluated event that changed the session's state (see
+ * {@link RuleEvaluator#stateChanges()}) is kept, with the session clock, in changelogged stores
+ * for {@code driftwatch.rules.state.retention.ms}. When the task starts (a new instance took it
+ * over, or this one restarted after a crash), those events are replayed into a fresh session with
+ * their outputs discarded: they were emitted, and committed, before. Stores, outputs and input
+ * offsets commit together (exactly once), so the rebuilt state is the state as of the last commit.
+ *
  * <p>Hot reload: the rule set comes from a supplier (the app's {@code RulesManager}), read before
  * every event and at every idle check. When its version differs from the one the task's session
  * runs, the session is replaced on this (the stream) thread between two events, carrying its
@@ -29,6 +45,9 @@ import org.slf4j.LoggerFactory;
 final class EvaluateProcessor implements Processor<String, EnrichedEvent, String, Object> {
     static final String UNKNOWN_NODE = "unknown";
     private static final Logger LOG = LoggerFactory.getLogger(EvaluateProcessor.class);
+    private static final String CLOCK = "clock";
+    private static final String SEEN = "seen";
+    private static final String SEQUENCE = "sequence";
 
     private final Supplier<RuleSet> rules;
     private final PipelineSettings settings;
@@ -36,10 +55,14 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
     private final String alertsChild;
     private final String commandsChild;
     private ProcessorContext<String, Object> context;
+    private KeyValueStore<String, EnrichedEvent> stateEvents;
+    private KeyValueStore<String, EnrichedEvent> reorderBuffer;
+    private KeyValueStore<String, Long> clockStore;
     private RuleEvaluator evaluator;
     private RuleSet active;
     private RuleSet failed;
-    private long lastEventTime = Long.MIN_VALUE;
+    private long seen = Long.MIN_VALUE;
+    private long sequence;
     private long lastEventWall;
 
     EvaluateProcessor(Supplier<RuleSet> rules, PipelineSettings settings, String enrichedChild, String alertsChild,
@@ -54,9 +77,38 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
+        this.stateEvents = context.getStateStore(StoreNames.RULE_STATE_EVENTS);
+        this.reorderBuffer = context.getStateStore(StoreNames.RULE_REORDER_BUFFER);
+        this.clockStore = context.getStateStore(StoreNames.RULE_CLOCK);
         this.active = rules.get();
         this.evaluator = new RuleEvaluator(active, settings.ruleMaturities(), settings.ruleRepeatWindow().toMillis());
+        rebuild();
+        this.lastEventWall = context.currentSystemTimeMs();
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::advanceWhenIdle);
+        context.schedule(Duration.ofSeconds(10), PunctuationType.WALL_CLOCK_TIME, wall -> forgetOldStateEvents());
+    }
+
+    /** Replays the kept state events into the fresh session, outputs discarded, and restores the clock. */
+    private void rebuild() {
+        Long clock = clockStore.get(CLOCK);
+        Long seenBefore = clockStore.get(SEEN);
+        Long sequenceBefore = clockStore.get(SEQUENCE);
+        seen = seenBefore == null ? Long.MIN_VALUE : seenBefore;
+        sequence = sequenceBefore == null ? 0 : sequenceBefore;
+        if (clock == null) {
+            return;
+        }
+        long started = System.nanoTime();
+        int replayed = 0;
+        try (KeyValueIterator<String, EnrichedEvent> events = stateEvents.all()) {
+            while (events.hasNext()) {
+                evaluator.evaluate(events.next().value);
+                replayed++;
+            }
+        }
+        evaluator.advanceTo(clock);
+        LOG.info("task {}: rule state rebuilt from {} events up to event time {} in {} ms ({} facts)", context.taskId(),
+                replayed, clock, (System.nanoTime() - started) / 1_000_000, evaluator.factCount());
     }
 
     @Override
@@ -66,9 +118,40 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         long eventTime = enriched.getEvent().getTimestamp();
         context.forward(new Record<String, Object>(enriched.getEvent().getContainerId(), enriched, eventTime,
                 record.headers()), enrichedChild);
-        emit(evaluator.evaluate(enriched));
-        lastEventTime = Math.max(lastEventTime, eventTime);
         lastEventWall = context.currentSystemTimeMs();
+        seen = Math.max(seen, eventTime);
+        clockStore.put(SEEN, seen);
+        long reorder = settings.ruleReorder().toMillis();
+        if (reorder == 0) {
+            evaluate(enriched);
+            return;
+        }
+        reorderBuffer.put(bufferKey(eventTime, enriched.getEvent().getEventId()), enriched);
+        release(seen - reorder);
+    }
+
+    /** Evaluates the buffered events up to {@code upTo} (event time), oldest first. */
+    private void release(long upTo) {
+        List<KeyValue<String, EnrichedEvent>> due = new ArrayList<>();
+        try (KeyValueIterator<String, EnrichedEvent> buffered = reorderBuffer.range(null,
+                bufferKey(upTo, "\uffff"))) {
+            buffered.forEachRemaining(due::add);
+        }
+        for (KeyValue<String, EnrichedEvent> entry : due) {
+            reorderBuffer.delete(entry.key);
+            evaluate(entry.value);
+        }
+    }
+
+    private void evaluate(EnrichedEvent enriched) {
+        long before = evaluator.stateChanges();
+        emit(evaluator.evaluate(enriched));
+        if (evaluator.stateChanges() != before) {
+            sequence++;
+            stateEvents.put(stateKey(evaluator.currentTime(), sequence), enriched);
+            clockStore.put(SEQUENCE, sequence);
+        }
+        clockStore.put(CLOCK, evaluator.currentTime());
     }
 
     /** Swaps the session over to the supplier's rule set when that is a new version. */
@@ -96,13 +179,30 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
 
     private void advanceWhenIdle(long wallTime) {
         followRules();
-        if (lastEventTime == Long.MIN_VALUE) {
+        if (seen == Long.MIN_VALUE) {
             return;
         }
         long idle = wallTime - lastEventWall;
-        if (idle >= settings.ruleIdleAdvance().toMillis()) {
-            emit(evaluator.advanceTo(lastEventTime + idle));
+        if (idle >= settings.ruleReorder().toMillis()) {
+            release(Long.MAX_VALUE);
         }
+        if (idle >= settings.ruleIdleAdvance().toMillis()) {
+            emit(evaluator.advanceTo(seen + idle));
+            clockStore.put(CLOCK, evaluator.currentTime());
+        }
+    }
+
+    /** Drops the kept state events older than the retention (event time, behind the session clock). */
+    private void forgetOldStateEvents() {
+        long cutoff = evaluator.currentTime() - settings.ruleStateRetention().toMillis();
+        if (cutoff <= 0) {
+            return;
+        }
+        List<String> old = new ArrayList<>();
+        try (KeyValueIterator<String, EnrichedEvent> events = stateEvents.range(null, stateKey(cutoff, 0))) {
+            events.forEachRemaining(entry -> old.add(entry.key));
+        }
+        old.forEach(stateEvents::delete);
     }
 
     private void emit(Outputs outputs) {
@@ -113,6 +213,14 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
             String node = command.getNode() == null ? UNKNOWN_NODE : command.getNode();
             context.forward(new Record<String, Object>(node, command, command.getIssuedAt()), commandsChild);
         }
+    }
+
+    static String bufferKey(long eventTime, String eventId) {
+        return String.format("%020d", Math.max(0, eventTime)) + StoreNames.SEPARATOR + eventId;
+    }
+
+    static String stateKey(long clock, long sequence) {
+        return String.format("%020d", Math.max(0, clock)) + StoreNames.SEPARATOR + String.format("%020d", sequence);
     }
 
     @Override

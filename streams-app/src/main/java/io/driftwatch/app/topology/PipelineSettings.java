@@ -19,10 +19,15 @@ import java.util.Set;
  * @param ruleMaturities     the rule maturity tiers that fire: stable by default; incubating and sandbox are opt-in
  * @param ruleRepeatWindow   repeats of an alert (same rule, container and path) within this much event time are
  *                           collapsed into one alert with a count; zero turns collapsing off
+ * @param ruleReorder        events are evaluated in event-time order within this bound (they wait for it); zero
+ *                           evaluates each event as it comes
+ * @param ruleStateRetention how far back (event time) the events that changed rule state are kept to rebuild the
+ *                           rule session after a task move or crash: at least the longest life of remembered state
  */
 public record PipelineSettings(Duration metadataGrace, Duration metadataWallClock, Duration startSkew,
                                Duration metadataHistory, Duration sessionIdle, Duration lineageRetention,
-                               Duration ruleIdleAdvance, Set<String> ruleMaturities, Duration ruleRepeatWindow) {
+                               Duration ruleIdleAdvance, Set<String> ruleMaturities, Duration ruleRepeatWindow,
+                               Duration ruleReorder, Duration ruleStateRetention) {
     public static final String METADATA_GRACE_MS = "driftwatch.metadata.grace.ms";
     public static final String METADATA_WALL_CLOCK_MS = "driftwatch.metadata.wall.clock.ms";
     public static final String METADATA_START_SKEW_MS = "driftwatch.metadata.start.skew.ms";
@@ -32,6 +37,8 @@ public record PipelineSettings(Duration metadataGrace, Duration metadataWallCloc
     public static final String RULE_IDLE_ADVANCE_MS = "driftwatch.rules.idle.advance.ms";
     public static final String RULE_MATURITY = "driftwatch.rules.maturity";
     public static final String RULE_REPEAT_WINDOW_MS = "driftwatch.rules.repeat.window.ms";
+    public static final String RULE_REORDER_MS = "driftwatch.rules.reorder.ms";
+    public static final String RULE_STATE_RETENTION_MS = "driftwatch.rules.state.retention.ms";
     private static final List<String> MATURITIES = List.of("stable", "incubating", "sandbox");
 
     public static PipelineSettings defaults() {
@@ -48,7 +55,9 @@ public record PipelineSettings(Duration metadataGrace, Duration metadataWallCloc
                 millis(config, LINEAGE_RETENTION_MS, Duration.ofHours(6).toMillis()),
                 millis(config, RULE_IDLE_ADVANCE_MS, 5_000),
                 maturities(config.get(RULE_MATURITY, "stable")),
-                millis(config, RULE_REPEAT_WINDOW_MS, 60_000));
+                millis(config, RULE_REPEAT_WINDOW_MS, 60_000),
+                millis(config, RULE_REORDER_MS, 1_000),
+                millis(config, RULE_STATE_RETENTION_MS, Duration.ofMinutes(11).toMillis()));
     }
 
     /** A comma-separated list of tiers; "all" means every tier. */

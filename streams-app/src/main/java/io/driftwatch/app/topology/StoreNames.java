@@ -13,6 +13,13 @@ final class StoreNames {
     /** containerId|pid → "W|lastSeen" (workload) or "S|lastSeen" (session). */
     static final String PROCESS_LINEAGE = "process-lineage";
 
+    /** clock(20 digits)|sequence(20 digits) → EnrichedEvent: the evaluated events that changed rule state, to rebuild it. */
+    static final String RULE_STATE_EVENTS = "rule-state-events";
+    /** timestamp(20 digits)|eventId → EnrichedEvent: events held to be evaluated in event-time order. */
+    static final String RULE_REORDER_BUFFER = "rule-reorder-buffer";
+    /** "clock", "seen", "sequence" → the rule session's clock, the newest event time seen, the last state-event sequence. */
+    static final String RULE_CLOCK = "rule-clock";
+
     static final String SEPARATOR = "|";
     static final String PENDING = "pending" + SEPARATOR;
 

@@ -61,7 +61,7 @@ class RuleSwapTest {
         AtomicReference<RuleSet> rules = new AtomicReference<>(before);
 
         DriftwatchConfig config = DriftwatchConfig.of(Map.of(DriftwatchConfig.SCHEMA_REGISTRY_URL,
-                "mock://rule-swap-" + UUID.randomUUID()));
+                "mock://rule-swap-" + UUID.randomUUID(), PipelineSettings.RULE_REORDER_MS, "0"));
         Topics topics = new Topics(config, SchemaRegistryClient.fromConfigs(config.clientProperties()));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "rule-swap-test");

@@ -41,7 +41,10 @@ final class TestPipeline implements AutoCloseable {
     final TestOutputTopic<byte[], byte[]> deadLetter;
 
     TestPipeline(Path stateDir, Map<String, String> settings, long startMillis) {
-        Map<String, String> values = new HashMap<>(settings);
+        Map<String, String> values = new HashMap<>();
+        // Evaluate each event as it comes unless a test asks for the reorder buffer.
+        values.put(PipelineSettings.RULE_REORDER_MS, "0");
+        values.putAll(settings);
         values.put(DriftwatchConfig.SCHEMA_REGISTRY_URL, "mock://topology-test-" + UUID.randomUUID());
         DriftwatchConfig config = DriftwatchConfig.of(values);
         topics = new Topics(config, SchemaRegistryClient.fromConfigs(config.clientProperties()));
