@@ -1,0 +1,43 @@
+package io.driftwatch.app.adapters.k8saudit;
+
+import io.driftwatch.app.config.DriftwatchConfig;
+import io.driftwatch.app.topology.PipelineSettings;
+import java.time.Duration;
+
+/**
+ * The adapter's bounds, from {@code driftwatch.*} keys.
+ *
+ * @param startHold how long (log time, or wall clock while a followed log is quiet) a {@code RequestReceived}
+ *                  stage waits for its request's next stage before it opens a session by itself
+ *                  ({@code driftwatch.k8saudit.start.hold.ms}, default 1000; 0 opens at once)
+ * @param idle      an open session without an end is forgotten this long after it started; the same key as the
+ *                  pipeline's bound ({@code driftwatch.exec.session.idle.ms}, default 1 h)
+ */
+public record K8sAuditSettings(Duration startHold, Duration idle) {
+    public static final String START_HOLD_MS = "driftwatch.k8saudit.start.hold.ms";
+
+    public static K8sAuditSettings defaults() {
+        return from(DriftwatchConfig.of(java.util.Map.of()));
+    }
+
+    public static K8sAuditSettings from(DriftwatchConfig config) {
+        String hold = config.get(START_HOLD_MS);
+        long holdMs = K8sAuditSessions.DEFAULT_START_HOLD.toMillis();
+        if (hold != null && !hold.isBlank()) {
+            try {
+                holdMs = Long.parseLong(hold.trim());
+            } catch (NumberFormatException e) {
+                holdMs = -1;
+            }
+            if (holdMs < 0) {
+                throw new IllegalArgumentException("Configuration '" + START_HOLD_MS
+                        + "' must be a number of milliseconds (0 or more), not '" + hold + "'");
+            }
+        }
+        return new K8sAuditSettings(Duration.ofMillis(holdMs), PipelineSettings.from(config).sessionIdle());
+    }
+
+    public ExecSessionExtractor extractor() {
+        return new ExecSessionExtractor(startHold, idle);
+    }
+}
