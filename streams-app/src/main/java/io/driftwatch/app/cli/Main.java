@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         footer = {"", "Configuration: a properties file (--config), then KAFKA_* and DRIFTWATCH_* environment",
                 "variables, then flags; see src/configuration.md. Tests: see README.md."},
         subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, BenchCommand.class, RulesCommand.class,
-                TopicsCommand.class,
+                IngestCommand.class, TopicsCommand.class,
                 SchemasCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -4,6 +4,7 @@ import io.driftwatch.app.replay.Replay;
 import io.driftwatch.app.replay.ReplayInput;
 import io.driftwatch.app.replay.ReplayOutput;
 import io.driftwatch.app.topology.PipelineSettings;
+import io.driftwatch.model.ExecSession;
 import io.driftwatch.rules.RuleCompilationException;
 import io.driftwatch.rules.RuleSet;
 import io.driftwatch.schemas.json.JsonRecordException;
@@ -34,6 +35,11 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--exec-sessions", paramLabel = "FILE", description = "ExecSession records (JSON lines).")
     Path sessions;
+
+    @Option(names = "--k8s-audit", paramLabel = "FILE",
+            description = "A Kubernetes audit log (JSON lines, as for ingest k8s-audit): its pods/exec requests become "
+                    + "exec sessions, replayed with those of --exec-sessions (see src/k8s-audit.md).")
+    Path k8sAudit;
 
     @Option(names = "--alerts", required = true, paramLabel = "FILE", description = "Where to write the alerts.")
     Path alerts;
@@ -73,8 +79,14 @@ final class ReplayCommand implements Callable<Integer> {
             return 1;
         }
         ReplayInput input;
+        int auditSessions = 0;
         try {
             input = ReplayInput.read(events, metadata, sessions);
+            if (k8sAudit != null) {
+                List<ExecSession> fromAudit = ReplayInput.k8sAuditSessions(k8sAudit);
+                auditSessions = fromAudit.size();
+                input = input.withSessions(fromAudit);
+            }
         } catch (JsonRecordException e) {
             err.println("error: " + e.getMessage());
             return 1;
@@ -94,9 +106,10 @@ final class ReplayCommand implements Callable<Integer> {
         if (enriched != null) {
             write(enriched, output.enriched());
         }
-        err.printf("replayed %d events (%d container records, %d exec-session records) with rules %s: "
+        err.printf("replayed %d events (%d container records, %d exec-session records%s) with rules %s: "
                         + "%d alerts, %d commands, %d enriched events%n",
-                input.events().size(), input.metadata().size(), input.sessions().size(), rules.version(),
+                input.events().size(), input.metadata().size(), input.sessions().size(),
+                k8sAudit == null ? "" : ", " + auditSessions + " of them from the k8s audit log", rules.version(),
                 output.alerts().size(), output.commands().size(), output.enriched().size());
         err.flush();
         return 0;

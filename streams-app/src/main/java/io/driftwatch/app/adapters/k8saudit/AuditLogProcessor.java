@@ -109,11 +109,11 @@ public final class AuditLogProcessor {
     /** One line of totals, for progress and the summary. */
     public String summary() {
         ExecSessionExtractor.Counts c = extractor.counts();
-        return String.format("%d lines, %d audit events (%d of pods/exec): %d sessions opened, %d closed, %d still open; "
-                        + "%d exec requests refused or failed; skipped: %d malformed lines, %d pods/attach events, "
-                        + "%d other events, %d repeated stages; %d records",
+        return String.format("%d lines, %d audit events (%d of pods/exec): %d sessions opened, %d closed, %d still open, "
+                        + "%d left open past the idle bound; %d exec requests refused or failed; skipped: %d malformed lines, "
+                        + "%d pods/attach events, %d other events, %d repeated stages; %d records",
                 lines, c.auditEvents(), c.execEvents(), c.opened(), c.closed(),
-                extractor.openSessions() + extractor.heldRequests(), c.refused(), malformed, c.skippedAttach(),
+                extractor.openSessions() + extractor.heldRequests(), c.expired(), c.refused(), malformed, c.skippedAttach(),
                 c.skippedOther(), c.repeated(), records);
     }
 }

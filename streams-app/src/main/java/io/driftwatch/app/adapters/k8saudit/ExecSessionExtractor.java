@@ -40,7 +40,7 @@ import java.util.regex.Pattern;
  * Records are keyed {@code namespace/pod} (the adapter never knows container ids). The same auditID and stage
  * seen again (a re-sent webhook batch, a re-read file) is ignored. A session whose end never comes is
  * forgotten here after {@code idle} (the pipeline closes it after the same bound,
- * {@code driftwatch.exec.session.idle.ms}); a late end still produces a closing record.
+ * {@code driftwatch.exec.session.idle.ms}); a late end still produces its closing update.
  * Not thread-safe.
  */
 public final class ExecSessionExtractor {
@@ -98,6 +98,8 @@ public final class ExecSessionExtractor {
     private final Map<String, Held> held = new LinkedHashMap<>();
     /** Sessions opened and not closed yet. */
     private final Map<String, Update> open = new LinkedHashMap<>();
+    /** Sessions forgotten after the idle bound, so that a late end still closes them (bounded). */
+    private final Map<String, Update> expired = bounded();
     private final Map<String, Boolean> seenStages = bounded();
     private final Map<String, Boolean> finished = bounded();
     private long logTime = Long.MIN_VALUE;
@@ -228,6 +230,9 @@ public final class ExecSessionExtractor {
         finished.put(event.auditId(), Boolean.TRUE);
         Held first = held.remove(event.auditId());
         Update opened = open.remove(event.auditId());
+        if (opened == null) {
+            opened = expired.remove(event.auditId());
+        }
         long end = event.stageTime() != null ? event.stageTime() : event.requestReceived();
         if (opened != null) {
             ExecSession closed = ExecSession.newBuilder(opened.session())
@@ -269,6 +274,7 @@ public final class ExecSessionExtractor {
             Update update = it.next();
             if (update.session().getStartedAt() + idleMs <= now) {
                 it.remove();
+                expired.put(update.session().getSessionId(), update);
                 counts.expired++;
             }
         }
@@ -382,12 +388,12 @@ public final class ExecSessionExtractor {
         }
     }
 
-    private static Map<String, Boolean> bounded() {
+    private static <V> Map<String, V> bounded() {
         return new LinkedHashMap<>(1024, 0.75f, false) {
             private static final long serialVersionUID = 1L;
 
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
                 return size() > REMEMBERED;
             }
         };

@@ -245,7 +245,18 @@ class ExecSessionExtractorTest {
         assertEquals(1, extractor.counts().expired());
         List<Update> late = extractor.accept(AuditEventParser.parse(lines.get(2)).events().get(0));
         assertEquals(1, late.size());
-        assertEquals(Kind.COMPLETE, late.get(0).kind(), "start and end in one record, replacing the open one");
+        assertEquals(Kind.CLOSED, late.get(0).kind(), "the forgotten session is still remembered for its end");
+        assertEquals(millis("2026-11-19T10:00:00.412Z"), late.get(0).session().getStartedAt());
+        assertEquals(millis("2026-11-19T10:02:00.731Z"), late.get(0).session().getEndedAt());
+    }
+
+    @Test
+    void anEndWhoseStartWasNeverSeenGivesTheWholeSession() throws Exception {
+        // The log began after the start, or the start was forgotten long ago.
+        String end = Files.readAllLines(DIR.resolve("exec-websocket.jsonl")).get(2);
+        List<Update> late = new ExecSessionExtractor(HOLD, IDLE).accept(AuditEventParser.parse(end).events().get(0));
+        assertEquals(Kind.COMPLETE, late.get(0).kind(), "start and end in one record");
+        assertEquals(millis("2026-11-19T10:00:00.412Z"), late.get(0).session().getStartedAt());
         assertEquals(millis("2026-11-19T10:02:00.731Z"), late.get(0).session().getEndedAt());
     }
 
