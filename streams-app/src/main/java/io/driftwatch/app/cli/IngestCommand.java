@@ -37,11 +37,12 @@ final class IngestCommand implements Runnable {
 
     /** {@code ./driftwatch ingest k8s-audit --file F [--follow] [--from-start] [--dry-run]}; see src/k8s-audit.md. */
     @Command(name = "k8s-audit", mixinStandardHelpOptions = true,
-            description = {"Read a Kubernetes audit log (JSON lines of audit.k8s.io/v1 Events, or of EventLists as the",
-                    "webhook backend posts them) and produce its pods/exec requests as ExecSession records to the",
-                    "exec-sessions topic, keyed namespace/pod. Without --follow: reads the file to its end, flushes and",
-                    "prints a summary. With --follow: tails the file like tail -F (rotation and truncation included),",
-                    "prints progress every few seconds, and stops cleanly on Ctrl-C. See src/k8s-audit.md."})
+            description = {"Read a Kubernetes audit log (JSON lines of audit.k8s.io/v1 Events, or of EventLists as the "
+                    + "webhook backend posts them) and produce its pods/exec requests as ExecSession records to the "
+                    + "exec-sessions topic, keyed namespace/pod.",
+                    "Without --follow: reads the file to its end, flushes and prints a summary. With --follow: tails the "
+                    + "file like tail -F (rotation and truncation included), prints progress every few seconds and stops "
+                    + "cleanly on Ctrl-C. See src/k8s-audit.md."})
     static final class K8sAudit implements Callable<Integer> {
         private static final int PRINTED_PROBLEMS = 50;
         private static final long POLL_MS = 250;
@@ -68,7 +69,7 @@ final class IngestCommand implements Runnable {
                 description = "With --follow: stop after this many seconds (default 0: run until Ctrl-C).")
         long durationSeconds;
 
-        @Option(names = "-D", paramLabel = "KEY=VALUE",
+        @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE",
                 description = "Set any configuration key, e.g. -Ddriftwatch.k8saudit.start.hold.ms=2000 (wins over --config).")
         Map<String, String> properties = new LinkedHashMap<>();
 

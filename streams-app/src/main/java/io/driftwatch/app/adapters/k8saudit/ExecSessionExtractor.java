@@ -34,7 +34,8 @@ import java.util.regex.Pattern;
  *       plus {@code impersonated-by:<authenticated user>}; else {@code user.username} and {@code user.groups}.</li>
  *   <li>The container and command come from the request URI's query ({@code container=}, repeated
  *       {@code command=}, URL-decoded, joined by spaces); without {@code container=} the container name is
- *       null (the pod's default container, which the audit event does not name).</li>
+ *       null: the API server then ran the exec in the pod's only container (it refuses one without a container
+ *       into a pod of several), which the audit event does not name.</li>
  * </ul>
  *
  * Records are keyed {@code namespace/pod} (the adapter never knows container ids). The same auditID and stage
