@@ -17,8 +17,12 @@ import java.util.Map;
  * its base name, unless {@code driftwatch.topic.<role>} names it outright.
  */
 public final class TopicCatalog {
-    /** Roles whose topics are joined by container key and so must have equal partition counts. */
-    public static final List<String> CO_PARTITIONED = List.of("file-events", "container-metadata", "exec-sessions");
+    /**
+     * Roles whose topics are joined by container key and so must have equal partition counts
+     * (exec-sessions-by-container is where sessions not keyed by their container are re-keyed).
+     */
+    public static final List<String> CO_PARTITIONED = List.of("file-events", "container-metadata", "exec-sessions",
+            "exec-sessions-by-container");
 
     /** One topic: its role, base name, partition count, value record and topic configs. */
     public record TopicSpec(String role, String baseName, int partitions, String valueRecord, Map<String, String> configs) {

@@ -42,7 +42,8 @@ import org.apache.kafka.streams.TopologyTestDriver;
  * Offline replay (DESIGN.md "Offline replay"): the recorded inputs, merged by event time, go
  * through the same topology and rules as the streaming app, on Kafka Streams' in-memory driver
  * with an in-memory schema registry; no broker, no registry server. At the end of input, time is
- * moved past every grace and window so that nothing held is lost.
+ * moved past every grace and window so that nothing held is lost. Records the topology writes to
+ * a topic it also reads (exec sessions re-keyed by container) are fed back in by the driver, at once.
  */
 public final class Replay {
     /** Far enough past the last event for every grace, idle bound and rule window to end. */
@@ -132,7 +133,9 @@ public final class Replay {
         for (ExecSession s : input.sessions()) {
             boolean first = seenSessions.add(s.getSessionId());
             long time = !first && s.getEndedAt() != null ? s.getEndedAt() : s.getStartedAt();
-            String key = s.getContainerId() != null ? s.getContainerId() : s.getNamespace() + "/" + s.getPodName();
+            // Keyed as the adapters key them (DESIGN.md "Topics"); the topology re-keys what is not keyed by container.
+            String key = s.getContainerId() != null && !s.getContainerId().isBlank() ? s.getContainerId()
+                    : s.getNamespace() + "/" + s.getPodName();
             timeline.add(new Timed(time, 1, sequence++, topics.execSessions.name(), key, s));
         }
         for (FileEvent e : input.events()) {

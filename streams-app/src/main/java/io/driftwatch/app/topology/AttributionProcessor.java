@@ -21,6 +21,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * init ({@code initPid}, or pid 1 where pids are the container's own) or descends from it by the
  * pid/ppid links seen in that container; its events carry no users. Any other process active
  * while exec sessions are open belongs to them: its events carry all open sessions' users.
+ *
+ * <p>The verdict per process is remembered (changelogged) for the lineage retention after it was
+ * last seen. A process first seen as a session's keeps that verdict when it turns up as the init's
+ * child: that is how an orphan looks after its parent (the exec'd shell) exited, and a detached
+ * process must not shed its users. The price: a pid that a session's process used and the workload
+ * reuses within the retention carries the open sessions' users (never users of sessions that are
+ * over).
  */
 final class AttributionProcessor implements Processor<String, EnrichedEvent, String, EnrichedEvent> {
     private static final String WORKLOAD = "W";
@@ -70,9 +77,12 @@ final class AttributionProcessor implements Processor<String, EnrichedEvent, Str
         String seen = lineage.get(pidKey);
         String verdict;
         Integer initPid = container == null ? null : container.getInitPid();
-        boolean isInit = initPid != null ? pid.equals(initPid) : pid == 1;
-        if (isInit) {
+        if (isInit(pid, initPid)) {
             verdict = WORKLOAD;
+        } else if (event.getPpid() != null && isInit(event.getPpid(), initPid)) {
+            // The init's child, even when the init itself was never seen; but a session's process whose
+            // parent exited is re-parented to the init (nohup, a double fork): it stays the session's.
+            verdict = seen != null && seen.startsWith(SESSION) ? SESSION : WORKLOAD;
         } else {
             String parent = event.getPpid() == null ? null : lineage.get(key(containerId, event.getPpid()));
             if (parent != null) {
@@ -88,6 +98,14 @@ final class AttributionProcessor implements Processor<String, EnrichedEvent, Str
         return verdict.equals(WORKLOAD);
     }
 
+    /**
+     * The container's init: its {@code initPid} (a host pid), or pid 1, which in a container is
+     * always the init where pids are the container's own (and, as a host pid, is no container's).
+     */
+    private static boolean isInit(int pid, Integer initPid) {
+        return pid == 1 || initPid != null && pid == initPid;
+    }
+
     private static long lastSeen(String entry) {
         return Long.parseLong(entry.substring(entry.indexOf(StoreNames.SEPARATOR) + 1));
     }
@@ -98,8 +116,7 @@ final class AttributionProcessor implements Processor<String, EnrichedEvent, Str
                 new StringSerializer())) {
             it.forEachRemaining(entry -> {
                 ExecSession s = entry.value;
-                long end = s.getEndedAt() != null ? s.getEndedAt() : s.getStartedAt() + settings.sessionIdle().toMillis();
-                if (s.getUser() != null && s.getStartedAt() <= time && time <= end) {
+                if (s.getUser() != null && ExecSessions.openAt(s, time, settings.sessionIdle())) {
                     users.add(s.getUser());
                 }
             });

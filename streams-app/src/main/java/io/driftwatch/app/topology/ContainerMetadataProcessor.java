@@ -15,11 +15,13 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.VersionedKeyValueStore;
+import org.apache.kafka.streams.state.VersionedRecord;
 
 /**
  * Records a container's metadata in the versioned store at its own time (startedAt; stoppedAt
- * for the update at stop), indexes it by pod for exec sessions, and releases the events that
- * were held waiting for it (as METADATA_LATE).
+ * for the update at stop), indexes it by pod for exec sessions (placing the sessions that waited
+ * for it), and then releases the events that were held waiting for it (as METADATA_LATE), so
+ * that they are attributed with those sessions.
  */
 final class ContainerMetadataProcessor implements Processor<String, ContainerMetadata, String, EnrichedEvent> {
     private final PipelineSettings settings;
@@ -64,32 +66,65 @@ final class ContainerMetadataProcessor implements Processor<String, ContainerMet
         releaseHeld(containerId);
     }
 
+    /**
+     * Indexes the container under namespace/pod/container (the newest container of that name wins:
+     * a restarted container replaces the one before it, whatever order their records come in), then
+     * lets the sessions waiting for this pod's container take it: those naming this container, and
+     * those naming none (they belong to every container of the pod; see {@link ExecSessionProcessor}).
+     */
     private void index(ContainerMetadata metadata) {
-        if (metadata.getNamespace() == null || metadata.getPodName() == null) {
+        if (blank(metadata.getNamespace()) || blank(metadata.getPodName())) {
             return;
         }
-        List<String> podKeys = new ArrayList<>(List.of(StoreNames.podKey(metadata.getNamespace(), metadata.getPodName(), null)));
-        if (metadata.getContainerName() != null) {
-            podKeys.add(StoreNames.podKey(metadata.getNamespace(), metadata.getPodName(), metadata.getContainerName()));
+        String name = metadata.getContainerName();
+        String podKey = StoreNames.podKey(metadata.getNamespace(), metadata.getPodName(), null);
+        String containerKey = blank(name) ? podKey + "/" : StoreNames.podKey(metadata.getNamespace(),
+                metadata.getPodName(), name);
+        String indexed = podIndex.get(containerKey);
+        if (indexed == null || indexed.equals(metadata.getContainerId()) || startedNoEarlier(metadata, indexed)) {
+            podIndex.put(containerKey, metadata.getContainerId());
         }
-        for (String podKey : podKeys) {
-            podIndex.put(podKey, metadata.getContainerId());
-            adoptPendingSessions(podKey, metadata.getContainerId());
+        if (!blank(name)) {
+            adoptPendingSessions(containerKey, metadata, true);
         }
+        adoptPendingSessions(podKey, metadata, false);
     }
 
-    /** Sessions that arrived before the container's metadata now learn their container id. */
-    private void adoptPendingSessions(String podKey, String containerId) {
+    private boolean startedNoEarlier(ContainerMetadata metadata, String otherContainerId) {
+        VersionedRecord<ContainerMetadata> other = versions.get(otherContainerId);
+        Long started = metadata.getStartedAt();
+        Long otherStarted = other == null ? null : other.value().getStartedAt();
+        return started == null || otherStarted == null || started >= otherStarted;
+    }
+
+    /**
+     * Sessions that arrived before the container's metadata now learn their container id, when the
+     * container ran at their start (a container that started later is a restart, not theirs).
+     *
+     * @param done whether a session taken is no longer pending (it named this container); a session
+     *             naming no container stays pending for the pod's other containers
+     */
+    private void adoptPendingSessions(String podKey, ContainerMetadata metadata, boolean done) {
         List<KeyValue<String, ExecSession>> pending = new ArrayList<>();
         try (KeyValueIterator<String, ExecSession> it = sessions.prefixScan(
                 StoreNames.PENDING + podKey + StoreNames.SEPARATOR, new StringSerializer())) {
             it.forEachRemaining(pending::add);
         }
+        String containerId = metadata.getContainerId();
         for (KeyValue<String, ExecSession> entry : pending) {
+            if (!ExecSessions.ranAt(metadata, entry.value.getStartedAt(), settings.startSkew().toMillis())) {
+                continue;
+            }
             ExecSession session = ExecSession.newBuilder(entry.value).setContainerId(containerId).build();
-            sessions.delete(entry.key);
-            sessions.put(containerId + StoreNames.SEPARATOR + session.getSessionId(), session);
+            ExecSessions.put(sessions, ExecSessions.placedKey(containerId, session.getSessionId()), session);
+            if (done) {
+                sessions.delete(entry.key);
+            }
         }
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
     }
 
     private void releaseHeld(String containerId) {

@@ -15,7 +15,8 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * file-events ─────────> decode ─> enrich-with-metadata ──┐            ┌─> enriched-events
  * container-metadata ──> decode ─> record-container-metadata (releases held events) ─> attribute-users ─> evaluate-rules ─> alerts
- * exec-sessions ───────> decode ─> record-exec-session                                                   └─> response-commands (by node)
+ * exec-sessions ───────> route ─> decode ─> record-exec-session                                          └─> response-commands (by node)
+ *                           └─> exec-sessions-by-container ─> decode ─┘ (sessions not keyed by their container, re-keyed)
  * every decode ─> dead-letter (undecodable or incomplete records, with the reason)
  * </pre>
  *
@@ -25,6 +26,10 @@ public final class DriftwatchTopology {
     static final String DECODE_FILE_EVENTS = "decode-file-events";
     static final String DECODE_METADATA = "decode-container-metadata";
     static final String DECODE_SESSIONS = "decode-exec-sessions";
+    static final String ROUTE_SESSIONS = "route-exec-sessions";
+    static final String DECODE_SESSIONS_BY_CONTAINER = "decode-exec-sessions-by-container";
+    static final String TO_SESSIONS_BY_CONTAINER = "to-exec-sessions-by-container";
+    static final String TO_SESSIONS_EVERY_PARTITION = "to-exec-sessions-every-partition";
     static final String ENRICH = "enrich-with-metadata";
     static final String RECORD_METADATA = "record-container-metadata";
     static final String RECORD_SESSION = "record-exec-session";
@@ -48,6 +53,8 @@ public final class DriftwatchTopology {
                 topics.containerMetadata.name());
         topology.addSource("read-exec-sessions", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.execSessions.name());
+        topology.addSource("read-exec-sessions-by-container", Serdes.String().deserializer(),
+                Serdes.ByteArray().deserializer(), topics.execSessionsByContainer.name());
 
         var fileEventSerde = topics.fileEventSerde();
         var metadataSerde = topics.containerMetadataSerde();
@@ -58,13 +65,24 @@ public final class DriftwatchTopology {
         topology.addProcessor(DECODE_METADATA, () -> new DecodeProcessor<ContainerMetadata>(metadataSerde.deserializer(),
                 RecordChecks::containerMetadata, ContainerMetadata::getContainerId, RECORD_METADATA, TO_DEAD_LETTER, counters),
                 "read-container-metadata");
+        // Sessions not keyed by their own container id are re-keyed once, through a topic co-partitioned with file-events.
+        topology.addProcessor(ROUTE_SESSIONS, () -> new ExecSessionRouter(sessionSerde.deserializer(), DECODE_SESSIONS,
+                TO_SESSIONS_BY_CONTAINER, TO_SESSIONS_EVERY_PARTITION), "read-exec-sessions");
         topology.addProcessor(DECODE_SESSIONS, () -> new DecodeProcessor<ExecSession>(sessionSerde.deserializer(),
                 RecordChecks::execSession, ExecSession::getSessionId, RECORD_SESSION, TO_DEAD_LETTER, counters),
-                "read-exec-sessions");
+                ROUTE_SESSIONS);
+        topology.addSink(TO_SESSIONS_BY_CONTAINER, topics.execSessionsByContainer.name(), Serdes.String().serializer(),
+                Serdes.ByteArray().serializer(), ROUTE_SESSIONS);
+        topology.addSink(TO_SESSIONS_EVERY_PARTITION, topics.execSessionsByContainer.name(), Serdes.String().serializer(),
+                Serdes.ByteArray().serializer(), ExecSessionRouter.everyPartition(), ROUTE_SESSIONS);
+        topology.addProcessor(DECODE_SESSIONS_BY_CONTAINER, () -> new DecodeProcessor<ExecSession>(
+                sessionSerde.deserializer(), RecordChecks::execSession, ExecSession::getSessionId, RECORD_SESSION,
+                TO_DEAD_LETTER, counters), "read-exec-sessions-by-container");
 
         topology.addProcessor(ENRICH, () -> new EnrichProcessor(settings, counters), DECODE_FILE_EVENTS);
         topology.addProcessor(RECORD_METADATA, () -> new ContainerMetadataProcessor(settings, counters), DECODE_METADATA);
-        topology.addProcessor(RECORD_SESSION, () -> new ExecSessionProcessor(settings), DECODE_SESSIONS);
+        topology.addProcessor(RECORD_SESSION, () -> new ExecSessionProcessor(settings), DECODE_SESSIONS,
+                DECODE_SESSIONS_BY_CONTAINER);
         topology.addProcessor(ATTRIBUTE, () -> new AttributionProcessor(settings), ENRICH, RECORD_METADATA);
         topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, settings, TO_ENRICHED, TO_ALERTS, TO_COMMANDS),
                 ATTRIBUTE);
@@ -72,7 +90,7 @@ public final class DriftwatchTopology {
         topology.addStateStore(Stores.versionedKeyValueStoreBuilder(
                         Stores.persistentVersionedKeyValueStore(StoreNames.METADATA_VERSIONS, settings.metadataHistory()),
                         Serdes.String(), metadataSerde),
-                ENRICH, RECORD_METADATA);
+                ENRICH, RECORD_METADATA, RECORD_SESSION);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HELD_EVENTS),
                 Serdes.String(), fileEventSerde), ENRICH, RECORD_METADATA);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.POD_INDEX),
@@ -97,7 +115,8 @@ public final class DriftwatchTopology {
         topology.addSink(TO_COMMANDS, topics.responseCommands.name(), topics.responseCommands.keySerde().serializer(),
                 topics.responseCommands.valueSerde().serializer(), EVALUATE);
         topology.addSink(TO_DEAD_LETTER, topics.deadLetter.name(), Serdes.ByteArray().serializer(),
-                Serdes.ByteArray().serializer(), DECODE_FILE_EVENTS, DECODE_METADATA, DECODE_SESSIONS);
+                Serdes.ByteArray().serializer(), DECODE_FILE_EVENTS, DECODE_METADATA, DECODE_SESSIONS,
+                DECODE_SESSIONS_BY_CONTAINER);
         return topology;
     }
 }

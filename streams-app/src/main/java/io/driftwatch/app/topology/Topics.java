@@ -24,6 +24,8 @@ public final class Topics {
     public final Topic<String, byte[]> fileEvents;
     public final Topic<String, byte[]> containerMetadata;
     public final Topic<String, byte[]> execSessions;
+    /** Exec sessions re-keyed by container id (or sent to every partition while their container is unknown). */
+    public final Topic<String, byte[]> execSessionsByContainer;
     public final Topic<String, EnrichedEvent> enrichedEvents;
     public final Topic<String, Alert> alerts;
     public final Topic<String, ResponseCommand> responseCommands;
@@ -41,6 +43,8 @@ public final class Topics {
                 Serdes.String(), Serdes.ByteArray());
         this.execSessions = new Topic<>("exec-sessions", catalog.name("exec-sessions", config), Serdes.String(),
                 Serdes.ByteArray());
+        this.execSessionsByContainer = new Topic<>("exec-sessions-by-container",
+                catalog.name("exec-sessions-by-container", config), Serdes.String(), Serdes.ByteArray());
         this.enrichedEvents = new Topic<>("enriched-events", catalog.name("enriched-events", config), Serdes.String(),
                 avro(EnrichedEvent.class));
         this.alerts = new Topic<>("alerts", catalog.name("alerts", config), Serdes.String(), avro(Alert.class));
