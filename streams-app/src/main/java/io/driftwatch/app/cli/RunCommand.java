@@ -7,11 +7,14 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
@@ -40,21 +43,58 @@ final class RunCommand implements Callable<Integer> {
             out.printf("driftwatch running: %d rules (version %s); Ctrl-C to stop%n", app.rules().rules().size(),
                     app.rules().version());
             out.flush();
-            CountDownLatch stopped = new CountDownLatch(1);
-            app.streams().setStateListener((now, before) -> {
-                out.printf("state %s -> %s%n", before, now);
-                out.flush();
-                if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-                    stopped.countDown();
-                }
-            });
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                app.close();
-                stopped.countDown();
-            }, "driftwatch-shutdown"));
-            stopped.await();
-            return app.streams().state() == KafkaStreams.State.ERROR ? 1 : 0;
+            Runtime.getRuntime().addShutdownHook(new Thread(app::close, "driftwatch-shutdown"));
+            return watch(app.streams(), out);
         }
+    }
+
+    /**
+     * Prints every state change and, each time the instance is RUNNING with a new set of tasks, one
+     * readiness line: {@code driftwatch ready: active [0_0, 0_2] standby [0_1] partitions [...]} (what
+     * operators, scripts and the crash tests wait for). The state is polled: a listener can only be set
+     * before the app starts. Returns the exit code once the app has stopped.
+     */
+    static int watch(KafkaStreams streams, PrintWriter out) throws InterruptedException {
+        KafkaStreams.State last = KafkaStreams.State.CREATED;
+        String lastTasks = null;
+        while (true) {
+            KafkaStreams.State now = streams.state();
+            if (now != last) {
+                out.printf("state %s -> %s%n", last, now);
+                last = now;
+            }
+            if (now == KafkaStreams.State.RUNNING) {
+                String tasks = tasks(streams);
+                if (tasks != null && !tasks.equals(lastTasks)) {
+                    out.println("driftwatch ready: " + tasks);
+                    lastTasks = tasks;
+                }
+            }
+            out.flush();
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                return now == KafkaStreams.State.ERROR ? 1 : 0;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** This instance's active and standby tasks and input partitions, or null while they are changing. */
+    private static String tasks(KafkaStreams streams) {
+        SortedSet<String> active = new TreeSet<>();
+        SortedSet<String> standby = new TreeSet<>();
+        SortedSet<String> partitions = new TreeSet<>();
+        try {
+            for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
+                for (TaskMetadata task : thread.activeTasks()) {
+                    active.add(task.taskId().toString());
+                    task.topicPartitions().forEach(tp -> partitions.add(tp.toString()));
+                }
+                thread.standbyTasks().forEach(task -> standby.add(task.taskId().toString()));
+            }
+        } catch (RuntimeException e) {
+            return null;
+        }
+        return "active " + active + " standby " + standby + " partitions " + partitions;
     }
 
     static List<String> missingTopics(DriftwatchConfig config) throws Exception {
