@@ -4,7 +4,7 @@ package io.driftwatch.app.topology;
 final class StoreNames {
     /** containerId → ContainerMetadata, versioned by the metadata's own time (startedAt / stoppedAt). */
     static final String METADATA_VERSIONS = "container-metadata-versions";
-    /** namespace/pod/container (and namespace/pod) → containerId, to place exec sessions that name no container id. */
+    /** namespace/pod/container → the newest containerId of that name (namespace/pod/ for a container without a name), to place exec sessions that name no container id. */
     static final String POD_INDEX = "pod-index";
     /** containerId|timestamp|eventId → FileEvent waiting for its container's metadata. */
     static final String HELD_EVENTS = "held-file-events";
