@@ -36,8 +36,12 @@ final class ContainerTable {
     this.session = session;
   }
 
-  /** An event of {@code containerId} was seen at {@code now}, with its metadata when known. */
-  void observe(String containerId, ContainerMetadata metadata, long now) {
+  /**
+   * An event of {@code containerId} was seen at {@code now}, with its metadata when known. Returns
+   * the table's instance of that metadata (equal to the given one), so that what the session
+   * remembers of many events shares one copy of each container's metadata.
+   */
+  ContainerMetadata observe(String containerId, ContainerMetadata metadata, long now) {
     Entry entry = byId.remove(containerId);
     if (entry == null && metadata != null) {
       entry = new Entry(session.insert(metadata), metadata, now);
@@ -50,6 +54,7 @@ final class ContainerTable {
       byId.put(containerId, entry);
     }
     evict(now);
+    return entry != null && metadata != null ? entry.metadata : metadata;
   }
 
   /** Puts every container of this table into {@code other} (a table over another session), keeping the order. */

@@ -14,10 +14,12 @@ import java.util.List;
 record EventContext(List<String> users, ContainerMetadata container, Enrichment enrichment,
                     long timestamp, String path, String newPath) {
 
-  static EventContext of(EnrichedEvent enriched) {
+  /** {@code container}: the enriched event's metadata, or an equal instance shared with other events. */
+  static EventContext of(EnrichedEvent enriched, ContainerMetadata container) {
     FileEvent event = enriched.getEvent();
-    List<String> users = enriched.getUsers() == null ? List.of() : List.copyOf(enriched.getUsers());
-    return new EventContext(users, enriched.getContainer(), enriched.getEnrichment(),
+    List<String> users = enriched.getUsers() == null || enriched.getUsers().isEmpty() ? List.of()
+        : List.copyOf(enriched.getUsers());
+    return new EventContext(users, container, enriched.getEnrichment(),
         event.getTimestamp(), event.getPath(), event.getNewPath());
   }
 }

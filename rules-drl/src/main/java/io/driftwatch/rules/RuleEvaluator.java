@@ -1,6 +1,7 @@
 package io.driftwatch.rules;
 
 import io.driftwatch.model.Alert;
+import io.driftwatch.model.ContainerMetadata;
 import io.driftwatch.model.EnrichedEvent;
 import io.driftwatch.model.FileEvent;
 import io.driftwatch.model.ResponseCommand;
@@ -87,8 +88,8 @@ public final class RuleEvaluator implements AutoCloseable {
     long now = advanceClosingWindows(original.getTimestamp());
     ClassifiedEvent fact = asFact(original, now);
     classifier.classify(fact);
-    outputs.remember(fact, EventContext.of(event));
-    containers.observe(original.getContainerId(), event.getContainer(), now);
+    ContainerMetadata container = containers.observe(original.getContainerId(), event.getContainer(), now);
+    outputs.remember(fact, EventContext.of(event, container));
     evaluating = fact;
     FactHandle handle = session.insert(fact);
     fire();
