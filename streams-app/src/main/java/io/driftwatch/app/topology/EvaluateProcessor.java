@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -61,6 +60,13 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
     private RuleEvaluator evaluator;
     private RuleSet active;
     private RuleSet failed;
+    /**
+     * The buffer's keys in order, mirrored in memory: ranging over the store from its start would
+     * walk every deleted entry not yet compacted away, for every event.
+     */
+    private final java.util.TreeMap<String, EnrichedEvent> buffered = new java.util.TreeMap<>();
+    /** Everything below this state-event key has been dropped already. */
+    private String forgottenBelow;
     private long seen = Long.MIN_VALUE;
     private long sequence;
     private long lastEventWall;
@@ -83,6 +89,9 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         this.active = rules.get();
         this.evaluator = new RuleEvaluator(active, settings.ruleMaturities(), settings.ruleRepeatWindow().toMillis());
         rebuild();
+        try (KeyValueIterator<String, EnrichedEvent> held = reorderBuffer.all()) {
+            held.forEachRemaining(entry -> buffered.put(entry.key, entry.value));
+        }
         this.lastEventWall = context.currentSystemTimeMs();
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::advanceWhenIdle);
         context.schedule(Duration.ofSeconds(10), PunctuationType.WALL_CLOCK_TIME, wall -> forgetOldStateEvents());
@@ -126,20 +135,19 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
             evaluate(enriched);
             return;
         }
-        reorderBuffer.put(bufferKey(eventTime, enriched.getEvent().getEventId()), enriched);
+        String key = bufferKey(eventTime, enriched.getEvent().getEventId());
+        reorderBuffer.put(key, enriched);
+        buffered.put(key, enriched);
         release(seen - reorder);
     }
 
     /** Evaluates the buffered events up to {@code upTo} (event time), oldest first. */
     private void release(long upTo) {
-        List<KeyValue<String, EnrichedEvent>> due = new ArrayList<>();
-        try (KeyValueIterator<String, EnrichedEvent> buffered = reorderBuffer.range(null,
-                bufferKey(upTo, "\uffff"))) {
-            buffered.forEachRemaining(due::add);
-        }
-        for (KeyValue<String, EnrichedEvent> entry : due) {
-            reorderBuffer.delete(entry.key);
-            evaluate(entry.value);
+        var due = buffered.headMap(bufferKey(upTo, "\uffff"), true);
+        while (!due.isEmpty()) {
+            var oldest = due.pollFirstEntry();
+            reorderBuffer.delete(oldest.getKey());
+            evaluate(oldest.getValue());
         }
     }
 
@@ -198,11 +206,14 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         if (cutoff <= 0) {
             return;
         }
+        String below = stateKey(cutoff, 0);
         List<String> old = new ArrayList<>();
-        try (KeyValueIterator<String, EnrichedEvent> events = stateEvents.range(null, stateKey(cutoff, 0))) {
+        // From where the last pass stopped: below it are only deleted entries.
+        try (KeyValueIterator<String, EnrichedEvent> events = stateEvents.range(forgottenBelow, below)) {
             events.forEachRemaining(entry -> old.add(entry.key));
         }
         old.forEach(stateEvents::delete);
+        forgottenBelow = below;
     }
 
     private void emit(Outputs outputs) {
