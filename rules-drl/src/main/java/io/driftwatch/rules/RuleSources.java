@@ -4,16 +4,12 @@ import io.driftwatch.rules.RuleCompilationException.Problem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /** Finds the DRL files of a rule set: the shipped pack on the classpath and a user directory. */
 final class RuleSources {
@@ -38,45 +34,24 @@ final class RuleSources {
   }
 
   /**
-   * Every {@code *.drl} file and every tuning file ({@code *.yaml}, {@code *.yml}) under
-   * {@code dir}, recursively, in path order. Names starting with a
-   * dot are skipped: a Kubernetes ConfigMap mount holds each file twice, once through
-   * {@code ..data/}.
+   * The user's files of a rule directory, as a bundle carries them ({@link RuleBundles#read}:
+   * {@code *.drl} and tuning files, not below {@code fixtures/} or {@code benign/}, names starting
+   * with a dot skipped: a Kubernetes ConfigMap mount holds each file twice, once through
+   * {@code ..data/}), in path order. A file at the path of a built-in one is refused.
    */
   static List<DrlFile> userFiles(Path dir, Set<String> reservedPaths) throws RuleCompilationException {
-    if (!Files.isDirectory(dir)) {
-      throw new RuleCompilationException(List.of(new Problem(dir.toString(), 0, "not a directory")));
-    }
-    List<Path> paths;
-    try (Stream<Path> walk = Files.walk(dir)) {
-      paths = walk.filter(p -> isDrl(p.getFileName().toString()) || isTuning(p.getFileName().toString()))
-          .filter(p -> !hidden(dir.relativize(p)))
-          .filter(Files::isRegularFile)
-          .sorted()
-          .toList();
-    } catch (IOException | UncheckedIOException e) {
-      throw new RuleCompilationException(List.of(new Problem(dir.toString(), 0, "cannot list: " + e.getMessage())));
-    }
     List<DrlFile> files = new ArrayList<>();
     List<Problem> problems = new ArrayList<>();
-    for (Path path : paths) {
-      String relative = relativeName(dir, path);
+    RuleBundles.read(dir).forEach((relative, content) -> {
       if (reservedPaths.contains(relative)) {
         problems.add(new Problem(relative, 0, "has the path of a built-in rule file; use another directory or name"));
-        continue;
+      } else {
+        files.add(new DrlFile(relative, content));
       }
-      try {
-        files.add(new DrlFile(relative, Files.readString(path, StandardCharsets.UTF_8)));
-      } catch (CharacterCodingException e) {
-        problems.add(new Problem(relative, 0, "is not UTF-8"));
-      } catch (IOException e) {
-        problems.add(new Problem(relative, 0, "cannot read: " + e.getMessage()));
-      }
-    }
+    });
     if (!problems.isEmpty()) {
       throw new RuleCompilationException(problems);
     }
-    files.sort(Comparator.comparing(DrlFile::path));
     return files;
   }
 
@@ -87,22 +62,6 @@ final class RuleSources {
   /** A tuning file (see {@link io.driftwatch.rules.tuning.Tuning}). */
   static boolean isTuning(String path) {
     return path.endsWith(".yaml") || path.endsWith(".yml");
-  }
-
-  private static boolean hidden(Path relative) {
-    for (Path part : relative) {
-      if (part.toString().startsWith(".")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String relativeName(Path dir, Path file) {
-    Path relative = dir.relativize(file);
-    List<String> parts = new ArrayList<>();
-    relative.forEach(part -> parts.add(part.toString()));
-    return parts.stream().collect(Collectors.joining("/"));
   }
 
   private static String readResource(ClassLoader loader, String path) {
