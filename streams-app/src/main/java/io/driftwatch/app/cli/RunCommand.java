@@ -43,8 +43,21 @@ final class RunCommand implements Callable<Integer> {
             out.printf("driftwatch running: %d rules (version %s); Ctrl-C to stop%n", app.rules().rules().size(),
                     app.rules().version());
             out.flush();
-            Runtime.getRuntime().addShutdownHook(new Thread(app::close, "driftwatch-shutdown"));
-            return watch(app.streams(), out);
+            // On SIGTERM/Ctrl-C: close the app, then let the watch below report the final state before the JVM halts.
+            java.util.concurrent.CountDownLatch watched = new java.util.concurrent.CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                app.close();
+                try {
+                    watched.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "driftwatch-shutdown"));
+            try {
+                return watch(app.streams(), out);
+            } finally {
+                watched.countDown();
+            }
         }
     }
 
