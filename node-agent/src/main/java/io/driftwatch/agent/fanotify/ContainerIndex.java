@@ -1,0 +1,56 @@
+package io.driftwatch.agent.fanotify;
+
+import io.driftwatch.agent.runtime.ContainerInfo;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Host path -> container, by the container's root filesystem (the rule from the runtime watcher's
+ * rootfs map). For a container on overlayfs the upper directory maps to the container too (that is the
+ * filesystem the sensor can mark), and the work directory is recognised so that overlay's own copy-up
+ * and whiteout traffic is not reported as the container's.
+ */
+final class ContainerIndex {
+    enum Kind { ROOTFS, UPPER, WORK }
+
+    record Entry(ContainerInfo container, Kind kind) {
+    }
+
+    /** A host path resolved to a container and the path as seen inside it. */
+    record Resolved(ContainerInfo container, Kind kind, String path) {
+    }
+
+    private final Map<String, Entry> prefixes = new ConcurrentHashMap<>();
+
+    void add(String hostPrefix, ContainerInfo container, Kind kind) {
+        prefixes.put(strip(hostPrefix), new Entry(container, kind));
+    }
+
+    void remove(String containerId) {
+        prefixes.values().removeIf(e -> e.container().id().equals(containerId));
+    }
+
+    boolean isEmpty() {
+        return prefixes.isEmpty();
+    }
+
+    /** The container whose root (or upper/work directory) holds {@code hostPath}, or null. */
+    Resolved resolve(String hostPath) {
+        String p = strip(hostPath);
+        int end = p.length();
+        while (end > 0) {
+            String prefix = end == p.length() ? p : p.substring(0, end);
+            Entry e = prefixes.get(prefix);
+            if (e != null) {
+                String inside = end == p.length() ? "/" : p.substring(end);
+                return new Resolved(e.container(), e.kind(), inside);
+            }
+            end = p.lastIndexOf('/', end - 1);
+        }
+        return null;
+    }
+
+    private static String strip(String path) {
+        return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    }
+}

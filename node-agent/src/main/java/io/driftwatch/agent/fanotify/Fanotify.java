@@ -1,0 +1,218 @@
+package io.driftwatch.agent.fanotify;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A fanotify notification group in file-handle mode (FAN_REPORT_DFID_NAME, kernel 5.9+; FAN_RENAME
+ * needs 5.17+), with filesystem marks: one mark sees every write to that filesystem whichever mount
+ * namespace it came through, which is what containers need (a mount mark on the host does not see
+ * writes made through the container's own mounts). Needs CAP_SYS_ADMIN.
+ *
+ * <p>Not thread-safe: one reader thread calls {@link #poll}; {@link #watch} is called by the same thread
+ * or before reading starts.
+ */
+final class Fanotify implements AutoCloseable {
+    private static final int BUFFER = 256 * 1024;
+    private static final int DIR_CACHE = 8192;
+
+    private final int fd;
+    private final long mask;
+    private final Memory buffer = new Memory(BUFFER);
+    private final Memory pollFd = new Memory(8);
+    private final Memory handle = new Memory(8 + 128);
+    private final Memory link = new Memory(4096);
+    /** fsid -> a descriptor of the marked directory, for open_by_handle_at. */
+    private final Map<Long, Integer> mountFds = new HashMap<>();
+    private final Map<Long, Path> markedPaths = new HashMap<>();
+    /** directory handle -> host path; cleared when a directory is renamed or removed. */
+    private final Map<ByteBuffer, String> dirPaths = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ByteBuffer, String> eldest) {
+            return size() > DIR_CACHE;
+        }
+    };
+
+    /**
+     * @param mask       the FAN_* events to ask for
+     * @param unlimited  FAN_UNLIMITED_QUEUE: the kernel queues without bound instead of dropping
+     *                   (and sending FAN_Q_OVERFLOW) past 16384 unread events
+     */
+    Fanotify(long mask, boolean unlimited) throws IOException {
+        int flags = LibC.FAN_CLOEXEC | LibC.FAN_NONBLOCK | LibC.FAN_CLASS_NOTIF | LibC.FAN_REPORT_FID
+                | LibC.FAN_REPORT_DFID_NAME | (unlimited ? LibC.FAN_UNLIMITED_QUEUE : 0);
+        try {
+            this.fd = LibC.fanotify_init(flags, LibC.O_RDONLY | LibC.O_CLOEXEC | LibC.O_LARGEFILE);
+        } catch (LastErrorException e) {
+            throw new IOException(switch (e.getErrorCode()) {
+                case 1 -> "fanotify_init: operation not permitted: the agent needs CAP_SYS_ADMIN (run it as root)";
+                case 22 -> "fanotify_init: invalid argument: this kernel lacks FAN_REPORT_DFID_NAME (Linux 5.9+ needed)";
+                case 38 -> "fanotify_init: this kernel has no fanotify (CONFIG_FANOTIFY)";
+                default -> "fanotify_init failed: errno " + e.getErrorCode();
+            }, e);
+        }
+        this.mask = mask;
+    }
+
+    /** Marks the filesystem that holds {@code path}, once per filesystem; returns its fsid. */
+    long watch(Path path) throws IOException {
+        String p = path.toString();
+        long fsid = fsid(p);
+        if (mountFds.containsKey(fsid)) {
+            return fsid;
+        }
+        int mountFd;
+        try {
+            // Not O_PATH: open_by_handle_at refuses an O_PATH mount descriptor (EBADF).
+            mountFd = LibC.open(p, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw new IOException("cannot open " + p + ": errno " + e.getErrorCode(), e);
+        }
+        try {
+            LibC.fanotify_mark(fd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_FILESYSTEM, mask, LibC.AT_FDCWD, p);
+        } catch (LastErrorException e) {
+            LibC.close(mountFd);
+            throw new IOException("fanotify_mark(FAN_MARK_FILESYSTEM) on " + p + " failed: errno " + e.getErrorCode()
+                    + (e.getErrorCode() == 18 || e.getErrorCode() == 95
+                            ? " (this filesystem does not support file handles or filesystem marks:"
+                                    + " an overlayfs merged mount is refused; mark its upper directory's filesystem instead)"
+                            : ""), e);
+        }
+        mountFds.put(fsid, mountFd);
+        markedPaths.put(fsid, path);
+        return fsid;
+    }
+
+    /** Removes the mark on the filesystem holding {@code path}, if this group marked it. */
+    void unwatch(Path path) {
+        long fsid;
+        try {
+            fsid = fsid(path.toString());
+        } catch (IOException e) {
+            return;
+        }
+        Integer mountFd = mountFds.remove(fsid);
+        Path marked = markedPaths.remove(fsid);
+        if (mountFd == null) {
+            return;
+        }
+        try {
+            LibC.fanotify_mark(fd, LibC.FAN_MARK_REMOVE | LibC.FAN_MARK_FILESYSTEM, mask, LibC.AT_FDCWD,
+                    marked.toString());
+        } catch (LastErrorException ignored) {
+            // the filesystem went away with its container: the kernel dropped the mark already
+        }
+        LibC.close(mountFd);
+    }
+
+    boolean watches(long fsid) {
+        return mountFds.containsKey(fsid);
+    }
+
+    int marks() {
+        return mountFds.size();
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} for events and hands each to {@code sink}; returns how many were read
+     * (0 on timeout).
+     */
+    int poll(int timeoutMs, Consumer<RawEvent> sink) throws IOException {
+        pollFd.setInt(0, fd);
+        pollFd.setShort(4, LibC.POLLIN);
+        pollFd.setShort(6, (short) 0);
+        try {
+            int ready = LibC.poll(pollFd, 1, timeoutMs);
+            if (ready <= 0) {
+                return 0;
+            }
+            long n = LibC.read(fd, buffer, BUFFER);
+            if (n <= 0) {
+                return 0;
+            }
+            return FanotifyParser.parse(buffer.getByteBuffer(0, n), (int) n, sink);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == LibC.EINTR || e.getErrorCode() == LibC.EAGAIN) {
+                return 0;
+            }
+            throw new IOException("reading fanotify events failed: errno " + e.getErrorCode(), e);
+        }
+    }
+
+    /**
+     * The host path of the directory a handle names, or null when it cannot be opened any more (removed
+     * before the event was read: ESTALE) or its filesystem is not marked by this group.
+     */
+    String directory(RawEvent.HandleName hn) {
+        Integer mountFd = mountFds.get(hn.fsid());
+        if (mountFd == null) {
+            return null;
+        }
+        ByteBuffer key = ByteBuffer.allocate(12 + hn.handle().length);
+        key.putLong(hn.fsid()).putInt(hn.handleType()).put(hn.handle()).flip();
+        String cached = dirPaths.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        handle.setInt(0, hn.handle().length);
+        handle.setInt(4, hn.handleType());
+        handle.write(8, hn.handle(), 0, hn.handle().length);
+        int dirFd;
+        try {
+            dirFd = LibC.open_by_handle_at(mountFd, handle, LibC.O_PATH | LibC.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            return null;
+        }
+        try {
+            long n = LibC.readlink("/proc/self/fd/" + dirFd, link, link.size());
+            if (n <= 0) {
+                return null;
+            }
+            String path = new String(link.getByteArray(0, (int) n), StandardCharsets.UTF_8);
+            if (path.endsWith(" (deleted)")) {
+                return path.substring(0, path.length() - " (deleted)".length());
+            }
+            dirPaths.put(key, path);
+            return path;
+        } catch (LastErrorException e) {
+            return null;
+        } finally {
+            LibC.close(dirFd);
+        }
+    }
+
+    /** Forgets every cached directory path: a directory was renamed or removed. */
+    void forgetDirectories() {
+        dirPaths.clear();
+    }
+
+    static long fsid(String path) throws IOException {
+        try (Memory statfs = new Memory(256)) {
+            LibC.statfs(path, statfs);
+            return statfs.getLong(56); // f_fsid on the 64-bit generic struct statfs
+        } catch (LastErrorException e) {
+            throw new IOException("statfs " + path + " failed: errno " + e.getErrorCode(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int mountFd : mountFds.values()) {
+            LibC.close(mountFd);
+        }
+        mountFds.clear();
+        LibC.close(fd);
+        buffer.close();
+        pollFd.close();
+        handle.close();
+        link.close();
+    }
+}

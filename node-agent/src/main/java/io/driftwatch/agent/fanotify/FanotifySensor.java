@@ -1,0 +1,581 @@
+package io.driftwatch.agent.fanotify;
+
+import io.driftwatch.agent.runtime.ContainerInfo;
+import io.driftwatch.model.EventType;
+import io.driftwatch.model.FileEvent;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's file sensor: fanotify filesystem marks on every filesystem that holds a container root,
+ * events turned into DESIGN.md's FileEvents with the path as seen inside the container, the container
+ * id from the runtime watcher's rootfs map, and the process from /proc (best effort).
+ *
+ * <p>What fanotify reports is coarser than FileEvent's types, so the sensor derives them:
+ * <ul>
+ * <li>FAN_CREATE: MKDIR for a directory, SYMLINK for a symbolic link (newPath = its target), LINK for a
+ *     regular file that already has more than one name (newPath unknown: fanotify does not say which),
+ *     else CREATE with the new file's mode.
+ * <li>FAN_MODIFY (a write or a truncation): MODIFY, once per file and process until the file is closed
+ *     (FAN_CLOSE_WRITE); there is no OPEN_WRITE in file-handle mode.
+ * <li>FAN_ATTRIB: the file's mode and owner are read and compared with what the sensor last saw (a scan
+ *     of the root filesystem when the container is found, then every event): CHMOD with previousMode,
+ *     CHOWN, or nothing for a timestamp-only change (counted).
+ * <li>FAN_DELETE: DELETE or RMDIR. FAN_RENAME: RENAME with path and newPath.
+ * <li>FAN_OPEN_EXEC: EXEC (path = exe = the file executed). FAN_ACCESS (a read): OPEN_READ, once per file
+ *     and process within {@value #READ_FOLD_MS} ms.
+ * </ul>
+ * fanotify carries no timestamp: the event time is when the sensor read the event (milliseconds after
+ * the operation, more under load).
+ */
+public final class FanotifySensor implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FanotifySensor.class);
+    static final long READ_FOLD_MS = 10_000;
+    private static final int FOLD_CAPACITY = 65_536;
+    private static final int MODE_CAPACITY = 500_000;
+
+    /** Where FileEvents go; false means no room (the event is counted as dropped). */
+    public interface EventSink {
+        boolean offer(FileEvent event);
+    }
+
+    /**
+     * @param node            this node's name, on every event
+     * @param reads           report reads (FAN_ACCESS) as OPEN_READ
+     * @param exec            report executions (FAN_OPEN_EXEC) as EXEC
+     * @param unlimitedQueue  FAN_UNLIMITED_QUEUE: the kernel never drops; the agent's bounded buffer counts
+     *                        exactly what it drops instead
+     * @param baselineLimit   files to stat per container when it is found (for CHMOD's previousMode)
+     * @param proc            the proc filesystem (/proc)
+     */
+    public record Config(String node, boolean reads, boolean exec, boolean unlimitedQueue, int baselineLimit, Path proc) {
+        public static Config defaults(String node) {
+            return new Config(node, true, true, true, 200_000, Path.of("/proc"));
+        }
+    }
+
+    /**
+     * Mode and owner of a file, and the read batch in which the sensor took them ({@code -1} for the
+     * baseline scan). A stat taken while handling an event is taken after the fact: a chmod queued in the
+     * same or the next batch may already show in it, so such a stat cannot serve as that chmod's
+     * previousMode.
+     */
+    private record Stat(int mode, long uid, long gid, long batch) {
+    }
+
+    private final Config config;
+    private final EventSink sink;
+    private final SensorCounters counters;
+    private final Fanotify fanotify;
+    private final ProcessTable processes;
+    private final ContainerIndex index = new ContainerIndex();
+    private final Map<String, List<Path>> markedBy = new ConcurrentHashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final int selfPid = (int) ProcessHandle.current().pid();
+    private final String idPrefix;
+    private long sequence;
+    private long batch;
+    private volatile boolean running = true;
+    private Thread thread;
+
+    /** containerId + '\0' + path -> mode/owner last seen. */
+    private final Map<String, Stat> stats = lru(MODE_CAPACITY);
+    /** MODIFY/OPEN_READ already reported for a file and pid -> when. */
+    private final Map<String, Long> folds = lru(FOLD_CAPACITY);
+
+    public FanotifySensor(Config config, EventSink sink, SensorCounters counters) throws IOException {
+        this.config = config;
+        this.sink = sink;
+        this.counters = counters;
+        this.processes = new ProcessTable(config.proc());
+        long mask = LibC.FAN_CREATE | LibC.FAN_DELETE | LibC.FAN_RENAME | LibC.FAN_MODIFY | LibC.FAN_CLOSE_WRITE
+                | LibC.FAN_ATTRIB | LibC.FAN_ONDIR | (config.exec() ? LibC.FAN_OPEN_EXEC : 0)
+                | (config.reads() ? LibC.FAN_ACCESS : 0);
+        this.fanotify = new Fanotify(mask, config.unlimitedQueue());
+        this.idPrefix = config.node() + "-" + Long.toString(System.currentTimeMillis(), 36) + "-";
+    }
+
+    /** Starts the reader thread. */
+    public FanotifySensor start() {
+        thread = new Thread(this::loop, "fanotify-sensor");
+        thread.setDaemon(true);
+        thread.start();
+        return this;
+    }
+
+    /**
+     * Watches a container: marks the filesystem of its root (for overlayfs, of the upper directory), maps
+     * its paths, and records the mode and owner of up to {@code baselineLimit} files. When this returns,
+     * the container's changes are being seen.
+     */
+    public void watch(ContainerInfo container) throws IOException {
+        if (container.rootfs() == null) {
+            throw new IOException("container " + container.id() + " has no rootfs path: nothing to watch");
+        }
+        Path rootfs = container.rootfs();
+        MountInfo mount = MountInfo.at(config.proc().resolve("self/mountinfo"), rootfs.toString());
+        lock.lock();
+        try {
+            List<Path> marked = new ArrayList<>();
+            if (mount != null && "overlay".equals(mount.fsType()) && mount.superOptions().containsKey("upperdir")) {
+                Path upper = Path.of(mount.superOptions().get("upperdir"));
+                fanotify.watch(upper);
+                marked.add(upper);
+                index.add(upper.toString(), container, ContainerIndex.Kind.UPPER);
+                String work = mount.superOptions().get("workdir");
+                if (work != null) {
+                    index.add(work, container, ContainerIndex.Kind.WORK);
+                }
+            } else {
+                fanotify.watch(rootfs);
+                marked.add(rootfs);
+                index.add(rootfs.toString(), container, ContainerIndex.Kind.ROOTFS);
+            }
+            markedBy.put(container.id(), marked);
+            baseline(container);
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("watching container {} at {}{}", container.id(), rootfs,
+                mount != null && "overlay".equals(mount.fsType()) ? " (overlay upper " + mount.superOptions().get("upperdir") + ")" : "");
+    }
+
+    /** Stops watching a container that has gone; removes the filesystem mark if no other container needs it. */
+    public void unwatch(String containerId) {
+        lock.lock();
+        try {
+            index.remove(containerId);
+            List<Path> marked = markedBy.remove(containerId);
+            if (marked != null) {
+                for (Path p : marked) {
+                    boolean shared = markedBy.values().stream().anyMatch(l -> l.stream().anyMatch(o -> sameFs(o, p)));
+                    if (!shared) {
+                        fanotify.unwatch(p);
+                    }
+                }
+            }
+            String prefix = containerId + '\0';
+            stats.keySet().removeIf(k -> k.startsWith(prefix));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static boolean sameFs(Path a, Path b) {
+        try {
+            return Fanotify.fsid(a.toString()) == Fanotify.fsid(b.toString());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public SensorCounters counters() {
+        return counters;
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                // One poll (at most 100 ms) and its batch under the lock; watch() waits at most that long.
+                lock.lock();
+                try {
+                    batch++;
+                    fanotify.poll(100, this::handle);
+                } finally {
+                    lock.unlock();
+                }
+            } catch (IOException | RuntimeException e) {
+                if (running) {
+                    LOG.error("fanotify sensor: {}", e.toString(), e);
+                    sleep(100);
+                }
+            }
+        }
+    }
+
+    void handle(RawEvent ev) {
+        counters.kernelEvents.incrementAndGet();
+        if (ev.has(LibC.FAN_Q_OVERFLOW)) {
+            counters.kernelOverflows.incrementAndGet();
+            LOG.warn("fanotify queue overflow: the kernel dropped events");
+            return;
+        }
+        if (ev.pid() == selfPid) {
+            counters.self.incrementAndGet();
+            return;
+        }
+        if (ev.dir() == null) {
+            counters.unresolved.incrementAndGet();
+            return;
+        }
+        String dir = fanotify.directory(ev.dir());
+        if (dir == null) {
+            counters.unresolved.incrementAndGet();
+            return;
+        }
+        String hostPath = child(dir, ev.dir().name());
+        ContainerIndex.Resolved where = index.resolve(hostPath);
+        if (where == null) {
+            counters.outsideContainers.incrementAndGet();
+            return;
+        }
+        boolean ondir = ev.has(LibC.FAN_ONDIR);
+        if (ondir && ev.has(LibC.FAN_RENAME | LibC.FAN_DELETE)) {
+            fanotify.forgetDirectories();
+        }
+        if (ondir && !ev.has(LibC.FAN_CREATE | LibC.FAN_DELETE | LibC.FAN_RENAME | LibC.FAN_ATTRIB)) {
+            return; // reading a directory listing, or a directory's own modify: not a file event
+        }
+        long now = System.currentTimeMillis();
+        if (ev.has(LibC.FAN_OPEN_EXEC) && !ondir) {
+            processes.executed(ev.pid(), hostPath);
+        }
+        if (where.kind() == ContainerIndex.Kind.WORK) {
+            overlayWork(ev, where, now);
+            return;
+        }
+        ContainerInfo c = where.container();
+        String path = where.path();
+        ProcessTable.Info proc = null;
+
+        if (ev.has(LibC.FAN_CREATE)) {
+            proc = process(ev.pid(), now, c);
+            created(c, path, hostPath, ondir, where.kind(), proc, now);
+        }
+        if (ev.has(LibC.FAN_MODIFY) && !ondir) {
+            String fold = "W" + c.id() + '\0' + path + '\0' + ev.pid();
+            if (folds.putIfAbsent(fold, now) == null) {
+                proc = proc != null ? proc : process(ev.pid(), now, c);
+                emit(event(c, EventType.MODIFY, path, proc, now));
+                rememberStat(c, path, hostPath);
+            } else {
+                counters.folded.incrementAndGet();
+            }
+        }
+        if (ev.has(LibC.FAN_CLOSE_WRITE) && !ondir) {
+            folds.remove("W" + c.id() + '\0' + path + '\0' + ev.pid());
+        }
+        if (ev.has(LibC.FAN_ATTRIB)) {
+            proc = proc != null ? proc : process(ev.pid(), now, c);
+            attrib(c, path, hostPath, proc, now);
+        }
+        if (ev.has(LibC.FAN_ACCESS) && !ondir && !ev.has(LibC.FAN_OPEN_EXEC)) { // exec reads the file too
+            String fold = "R" + c.id() + '\0' + path + '\0' + ev.pid();
+            Long last = folds.get(fold);
+            if (last == null || now - last > READ_FOLD_MS) {
+                folds.put(fold, now);
+                proc = proc != null ? proc : process(ev.pid(), now, c);
+                emit(event(c, EventType.OPEN_READ, path, proc, now));
+            } else {
+                counters.folded.incrementAndGet();
+            }
+        }
+        if (ev.has(LibC.FAN_OPEN_EXEC) && !ondir) {
+            proc = proc != null ? proc : process(ev.pid(), now, c);
+            FileEvent exec = event(c, EventType.EXEC, path, proc, now);
+            exec.setExe(path);
+            emit(exec);
+        }
+        if (ev.has(LibC.FAN_RENAME) && ev.newDir() != null) {
+            proc = proc != null ? proc : process(ev.pid(), now, c);
+            renamed(ev, c, path, proc, now);
+        }
+        if (ev.has(LibC.FAN_DELETE)) {
+            proc = proc != null ? proc : process(ev.pid(), now, c);
+            emit(event(c, ondir ? EventType.RMDIR : EventType.DELETE, path, proc, now));
+            stats.remove(c.id() + '\0' + path);
+        }
+    }
+
+    private void created(ContainerInfo c, String path, String hostPath, boolean ondir, ContainerIndex.Kind kind,
+            ProcessTable.Info proc, long now) {
+        if (ondir) {
+            emit(event(c, EventType.MKDIR, path, proc, now));
+            rememberStat(c, path, hostPath);
+            return;
+        }
+        Path file = Path.of(hostPath);
+        Map<String, Object> attrs = unixAttributes(file);
+        if (attrs == null) {
+            emit(event(c, EventType.CREATE, path, proc, now)); // already gone: mode unknown
+            return;
+        }
+        int mode = (Integer) attrs.get("mode");
+        int type = mode & 0170000;
+        if (type == 0120000) {
+            FileEvent e = event(c, EventType.SYMLINK, path, proc, now);
+            try {
+                e.setNewPath(Files.readSymbolicLink(file).toString());
+            } catch (IOException ignored) {
+                // removed meanwhile
+            }
+            emit(e);
+            return;
+        }
+        if (type == 0020000 && kind == ContainerIndex.Kind.UPPER && ((Long) attrs.get("rdev")) == 0L) {
+            counters.overlayInternal.incrementAndGet(); // an overlay whiteout: the file was deleted
+            emit(event(c, EventType.DELETE, path, proc, now));
+            return;
+        }
+        if (type == 0100000 && ((Integer) attrs.get("nlink")) > 1) {
+            emit(event(c, EventType.LINK, path, proc, now));
+            return;
+        }
+        FileEvent e = event(c, EventType.CREATE, path, proc, now);
+        e.setMode(mode & 07777);
+        emit(e);
+        stats.put(c.id() + '\0' + path, stat(attrs, batch));
+    }
+
+    private void attrib(ContainerInfo c, String path, String hostPath, ProcessTable.Info proc, long now) {
+        Map<String, Object> attrs = unixAttributes(Path.of(hostPath));
+        if (attrs == null) {
+            counters.attribOther.incrementAndGet();
+            return;
+        }
+        Stat now_ = stat(attrs, batch);
+        String key = c.id() + '\0' + path;
+        Stat before = stats.put(key, now_);
+        // A stat taken after the fact, maybe after this very change: what came before is unknown.
+        boolean recent = before != null && before.batch() >= batch - 1;
+        boolean reported = false;
+        if (before == null || before.mode() != now_.mode() || recent) {
+            if (!recent || before.mode() != now_.mode() || before.uid() == now_.uid() && before.gid() == now_.gid()) {
+                FileEvent e = event(c, EventType.CHMOD, path, proc, now);
+                e.setMode(now_.mode());
+                e.setPreviousMode(before == null || recent ? null : before.mode());
+                emit(e);
+                reported = true;
+            }
+        }
+        if (before != null && (before.uid() != now_.uid() || before.gid() != now_.gid())) {
+            emit(event(c, EventType.CHOWN, path, proc, now));
+            reported = true;
+        }
+        if (!reported) {
+            counters.attribOther.incrementAndGet();
+        }
+    }
+
+    private void renamed(RawEvent ev, ContainerInfo c, String path, ProcessTable.Info proc, long now) {
+        String newDir = fanotify.directory(ev.newDir());
+        String newPath = null;
+        if (newDir != null) {
+            ContainerIndex.Resolved target = index.resolve(child(newDir, ev.newDir().name()));
+            if (target != null && target.container().id().equals(c.id())) {
+                newPath = target.path();
+            }
+        }
+        FileEvent e = event(c, EventType.RENAME, path, proc, now);
+        e.setNewPath(newPath);
+        emit(e);
+        Stat moved = stats.remove(c.id() + '\0' + path);
+        if (moved != null && newPath != null) {
+            stats.put(c.id() + '\0' + newPath, moved);
+        }
+    }
+
+    /**
+     * Events in an overlay work directory are overlayfs's own: a copy-up (the file is prepared in work/,
+     * then renamed into upper/: the write that follows is reported on the upper file) or a whiteout (a
+     * character device 0:0 renamed over the name: the container deleted a file of the image).
+     */
+    private void overlayWork(RawEvent ev, ContainerIndex.Resolved where, long now) {
+        counters.overlayInternal.incrementAndGet();
+        if (!ev.has(LibC.FAN_RENAME) || ev.newDir() == null) {
+            return;
+        }
+        String newDir = fanotify.directory(ev.newDir());
+        if (newDir == null) {
+            return;
+        }
+        String hostTarget = child(newDir, ev.newDir().name());
+        ContainerIndex.Resolved target = index.resolve(hostTarget);
+        if (target == null || target.kind() != ContainerIndex.Kind.UPPER) {
+            return;
+        }
+        Map<String, Object> attrs = unixAttributes(Path.of(hostTarget));
+        if (attrs != null && (((Integer) attrs.get("mode")) & 0170000) == 0020000 && ((Long) attrs.get("rdev")) == 0L) {
+            ProcessTable.Info proc = process(ev.pid(), now, target.container());
+            emit(event(target.container(), EventType.DELETE, target.path(), proc, now));
+            stats.remove(target.container().id() + '\0' + target.path());
+        }
+    }
+
+    private void rememberStat(ContainerInfo c, String path, String hostPath) {
+        String key = c.id() + '\0' + path;
+        if (stats.containsKey(key)) {
+            return;
+        }
+        Map<String, Object> attrs = unixAttributes(Path.of(hostPath));
+        if (attrs != null) {
+            stats.put(key, stat(attrs, batch));
+        }
+    }
+
+    private ProcessTable.Info process(int pid, long now, ContainerInfo c) {
+        ProcessTable.Info info = processes.lookup(pid, now);
+        if (!ProcessTable.LIVE.equals(info.how())) {
+            counters.processGone.incrementAndGet();
+        }
+        return info;
+    }
+
+    private FileEvent event(ContainerInfo c, EventType type, String path, ProcessTable.Info proc, long now) {
+        FileEvent e = new FileEvent();
+        e.setEventId(idPrefix + Long.toString(++sequence, 36));
+        e.setTimestamp(now);
+        e.setNode(config.node());
+        e.setContainerId(c.id());
+        e.setType(type);
+        e.setPath(path);
+        e.setSource("fanotify");
+        if (proc != null) {
+            e.setPid(proc.pid());
+            e.setPpid(proc.ppid());
+            e.setProcessName(proc.name());
+            e.setExe(inContainer(c, proc.exe()));
+            e.setCmdline(proc.cmdline());
+            e.setUid(proc.uid());
+            e.setGid(proc.gid());
+            e.setLoginUid(proc.loginUid());
+            e.setParentProcessName(proc.parentName());
+            e.setProcessInfo(proc.how());
+        }
+        return e;
+    }
+
+    /**
+     * An executable path as the container sees it. /proc/PID/exe read from the host shows the path under
+     * the container's root when that root is reachable from the host (a bind or tmpfs mount), and the
+     * in-container path otherwise.
+     */
+    private String inContainer(ContainerInfo c, String exe) {
+        if (exe == null) {
+            return null;
+        }
+        ContainerIndex.Resolved r = index.resolve(exe);
+        if (r != null && r.container().id().equals(c.id())) {
+            return r.path();
+        }
+        String root = c.rootfs().toString();
+        return exe.startsWith(root + "/") ? exe.substring(root.length()) : exe;
+    }
+
+    private void emit(FileEvent e) {
+        if (sink.offer(e)) {
+            counters.emitted.incrementAndGet();
+        } else {
+            counters.dropped.incrementAndGet();
+        }
+    }
+
+    /** Records mode and owner of the container's existing files, so a later CHMOD carries previousMode. */
+    private void baseline(ContainerInfo c) {
+        Path root = c.rootfs();
+        int[] seen = {0};
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    record(dir);
+                    return seen[0] >= config.baselineLimit() ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    record(file);
+                    return seen[0] >= config.baselineLimit() ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                    return FileVisitResult.CONTINUE;
+                }
+
+                private void record(Path p) {
+                    Map<String, Object> attrs = unixAttributes(p);
+                    if (attrs != null) {
+                        String inside = "/" + root.relativize(p).toString();
+                        stats.put(c.id() + '\0' + inside, stat(attrs, -1));
+                        seen[0]++;
+                    }
+                }
+            });
+        } catch (IOException e) {
+            LOG.warn("baseline scan of {} stopped: {}", root, e.toString());
+        }
+        LOG.debug("baseline of {}: {} files", c.id(), seen[0]);
+    }
+
+    private static Stat stat(Map<String, Object> attrs, long batch) {
+        return new Stat(((Integer) attrs.get("mode")) & 07777, ((Number) attrs.get("uid")).longValue(),
+                ((Number) attrs.get("gid")).longValue(), batch);
+    }
+
+    private static Map<String, Object> unixAttributes(Path p) {
+        try {
+            return Files.readAttributes(p, "unix:mode,uid,gid,nlink,rdev", LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    private static String child(String dir, String name) {
+        if (".".equals(name)) {
+            return dir;
+        }
+        return dir.endsWith("/") ? dir + name : dir + "/" + name;
+    }
+
+    private static <K, V> Map<K, V> lru(int capacity) {
+        return new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        if (thread != null) {
+            try {
+                thread.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        lock.lock();
+        try {
+            fanotify.close();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

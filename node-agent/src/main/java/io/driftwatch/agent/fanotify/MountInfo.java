@@ -1,0 +1,64 @@
+package io.driftwatch.agent.fanotify;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The mount at a path, from /proc/self/mountinfo: its filesystem type and super-block options. */
+record MountInfo(String mountPoint, String fsType, Map<String, String> superOptions) {
+
+    /** The last (topmost) mount whose mount point is exactly {@code path}, or null. */
+    static MountInfo at(Path mountinfo, String path) throws IOException {
+        MountInfo found = null;
+        for (String line : Files.readAllLines(mountinfo, StandardCharsets.UTF_8)) {
+            MountInfo m = parse(line);
+            if (m != null && m.mountPoint().equals(path)) {
+                found = m;
+            }
+        }
+        return found;
+    }
+
+    static MountInfo parse(String line) {
+        String[] fields = line.split(" ");
+        int dash = List.of(fields).indexOf("-");
+        if (dash < 5 || dash + 1 >= fields.length) {
+            return null;
+        }
+        String fsType = fields[dash + 1];
+        Map<String, String> options = new HashMap<>();
+        if (dash + 3 < fields.length) {
+            for (String option : fields[dash + 3].split(",")) {
+                int eq = option.indexOf('=');
+                options.put(eq < 0 ? option : option.substring(0, eq), eq < 0 ? "" : unescape(option.substring(eq + 1)));
+            }
+        }
+        return new MountInfo(unescape(fields[4]), fsType, options);
+    }
+
+    /** mountinfo escapes space, tab, newline and backslash as \ooo. */
+    static String unescape(String s) {
+        if (s.indexOf('\\') < 0) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length()) {
+                try {
+                    b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                    i += 3;
+                    continue;
+                } catch (NumberFormatException e) {
+                    // not an escape: keep the backslash
+                }
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,22 @@
+package io.driftwatch.agent.fanotify;
+
+/**
+ * One fanotify event as read from the kernel, before any path is resolved: the mask (several events on
+ * one object by one pid may be merged into one mask), the pid, and the directory file handle plus name
+ * of the object (for FAN_RENAME also of the new name).
+ *
+ * @param mask    FAN_* bits
+ * @param pid     the acting process, in the agent's pid namespace (host pids)
+ * @param dir     the directory handle and entry name of the object, or null (overflow events)
+ * @param newDir  for FAN_RENAME, the new directory handle and name; else null
+ */
+record RawEvent(long mask, int pid, HandleName dir, HandleName newDir) {
+
+    boolean has(long bit) {
+        return (mask & bit) != 0;
+    }
+
+    /** A directory file handle on filesystem {@code fsid} and an entry name in it ("." for the directory itself). */
+    record HandleName(long fsid, byte[] handle, int handleType, String name) {
+    }
+}

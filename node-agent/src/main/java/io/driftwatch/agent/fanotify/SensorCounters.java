@@ -1,0 +1,52 @@
+package io.driftwatch.agent.fanotify;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What the sensor read, emitted and left out, and why; printed by the agent and the benchmarks. */
+public final class SensorCounters {
+    /** fanotify events read from the kernel (one may stand for several merged operations). */
+    public final AtomicLong kernelEvents = new AtomicLong();
+    /** FAN_Q_OVERFLOW notices: the kernel dropped events (only without an unlimited queue). */
+    public final AtomicLong kernelOverflows = new AtomicLong();
+    /** FileEvents handed to the publisher. */
+    public final AtomicLong emitted = new AtomicLong();
+    /** FileEvents the publisher's buffer had no room for: dropped, and counted here exactly. */
+    public final AtomicLong dropped = new AtomicLong();
+    /** Events whose directory could no longer be opened (removed before the event was read). */
+    public final AtomicLong unresolved = new AtomicLong();
+    /** Events on a marked filesystem but outside every container root (host activity). */
+    public final AtomicLong outsideContainers = new AtomicLong();
+    /** Events caused by the agent itself. */
+    public final AtomicLong self = new AtomicLong();
+    /** Repeated MODIFY/OPEN_READ of one file by one process folded into the first. */
+    public final AtomicLong folded = new AtomicLong();
+    /** ATTRIB events that changed neither mode nor owner (timestamps, xattrs): not reported. */
+    public final AtomicLong attribOther = new AtomicLong();
+    /** Overlayfs copy-up and work-directory traffic recognised and not reported as the container's. */
+    public final AtomicLong overlayInternal = new AtomicLong();
+    /** Events whose process had exited before /proc could be read. */
+    public final AtomicLong processGone = new AtomicLong();
+
+    public Map<String, Long> snapshot() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("kernelEvents", kernelEvents.get());
+        m.put("kernelOverflows", kernelOverflows.get());
+        m.put("emitted", emitted.get());
+        m.put("dropped", dropped.get());
+        m.put("unresolved", unresolved.get());
+        m.put("outsideContainers", outsideContainers.get());
+        m.put("self", self.get());
+        m.put("folded", folded.get());
+        m.put("attribOther", attribOther.get());
+        m.put("overlayInternal", overlayInternal.get());
+        m.put("processGone", processGone.get());
+        return m;
+    }
+
+    @Override
+    public String toString() {
+        return snapshot().toString();
+    }
+}

@@ -1,0 +1,106 @@
+package io.driftwatch.agent.fanotify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.driftwatch.agent.runtime.ContainerInfo;
+import io.driftwatch.model.EventType;
+import io.driftwatch.model.FileEvent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sensor on a real filesystem mark: a tmpfs standing in for a container root, changed by real
+ * processes (the host's busybox). Needs root.
+ */
+class FanotifySensorTmpfsIT {
+    @TempDir
+    Path tmp;
+    Path root;
+    FanotifySensor sensor;
+    final List<FileEvent> events = new CopyOnWriteArrayList<>();
+    final SensorCounters counters = new SensorCounters();
+
+    @BeforeEach
+    void mount() throws Exception {
+        root = tmp.resolve("rootfs");
+        Files.createDirectories(root);
+        sh("mount -t tmpfs -o size=64m tmpfs " + root);
+        sh("mkdir -p " + root + "/usr/bin " + root + "/etc " + root + "/root && echo 'root:x:0:0::/root:/bin/sh' > "
+                + root + "/etc/passwd && cp /bin/busybox " + root + "/usr/bin/tool && chmod 755 " + root + "/usr/bin/tool"
+                + " && echo ls > " + root + "/root/.ash_history");
+        ContainerInfo c = new ContainerInfo("c-tmpfs", "test", root, null, System.currentTimeMillis(), null, null, null,
+                null, null, null, Map.of(), false);
+        sensor = new FanotifySensor(FanotifySensor.Config.defaults("node-1"), e -> events.add(e), counters).start();
+        sensor.watch(c);
+    }
+
+    @AfterEach
+    void unmount() throws Exception {
+        if (sensor != null) {
+            sensor.close();
+        }
+        sh("umount " + root);
+    }
+
+    @Test
+    void seesTheRedTeamStepsWithContainerPaths() throws Exception {
+        String r = root.toString();
+        sh("cp /bin/busybox " + r + "/usr/bin/tool");
+        sh("chmod u+s " + r + "/usr/bin/tool");
+        sh("rm " + r + "/root/.ash_history");
+        sh("echo 'evil:x:0:0::/:/bin/sh' >> " + r + "/etc/passwd");
+        sh("mkdir " + r + "/tmp && cp /bin/busybox " + r + "/tmp/dropper && chmod 700 " + r + "/tmp/dropper && "
+                + r + "/tmp/dropper true");
+        sh("mv " + r + "/etc/passwd " + r + "/etc/passwd.old && ln -s /etc/passwd.old " + r + "/etc/passwd");
+        waitFor(() -> events.stream().anyMatch(e -> e.getType() == EventType.SYMLINK));
+        Map<String, List<EventType>> byPath = events.stream().collect(Collectors.groupingBy(FileEvent::getPath,
+                Collectors.mapping(FileEvent::getType, Collectors.toList())));
+        System.out.println(events.stream().map(e -> e.getType() + " " + e.getPath() + " " + e.getNewPath() + " mode="
+                + (e.getMode() == null ? null : Integer.toOctalString(e.getMode())) + " prev="
+                + (e.getPreviousMode() == null ? null : Integer.toOctalString(e.getPreviousMode())) + " pid=" + e.getPid()
+                + " " + e.getProcessName() + " exe=" + e.getExe() + " " + e.getProcessInfo()).collect(Collectors.joining("\n")));
+        System.out.println(counters);
+        assertTrue(byPath.get("/usr/bin/tool").contains(EventType.MODIFY), byPath.toString());
+        FileEvent chmod = events.stream().filter(e -> e.getType() == EventType.CHMOD && e.getPath().equals("/usr/bin/tool"))
+                .findFirst().orElseThrow();
+        assertEquals(04755, chmod.getMode());
+        assertEquals(0755, chmod.getPreviousMode());
+        assertTrue(byPath.get("/root/.ash_history").contains(EventType.DELETE), byPath.toString());
+        assertTrue(byPath.get("/etc/passwd").contains(EventType.MODIFY), byPath.toString());
+        assertTrue(byPath.get("/tmp").contains(EventType.MKDIR), byPath.toString());
+        assertTrue(byPath.get("/tmp/dropper").containsAll(List.of(EventType.CREATE, EventType.CHMOD, EventType.EXEC)),
+                byPath.toString());
+        FileEvent rename = events.stream().filter(e -> e.getType() == EventType.RENAME).findFirst().orElseThrow();
+        assertEquals("/etc/passwd", rename.getPath());
+        assertEquals("/etc/passwd.old", rename.getNewPath());
+        FileEvent link = events.stream().filter(e -> e.getType() == EventType.SYMLINK).findFirst().orElseThrow();
+        assertEquals("/etc/passwd.old", link.getNewPath());
+        assertTrue(events.stream().allMatch(e -> "c-tmpfs".equals(e.getContainerId()) && e.getPid() != null));
+    }
+
+    static void sh(String command) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        int rc = p.waitFor();
+        if (rc != 0 && !command.contains("dropper true")) {
+            throw new IllegalStateException(command + " -> " + rc + ": " + out);
+        }
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier done) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (!done.getAsBoolean() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(200);
+    }
+}
