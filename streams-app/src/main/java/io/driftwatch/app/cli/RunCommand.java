@@ -3,8 +3,12 @@ package io.driftwatch.app.cli;
 import io.driftwatch.app.DriftwatchApp;
 import io.driftwatch.app.config.DriftwatchConfig;
 import io.driftwatch.app.config.TopicCatalog;
+import io.driftwatch.app.embedded.EmbeddedStack;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.SortedSet;
@@ -17,22 +21,55 @@ import org.apache.kafka.streams.TaskMetadata;
 import org.apache.kafka.streams.ThreadMetadata;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run the streaming app against your Kafka and schema registry until stopped (Ctrl-C).",
-                "Needs bootstrap.servers and schema.registry.url; the topics must exist (./driftwatch topics create)."})
+                "Needs bootstrap.servers and schema.registry.url; the topics must exist (./driftwatch topics create).",
+                "With --embedded it brings its own: a local Kafka broker and schema registry, the topics and the",
+                "built-in rules, no setup (what `./driftwatch redteam` and a node agent on this machine can use)."})
 final class RunCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--embedded", description = "Start a local Kafka broker and schema registry first (state under --dir, wiped at start) and print their addresses.")
+    boolean embedded;
+
+    @Option(names = "--dir", paramLabel = "DIR", defaultValue = ".driftwatch/embedded",
+            description = "With --embedded: where the local broker, registry and app keep their state (default: ${DEFAULT-VALUE}).")
+    Path dir;
+
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "2",
+            description = "With --embedded: partitions per topic (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
     @Override
     public Integer call() throws Exception {
-        DriftwatchConfig config = options.load();
         PrintWriter out = spec.commandLine().getOut();
+        if (!embedded) {
+            return run(options.load(), out);
+        }
+        out.println("driftwatch run --embedded: a local Kafka broker and schema registry with the built-in rules");
+        try (EmbeddedStack stack = EmbeddedStack.start(dir.toAbsolutePath(), out)) {
+            // The user's settings (rules, topic names, driftwatch.*) apply, but the stack says where Kafka is.
+            Map<String, String> settings = new HashMap<>(options.load().asMap());
+            settings.remove(DriftwatchConfig.BOOTSTRAP_SERVERS);
+            settings.remove(DriftwatchConfig.SCHEMA_REGISTRY_URL);
+            DriftwatchConfig config = stack.config("driftwatch-embedded", settings);
+            stack.createTopics(config, partitions);
+            // One line scripts and node agents can read: where to connect.
+            out.printf("driftwatch embedded: bootstrap.servers=%s schema.registry.url=%s%n",
+                    stack.kafka().bootstrapServers(), stack.registry().confluentApiUrl());
+            out.flush();
+            return run(config, out);
+        }
+    }
+
+    private Integer run(DriftwatchConfig config, PrintWriter out) throws Exception {
         List<String> missing = missingTopics(config);
         if (!missing.isEmpty()) {
             spec.commandLine().getErr().println("error: topics missing: " + missing

@@ -1,0 +1,62 @@
+package io.driftwatch.agent.cli;
+
+import io.driftwatch.agent.NodeAgent;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = {"The node agent (run as root, one per node): finds containers (runc and containerd state),",
+                "publishes their ContainerMetadata, watches their root filesystems with fanotify and publishes",
+                "FileEvents keyed by container id. Prints a status line every --status-interval. Ctrl-C stops it",
+                "after sending what it holds. What the sensor can and cannot see: src/sensors.md."})
+final class AgentCommand implements Callable<Integer> {
+    @Mixin
+    AgentOptions options;
+
+    @Option(names = "--status-interval", paramLabel = "SECONDS", defaultValue = "10",
+            description = "Seconds between status lines (default: ${DEFAULT-VALUE}; 0: none).")
+    int statusInterval;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (NodeAgent agent = new NodeAgent(options.node(), options.sensor(), options.watcher(), options.publisher())) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stop.countDown();
+                try {
+                    stopped.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "agent-stop"));
+            agent.start();
+            out.printf("driftwatch agent on node %s: %d containers watched; Ctrl-C to stop%n", options.node(),
+                    agent.watcher().running().size());
+            agent.failures().forEach((id, why) -> out.printf("  not watched: %s: %s%n", id, why));
+            out.flush();
+            while (!stop.await(statusInterval <= 0 ? 3600 : statusInterval, TimeUnit.SECONDS)) {
+                if (statusInterval > 0) {
+                    out.println("status: " + agent.status());
+                    out.flush();
+                }
+            }
+            out.println("stopping: sending what is buffered");
+            out.flush();
+        } finally {
+            stopped.countDown();
+        }
+        return 0;
+    }
+}

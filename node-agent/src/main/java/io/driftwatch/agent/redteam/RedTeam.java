@@ -1,0 +1,239 @@
+package io.driftwatch.agent.redteam;
+
+import io.driftwatch.agent.NodeAgent;
+import io.driftwatch.agent.fanotify.FanotifySensor;
+import io.driftwatch.agent.publish.Publisher;
+import io.driftwatch.agent.runc.RuncSandbox;
+import io.driftwatch.agent.runtime.RuntimeWatcher;
+import io.driftwatch.model.Alert;
+import io.driftwatch.schemas.serde.AvroDeserializer;
+import io.driftwatch.schemas.serde.AvroSerdeConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * The red-team run: a real container (runc, busybox-static, its root on a tmpfs of its own), the node
+ * agent watching it, the streams app with the built-in rules (in its own JVM, or a stack the caller
+ * names), and five attacks performed inside the container through {@code runc exec}. Each step passes
+ * when an alert of the expected rule arrives for the container within the bound, measured from the
+ * moment the step started.
+ */
+public final class RedTeam {
+    /** One attack: a shell command run inside the container and the alert it must raise. */
+    public record Step(String name, String command, String ruleId, String path) {
+    }
+
+    /** What a step got: the alert (null when none came in time) and the latency from action to alert. */
+    public record Outcome(Step step, Alert alert, long latencyMs) {
+        public boolean passed() {
+            return alert != null;
+        }
+    }
+
+    public static final List<Step> STEPS = List.of(
+            new Step("overwrite a binary in /usr/bin", "cp /bin/busybox /usr/bin/healthcheck", "DW-FIM-001",
+                    "/usr/bin/healthcheck"),
+            new Step("add setuid to a file", "chmod u+s /usr/bin/healthcheck", "DW-FIM-006", "/usr/bin/healthcheck"),
+            new Step("delete shell history", "rm -f /root/.ash_history", "DW-FIM-010", "/root/.ash_history"),
+            new Step("write /etc/passwd", "echo 'svc-backup:x:0:0::/root:/bin/sh' >> /etc/passwd", "DW-FIM-021",
+                    "/etc/passwd"),
+            new Step("drop a binary, make it executable, run it",
+                    "cp /bin/busybox /tmp/payload && chmod 755 /tmp/payload && /tmp/payload; true", "DW-EXE-001",
+                    "/tmp/payload"));
+
+    /**
+     * @param bootstrapServers null: start the streams app with its embedded broker and registry
+     * @param workDir          the container's bundle and the stack's state (removed afterwards)
+     * @param bound            how long a step may wait for its alert
+     */
+    public record Config(String bootstrapServers, String registryUrl, Path workDir, Duration bound, String node) {
+    }
+
+    private final Config config;
+    private final PrintWriter out;
+
+    public RedTeam(Config config, PrintWriter out) {
+        this.config = config;
+        this.out = out;
+    }
+
+    /** Runs every step; returns the outcomes (the caller decides the exit code). Cleans up everything it made. */
+    public List<Outcome> run() throws Exception {
+        RuncSandbox.requirePrerequisites(Path.of("/bin/busybox"));
+        Files.createDirectories(config.workDir());
+        long began = System.nanoTime();
+        StackProcess stack = null;
+        try {
+            String bootstrap = config.bootstrapServers();
+            String registry = config.registryUrl();
+            if (bootstrap == null) {
+                step("starting the streams app with its embedded Kafka and schema registry (its own JVM)");
+                stack = StackProcess.start(config.workDir().resolve("stack"), out, 240);
+                bootstrap = stack.bootstrapServers();
+                registry = stack.registryUrl();
+                done(began, "streams app ready; Kafka at " + bootstrap);
+            }
+            return attack(bootstrap, registry, began);
+        } finally {
+            if (stack != null) {
+                step("stopping the streams app");
+                stack.close();
+            }
+            deleteQuietly(config.workDir());
+        }
+    }
+
+    private List<Outcome> attack(String bootstrap, String registry, long began) throws Exception {
+        Path containers = config.workDir().resolve("containers");
+        String id = "redteam-" + Long.toString(System.currentTimeMillis(), 36);
+        Map<String, String> annotations = Map.of(
+                "io.kubernetes.cri.sandbox-name", "redteam-target",
+                "io.kubernetes.cri.sandbox-namespace", "redteam",
+                "io.kubernetes.cri.container-name", "app",
+                "io.kubernetes.cri.image-name", "busybox:static");
+        List<Alert> alerts = new CopyOnWriteArrayList<>();
+        AtomicBoolean consuming = new AtomicBoolean(true);
+        try (KafkaConsumer<String, Object> consumer = consumer(bootstrap, registry)) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo p : consumer.partitionsFor("driftwatch.alerts", Duration.ofSeconds(30))) {
+                partitions.add(new TopicPartition(p.topic(), p.partition()));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+
+            step("creating container " + id + " (runc, busybox-static, rootfs on its own tmpfs)");
+            try (RuncSandbox sandbox = RuncSandbox.create(containers, id, annotations)) {
+                prepare(sandbox.rootfs());
+                done(began, "container running, init pid " + sandbox.initPid());
+                RuntimeWatcher.Config watcher = RuntimeWatcher.Config.runcOnly(sandbox.stateRoot())
+                        .withPollInterval(Duration.ofMillis(200));
+                Publisher.Config publisher = new Publisher.Config(bootstrap, registry, "driftwatch.file-events",
+                        "driftwatch.container-metadata", 100_000, Map.of());
+                step("starting the node agent (fanotify sensor, runtime watcher)");
+                try (NodeAgent agent = new NodeAgent(config.node(), FanotifySensor.Config.defaults(config.node()), watcher,
+                        publisher).start()) {
+                    if (!agent.failures().isEmpty()) {
+                        throw new IllegalStateException("the agent could not watch the container: " + agent.failures());
+                    }
+                    if (agent.watcher().byId(id).isEmpty()) {
+                        throw new IllegalStateException("the runtime watcher did not find container " + id + " under "
+                                + sandbox.stateRoot());
+                    }
+                    done(began, "agent watching " + id);
+                    Thread poller = new Thread(() -> {
+                        while (consuming.get()) {
+                            for (ConsumerRecord<String, Object> r : consumer.poll(Duration.ofMillis(50))) {
+                                if (r.value() instanceof Alert a) {
+                                    alerts.add(a);
+                                }
+                            }
+                        }
+                    }, "redteam-alerts");
+                    poller.setDaemon(true);
+                    poller.start();
+                    try {
+                        return perform(sandbox, id, alerts);
+                    } finally {
+                        consuming.set(false);
+                        poller.join(2_000);
+                        out.println("agent: " + agent.status());
+                    }
+                }
+            } finally {
+                step("removing the container, its tmpfs and bundle");
+            }
+        }
+    }
+
+    private List<Outcome> perform(RuncSandbox sandbox, String id, List<Alert> alerts) throws InterruptedException {
+        List<Outcome> outcomes = new ArrayList<>();
+        out.printf("%n%-44s %-11s %-9s %-28s %s%n", "step", "rule", "severity", "container", "latency");
+        for (Step s : STEPS) {
+            long started = System.currentTimeMillis();
+            RuncSandbox.ExecResult r = sandbox.exec("sh", "-c", s.command());
+            Alert alert = null;
+            long deadline = started + config.bound().toMillis();
+            while (alert == null && System.currentTimeMillis() < deadline) {
+                alert = alerts.stream().filter(a -> s.ruleId().equals(a.getRuleId()) && id.equals(a.getContainerId())
+                        && s.path().equals(a.getPath()) && a.getTimestamp() >= started - 1_000).findFirst().orElse(null);
+                if (alert == null) {
+                    Thread.sleep(10);
+                }
+            }
+            // From the start of the action to the alert read from the alerts topic (polled every 10 ms).
+            long latency = alert == null ? -1 : System.currentTimeMillis() - started;
+            outcomes.add(new Outcome(s, alert, latency));
+            out.printf("%-44s %-11s %-9s %-28s %s%n", s.name(), alert == null ? "NONE (" + s.ruleId() + ")" : alert.getRuleId(),
+                    alert == null ? "-" : alert.getSeverity(), alert == null ? "-" : alert.getContainerId(),
+                    alert == null ? "no alert within " + config.bound().toMillis() + " ms (exec exit " + r.exitCode() + ")"
+                            : latency + " ms");
+            out.flush();
+        }
+        List<String> others = alerts.stream().filter(a -> id.equals(a.getContainerId())
+                && outcomes.stream().noneMatch(o -> o.alert() == a))
+                .map(a -> a.getRuleId() + " " + a.getPath()).distinct().toList();
+        if (!others.isEmpty()) {
+            out.println("other alerts for the container: " + others);
+        }
+        return outcomes;
+    }
+
+    /** The image's content: a binary to overwrite and a shell history to delete (made before the agent watches). */
+    private static void prepare(Path rootfs) throws IOException {
+        Files.createDirectories(rootfs.resolve("usr/bin"));
+        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("usr/bin/healthcheck"), StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(rootfs.resolve("usr/bin/healthcheck"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createDirectories(rootfs.resolve("root"));
+        Files.writeString(rootfs.resolve("root/.ash_history"), "ls\ncat /etc/passwd\n");
+    }
+
+    private KafkaConsumer<String, Object> consumer(String bootstrap, String registry) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroDeserializer.class);
+        props.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry);
+        props.put(AvroSerdeConfig.SPECIFIC_AVRO_READER, true);
+        return new KafkaConsumer<>(props);
+    }
+
+    private void step(String what) {
+        out.println("  .. " + what);
+        out.flush();
+    }
+
+    private void done(long began, String what) {
+        out.printf("  ok %s (%.1f s)%n", what, (System.nanoTime() - began) / 1e9);
+        out.flush();
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}

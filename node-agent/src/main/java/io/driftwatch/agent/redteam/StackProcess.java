@@ -1,0 +1,119 @@
+package io.driftwatch.agent.redteam;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The streams app with its embedded Kafka broker and schema registry ({@code run --embedded}), in a
+ * JVM of its own, as it would run beside the agent on a real cluster: the agent meets it only through
+ * Kafka. The classpath comes from {@code -Ddriftwatch.streams.classpath} (the launcher sets it), else
+ * this JVM's own (tests, where the streams app is on the test classpath).
+ */
+public final class StackProcess implements AutoCloseable {
+    private static final Pattern ADDRESSES =
+            Pattern.compile("driftwatch embedded: bootstrap.servers=(\\S+) schema.registry.url=(\\S+)");
+
+    private final Process process;
+    private final String bootstrapServers;
+    private final String registryUrl;
+    private final List<String> output;
+
+    private StackProcess(Process process, String bootstrapServers, String registryUrl, List<String> output) {
+        this.process = process;
+        this.bootstrapServers = bootstrapServers;
+        this.registryUrl = registryUrl;
+        this.output = output;
+    }
+
+    /** Starts it and waits until the app is RUNNING (at most {@code timeoutSeconds}); progress goes to {@code progress}. */
+    public static StackProcess start(Path dir, PrintWriter progress, long timeoutSeconds) throws IOException, InterruptedException {
+        String classpath = System.getProperty("driftwatch.streams.classpath", System.getProperty("java.class.path"));
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(javaBin, "-Xmx768m", "-XX:+UseSerialGC", "-cp", classpath,
+                "io.driftwatch.app.cli.Main", "run", "--embedded", "--partitions", "1", "--dir", dir.toString()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<String[]> addresses = new CompletableFuture<>();
+        CompletableFuture<Void> ready = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    output.add(line);
+                    if (output.size() > 2_000) {
+                        output.remove(0);
+                    }
+                    if (line.startsWith("  ok ") || line.startsWith("  .. ")) {
+                        progress.println("  stack" + line.substring(1));
+                        progress.flush();
+                    }
+                    Matcher m = ADDRESSES.matcher(line);
+                    if (m.find()) {
+                        addresses.complete(new String[] {m.group(1), m.group(2)});
+                    }
+                    if (line.startsWith("driftwatch ready:")) {
+                        ready.complete(null);
+                    }
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+            addresses.completeExceptionally(new IOException("the stack process ended"));
+            ready.completeExceptionally(new IOException("the stack process ended"));
+        }, "stack-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            String[] a = addresses.get(timeoutSeconds, TimeUnit.SECONDS);
+            ready.get(timeoutSeconds, TimeUnit.SECONDS);
+            return new StackProcess(process, a[0], a[1], output);
+        } catch (Exception e) {
+            process.destroyForcibly();
+            throw new IOException("the streams app (run --embedded) did not come up within " + timeoutSeconds
+                    + " s; its last output:\n  " + String.join("\n  ", tail(output, 30)), e);
+        }
+    }
+
+    private static List<String> tail(List<String> lines, int n) {
+        synchronized (lines) {
+            return new ArrayList<>(lines.subList(Math.max(0, lines.size() - n), lines.size()));
+        }
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public String registryUrl() {
+        return registryUrl;
+    }
+
+    public List<String> lastOutput(int lines) {
+        return tail(output, lines);
+    }
+
+    /** SIGTERM, then waits for a clean stop (the app closes, the broker and registry stop). */
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}
