@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  */
 final class Fanotify implements AutoCloseable {
     private static final int BUFFER = 256 * 1024;
-    private static final int DIR_CACHE = 8192;
+    private static final int DIR_CACHE = 65_536;
 
     private final int fd;
     private final long mask;
@@ -33,7 +33,12 @@ final class Fanotify implements AutoCloseable {
     /** fsid -> a descriptor of the marked directory, for open_by_handle_at. */
     private final Map<Long, Integer> mountFds = new HashMap<>();
     private final Map<Long, Path> markedPaths = new HashMap<>();
-    /** directory handle -> host path; cleared when a directory is renamed or removed. */
+    /**
+     * directory handle -> host path. Filled from the baseline (every directory of a container root, by
+     * name_to_handle_at), from directory-creation events, and by open_by_handle_at; kept right across
+     * directory renames and removals. It is what resolves events in a directory that was removed before
+     * they were read (open_by_handle_at then fails with ESTALE).
+     */
     private final Map<ByteBuffer, String> dirPaths = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<ByteBuffer, String> eldest) {
@@ -47,8 +52,10 @@ final class Fanotify implements AutoCloseable {
      *                   (and sending FAN_Q_OVERFLOW) past 16384 unread events
      */
     Fanotify(long mask, boolean unlimited) throws IOException {
+        // TARGET_FID (5.17+): create/delete/rename also carry the handle of the entry itself, so a new
+        // directory is known by its handle before anything inside it is reported.
         int flags = LibC.FAN_CLOEXEC | LibC.FAN_NONBLOCK | LibC.FAN_CLASS_NOTIF | LibC.FAN_REPORT_FID
-                | LibC.FAN_REPORT_DFID_NAME | (unlimited ? LibC.FAN_UNLIMITED_QUEUE : 0);
+                | LibC.FAN_REPORT_DFID_NAME | LibC.FAN_REPORT_TARGET_FID | (unlimited ? LibC.FAN_UNLIMITED_QUEUE : 0);
         try {
             this.fd = LibC.fanotify_init(flags, LibC.O_RDONLY | LibC.O_CLOEXEC | LibC.O_LARGEFILE);
         } catch (LastErrorException e) {
@@ -156,8 +163,7 @@ final class Fanotify implements AutoCloseable {
         if (mountFd == null) {
             return null;
         }
-        ByteBuffer key = ByteBuffer.allocate(12 + hn.handle().length);
-        key.putLong(hn.fsid()).putInt(hn.handleType()).put(hn.handle()).flip();
+        ByteBuffer key = key(hn);
         String cached = dirPaths.get(key);
         if (cached != null) {
             return cached;
@@ -189,9 +195,47 @@ final class Fanotify implements AutoCloseable {
         }
     }
 
-    /** Forgets every cached directory path: a directory was renamed or removed. */
-    void forgetDirectories() {
-        dirPaths.clear();
+    private static ByteBuffer key(RawEvent.HandleName hn) {
+        ByteBuffer key = ByteBuffer.allocate(12 + hn.handle().length);
+        key.putLong(hn.fsid()).putInt(hn.handleType()).put(hn.handle()).flip();
+        return key;
+    }
+
+    /** A directory was created (or found by the baseline) at {@code path}: remember its handle. */
+    void directoryCreated(RawEvent.HandleName handle, String path) {
+        dirPaths.put(key(handle), path);
+    }
+
+    /** A directory moved: it and every cached directory below it get their new paths. */
+    void directoryRenamed(String from, String to) {
+        String below = from + "/";
+        for (Map.Entry<ByteBuffer, String> e : dirPaths.entrySet()) {
+            String p = e.getValue();
+            if (p.equals(from)) {
+                e.setValue(to);
+            } else if (p.startsWith(below)) {
+                e.setValue(to + p.substring(from.length()));
+            }
+        }
+    }
+
+    /** A directory was removed; events queued before its removal have been handled. */
+    void directoryRemoved(RawEvent.HandleName handle) {
+        if (handle != null) {
+            dirPaths.remove(key(handle));
+        }
+    }
+
+    /** The handle of the file or directory at {@code path}, as fanotify reports it, or null. */
+    RawEvent.HandleName handleOf(long fsid, String path) {
+        try (Memory fh = new Memory(8 + 128); Memory mountId = new Memory(4)) {
+            fh.setInt(0, 128);
+            LibC.name_to_handle_at(LibC.AT_FDCWD, path, fh, mountId, 0);
+            int bytes = fh.getInt(0);
+            return new RawEvent.HandleName(fsid, fh.getByteArray(8, bytes), fh.getInt(4), ".");
+        } catch (LastErrorException e) {
+            return null;
+        }
     }
 
     static long fsid(String path) throws IOException {

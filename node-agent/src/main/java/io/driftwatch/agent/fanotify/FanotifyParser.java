@@ -39,6 +39,7 @@ final class FanotifyParser {
             int pid = b.getInt(offset + 20);
             RawEvent.HandleName dir = null;
             RawEvent.HandleName newDir = null;
+            RawEvent.HandleName target = null;
             int info = offset + metadataLen;
             int end = offset + eventLen;
             while (info + 4 <= end) {
@@ -53,13 +54,15 @@ final class FanotifyParser {
                     RawEvent.HandleName hn = handleName(b, info, len, type);
                     if (type == LibC.FAN_EVENT_INFO_TYPE_NEW_DFID_NAME) {
                         newDir = hn;
-                    } else if (type != LibC.FAN_EVENT_INFO_TYPE_FID || dir == null) {
+                    } else if (type == LibC.FAN_EVENT_INFO_TYPE_FID) {
+                        target = hn;
+                    } else {
                         dir = hn;
                     }
                 }
                 info += len;
             }
-            sink.accept(new RawEvent(mask, pid, dir, newDir));
+            sink.accept(new RawEvent(mask, pid, dir, newDir, target));
             events++;
             offset += eventLen;
         }

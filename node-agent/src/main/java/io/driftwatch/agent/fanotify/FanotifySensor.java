@@ -133,16 +133,18 @@ public final class FanotifySensor implements AutoCloseable {
             List<Path> marked = new ArrayList<>();
             if (mount != null && "overlay".equals(mount.fsType()) && mount.superOptions().containsKey("upperdir")) {
                 Path upper = Path.of(mount.superOptions().get("upperdir"));
-                fanotify.watch(upper);
+                long fsid = fanotify.watch(upper);
                 marked.add(upper);
+                rememberDirectories(upper, fsid);
                 index.add(upper.toString(), container, ContainerIndex.Kind.UPPER);
                 String work = mount.superOptions().get("workdir");
                 if (work != null) {
                     index.add(work, container, ContainerIndex.Kind.WORK);
                 }
             } else {
-                fanotify.watch(rootfs);
+                long fsid = fanotify.watch(rootfs);
                 marked.add(rootfs);
+                rememberDirectories(rootfs, fsid);
                 index.add(rootfs.toString(), container, ContainerIndex.Kind.ROOTFS);
             }
             markedBy.put(container.id(), marked);
@@ -219,7 +221,8 @@ public final class FanotifySensor implements AutoCloseable {
             return;
         }
         if (ev.dir() == null) {
-            counters.unresolved.incrementAndGet();
+            // An unlinked file's link count dropping: ATTRIB with the file's own handle and no name left.
+            (ev.mask() == LibC.FAN_ATTRIB ? counters.attribOther : counters.unresolved).incrementAndGet();
             return;
         }
         String dir = fanotify.directory(ev.dir());
@@ -234,8 +237,8 @@ public final class FanotifySensor implements AutoCloseable {
             return;
         }
         boolean ondir = ev.has(LibC.FAN_ONDIR);
-        if (ondir && ev.has(LibC.FAN_RENAME | LibC.FAN_DELETE)) {
-            fanotify.forgetDirectories();
+        if (ondir && ev.target() != null && ev.has(LibC.FAN_CREATE)) {
+            fanotify.directoryCreated(ev.target(), hostPath);
         }
         if (ondir && !ev.has(LibC.FAN_CREATE | LibC.FAN_DELETE | LibC.FAN_RENAME | LibC.FAN_ATTRIB)) {
             return; // reading a directory listing, or a directory's own modify: not a file event
@@ -292,11 +295,14 @@ public final class FanotifySensor implements AutoCloseable {
         }
         if (ev.has(LibC.FAN_RENAME) && ev.newDir() != null) {
             proc = proc != null ? proc : process(ev.pid(), now, c);
-            renamed(ev, c, path, proc, now);
+            renamed(ev, c, path, hostPath, ondir, proc, now);
         }
         if (ev.has(LibC.FAN_DELETE)) {
             proc = proc != null ? proc : process(ev.pid(), now, c);
             emit(event(c, ondir ? EventType.RMDIR : EventType.DELETE, path, proc, now));
+            if (ondir) {
+                fanotify.directoryRemoved(ev.target());
+            }
             stats.remove(c.id() + '\0' + path);
         }
     }
@@ -371,11 +377,16 @@ public final class FanotifySensor implements AutoCloseable {
         }
     }
 
-    private void renamed(RawEvent ev, ContainerInfo c, String path, ProcessTable.Info proc, long now) {
+    private void renamed(RawEvent ev, ContainerInfo c, String path, String hostPath, boolean ondir,
+            ProcessTable.Info proc, long now) {
         String newDir = fanotify.directory(ev.newDir());
         String newPath = null;
         if (newDir != null) {
-            ContainerIndex.Resolved target = index.resolve(child(newDir, ev.newDir().name()));
+            String newHostPath = child(newDir, ev.newDir().name());
+            if (ondir) {
+                fanotify.directoryRenamed(hostPath, newHostPath);
+            }
+            ContainerIndex.Resolved target = index.resolve(newHostPath);
             if (target != null && target.container().id().equals(c.id())) {
                 newPath = target.path();
             }
@@ -481,6 +492,33 @@ public final class FanotifySensor implements AutoCloseable {
             counters.emitted.incrementAndGet();
         } else {
             counters.dropped.incrementAndGet();
+        }
+    }
+
+    /**
+     * Remembers the handle of every directory under {@code root} (at most {@code baselineLimit}), so that
+     * events in a directory removed before they are read still resolve.
+     */
+    private void rememberDirectories(Path root, long fsid) {
+        int[] seen = {0};
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    RawEvent.HandleName h = fanotify.handleOf(fsid, dir.toString());
+                    if (h != null) {
+                        fanotify.directoryCreated(h, dir.toString());
+                    }
+                    return ++seen[0] >= config.baselineLimit() ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            LOG.warn("directory scan of {} stopped: {}", root, e.toString());
         }
     }
 

@@ -87,4 +87,7 @@ final class LibC {
     static native int poll(Pointer fds, long nfds, int timeoutMs) throws LastErrorException;
 
     static native int statfs(String path, Pointer buf) throws LastErrorException;
+
+    static native int name_to_handle_at(int dirfd, String path, Pointer handle, Pointer mountId, int flags)
+            throws LastErrorException;
 }

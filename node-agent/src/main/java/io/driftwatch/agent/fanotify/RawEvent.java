@@ -9,8 +9,10 @@ package io.driftwatch.agent.fanotify;
  * @param pid     the acting process, in the agent's pid namespace (host pids)
  * @param dir     the directory handle and entry name of the object, or null (overflow events)
  * @param newDir  for FAN_RENAME, the new directory handle and name; else null
+ * @param target  for directory-entry events (create, delete, rename), the handle of the object itself
+ *                (FAN_REPORT_TARGET_FID); else null
  */
-record RawEvent(long mask, int pid, HandleName dir, HandleName newDir) {
+record RawEvent(long mask, int pid, HandleName dir, HandleName newDir, HandleName target) {
 
     boolean has(long bit) {
         return (mask & bit) != 0;

@@ -37,10 +37,19 @@ public final class StackProcess implements AutoCloseable {
 
     /** Starts it and waits until the app is RUNNING (at most {@code timeoutSeconds}); progress goes to {@code progress}. */
     public static StackProcess start(Path dir, PrintWriter progress, long timeoutSeconds) throws IOException, InterruptedException {
+        return start(dir, progress, timeoutSeconds, true);
+    }
+
+    /** As {@link #start(Path, PrintWriter, long)}; without the app ({@code run --embedded --no-app}) when {@code app} is false. */
+    public static StackProcess start(Path dir, PrintWriter progress, long timeoutSeconds, boolean app)
+            throws IOException, InterruptedException {
         String classpath = System.getProperty("driftwatch.streams.classpath", System.getProperty("java.class.path"));
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(javaBin, "-Xmx768m", "-XX:+UseSerialGC", "-cp", classpath,
                 "io.driftwatch.app.cli.Main", "run", "--embedded", "--partitions", "1", "--dir", dir.toString()));
+        if (!app) {
+            command.add("--no-app");
+        }
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -76,7 +85,9 @@ public final class StackProcess implements AutoCloseable {
         reader.start();
         try {
             String[] a = addresses.get(timeoutSeconds, TimeUnit.SECONDS);
-            ready.get(timeoutSeconds, TimeUnit.SECONDS);
+            if (app) {
+                ready.get(timeoutSeconds, TimeUnit.SECONDS);
+            }
             return new StackProcess(process, a[0], a[1], output);
         } catch (Exception e) {
             process.destroyForcibly();

@@ -87,6 +87,16 @@ class FanotifySensorTmpfsIT {
         assertTrue(events.stream().allMatch(e -> "c-tmpfs".equals(e.getContainerId()) && e.getPid() != null));
     }
 
+    @Test
+    void burstOfCreatesAndDeletes() throws Exception {
+        String r = root.toString();
+        sh("mkdir -p " + r + "/bench && i=0; while [ $i -lt 2000 ]; do : > " + r + "/bench/f$i; i=$((i+1)); done; rm -r " + r + "/bench");
+        waitFor(() -> events.stream().anyMatch(e -> e.getType() == EventType.RMDIR));
+        System.out.println(counters);
+        assertEquals(2000, events.stream().filter(e -> e.getType() == EventType.CREATE).count());
+        assertEquals(2000, events.stream().filter(e -> e.getType() == EventType.DELETE).count());
+    }
+
     static void sh(String command) throws Exception {
         Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());

@@ -47,6 +47,9 @@ final class RunCommand implements Callable<Integer> {
             description = "With --embedded: partitions per topic (default: ${DEFAULT-VALUE}).")
     int partitions;
 
+    @Option(names = "--no-app", description = "With --embedded: only the broker, registry and topics, no streams app (for benchmarks of what produces into it); runs until stopped.")
+    boolean noApp;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -65,6 +68,12 @@ final class RunCommand implements Callable<Integer> {
             out.printf("driftwatch embedded: bootstrap.servers=%s schema.registry.url=%s%n",
                     stack.kafka().bootstrapServers(), stack.registry().confluentApiUrl());
             out.flush();
+            if (noApp) {
+                java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "embedded-stop"));
+                stop.await();
+                return 0;
+            }
             return run(config, out);
         }
     }
