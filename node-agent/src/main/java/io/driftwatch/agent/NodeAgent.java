@@ -51,10 +51,12 @@ public final class NodeAgent implements AutoCloseable {
         });
     }
 
-    /** Finds the containers already running (metadata out, filesystems marked), then keeps watching. */
+    /**
+     * Finds the containers already running (metadata out, filesystems marked: the watcher's first scan
+     * runs on this thread), then keeps watching.
+     */
     public NodeAgent start() {
         sensor.start();
-        watcher.scanOnce();
         watcher.start();
         return this;
     }

@@ -12,10 +12,10 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "agent", mixinStandardHelpOptions = true,
-        description = {"The node agent (run as root, one per node): finds containers (runc and containerd state),",
-                "publishes their ContainerMetadata, watches their root filesystems with fanotify and publishes",
-                "FileEvents keyed by container id. Prints a status line every --status-interval. Ctrl-C stops it",
-                "after sending what it holds. What the sensor can and cannot see: src/sensors.md."})
+        description = "The node agent (run as root, one per node): finds containers (runc and containerd state),"
+                + " publishes their ContainerMetadata, watches their root filesystems with fanotify and publishes"
+                + " FileEvents keyed by container id. Prints a status line every --status-interval. Ctrl-C stops it"
+                + " after sending what it holds. What the sensor can and cannot see: src/sensors.md.")
 final class AgentCommand implements Callable<Integer> {
     @Mixin
     AgentOptions options;

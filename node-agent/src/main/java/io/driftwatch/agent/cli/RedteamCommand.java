@@ -12,12 +12,12 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "redteam", mixinStandardHelpOptions = true,
-        description = {"A real red-team run (root; runc and busybox-static installed): starts the streams app with its",
-                "embedded Kafka and schema registry, the node agent, and a busybox container under runc; then, inside",
-                "the container through runc exec: overwrites a binary in /usr/bin, sets setuid, deletes the shell",
-                "history, writes /etc/passwd, and drops, chmods and runs a binary. Prints each step's alert (rule,",
-                "severity, container id, latency from action to alert). Exit 0 only if every step was alerted for the",
-                "right container within --bound. Removes its container, mounts and processes."})
+        description = "A real red-team run (root; runc and busybox-static installed): starts the streams app with its"
+                + " embedded Kafka and schema registry, the node agent, and a busybox container under runc; then, inside"
+                + " the container through runc exec: overwrites a binary in /usr/bin, sets setuid, deletes the shell"
+                + " history, writes /etc/passwd, and drops, chmods and runs a binary. Prints each step's alert (rule,"
+                + " severity, container id, latency from action to alert). Exit 0 only if every step was alerted for the"
+                + " right container within --bound. Removes its container, mounts and processes.")
 final class RedteamCommand implements Callable<Integer> {
     @Option(names = "--bound", paramLabel = "MS", defaultValue = "5000",
             description = "How long each step may wait for its alert (default: ${DEFAULT-VALUE} ms).")

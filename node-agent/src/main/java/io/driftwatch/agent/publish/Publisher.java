@@ -119,36 +119,48 @@ public final class Publisher implements AutoCloseable {
         }
     }
 
-    /** Sends one record, waiting (and retrying the same record) while the producer cannot take it. */
+    /**
+     * Sends one record, waiting (and retrying the same record) while the producer cannot take it. A
+     * record the producer could not even queue (no metadata, or its memory full, within max.block.ms) is
+     * failed at once through the callback, on this thread: that is the signal to try again. Once queued,
+     * the producer retries it without a delivery timeout; only a non-retriable error fails it then.
+     */
     private void send(ProducerRecord<String, SpecificRecord> record, AtomicLong counter) {
         long warned = 0;
+        Thread caller = Thread.currentThread();
         while (true) {
+            RuntimeException[] notQueued = {null};
             try {
                 producer.send(record, (md, error) -> {
                     if (error == null) {
                         acknowledged.incrementAndGet();
+                    } else if (Thread.currentThread() == caller && error instanceof TimeoutException timeout) {
+                        notQueued[0] = timeout;
                     } else {
                         failed.incrementAndGet();
                         LOG.error("record for container {} not delivered: {}", record.key(), error.toString());
                     }
                 });
-                counter.incrementAndGet();
-                return;
             } catch (TimeoutException e) {
-                // No metadata or no memory: Kafka is away or slow. Keep the record and try again.
-                long now = System.currentTimeMillis();
-                if (now - warned > 30_000) {
-                    LOG.warn("Kafka not reachable at {} ({}); holding {} events, retrying", config.bootstrapServers(),
-                            e.getMessage(), buffer.size());
-                    warned = now;
-                }
-                if (!running && !draining) {
-                    failed.incrementAndGet();
-                    return;
-                }
+                notQueued[0] = e;
             } catch (RuntimeException e) {
                 failed.incrementAndGet();
                 LOG.error("record for container {} refused: {}", record.key(), e.toString());
+                return;
+            }
+            if (notQueued[0] == null) {
+                counter.incrementAndGet();
+                return;
+            }
+            // Kafka is away or slow: keep the record and try again.
+            long now = System.currentTimeMillis();
+            if (now - warned > 30_000) {
+                LOG.warn("Kafka not taking records at {} ({}); holding {} events, retrying", config.bootstrapServers(),
+                        notQueued[0].getMessage(), buffer.size());
+                warned = now;
+            }
+            if (!running && !draining) {
+                failed.incrementAndGet();
                 return;
             }
         }

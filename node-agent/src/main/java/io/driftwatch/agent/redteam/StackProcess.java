@@ -91,8 +91,10 @@ public final class StackProcess implements AutoCloseable {
             return new StackProcess(process, a[0], a[1], output);
         } catch (Exception e) {
             process.destroyForcibly();
-            throw new IOException("the streams app (run --embedded) did not come up within " + timeoutSeconds
-                    + " s; its last output:\n  " + String.join("\n  ", tail(output, 30)), e);
+            String why = process.isAlive() ? "did not come up within " + timeoutSeconds + " s"
+                    : "exited with code " + process.exitValue();
+            throw new IOException("the streams app (run --embedded) " + why + "; its last output:\n  "
+                    + String.join("\n  ", tail(output, 30)), e);
         }
     }
 
@@ -108,6 +110,11 @@ public final class StackProcess implements AutoCloseable {
 
     public String registryUrl() {
         return registryUrl;
+    }
+
+    /** The JVM's pid (its broker runs in it; the schema registry is a process of its own). */
+    public long pid() {
+        return process.pid();
     }
 
     public List<String> lastOutput(int lines) {

@@ -26,10 +26,10 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Run the streaming app against your Kafka and schema registry until stopped (Ctrl-C).",
-                "Needs bootstrap.servers and schema.registry.url; the topics must exist (./driftwatch topics create).",
-                "With --embedded it brings its own: a local Kafka broker and schema registry, the topics and the",
-                "built-in rules, no setup (what `./driftwatch redteam` and a node agent on this machine can use)."})
+        description = {"Run the streaming app against your Kafka and schema registry until stopped (Ctrl-C)."
+                + " Needs bootstrap.servers and schema.registry.url; the topics must exist (./driftwatch topics create).",
+                "With --embedded it brings its own: a local Kafka broker and schema registry, the topics and the"
+                + " built-in rules, no setup (what ./driftwatch redteam and a node agent on this machine can use)."})
 final class RunCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
