@@ -56,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
         if (!embedded) {
             return run(options.load(), out);
         }
-        out.println("driftwatch run --embedded: a local Kafka broker and schema registry with the built-in rules");
+        out.println("driftwatch run --embedded: a local Kafka broker and schema registry" + (noApp ? "" : " with the built-in rules"));
         try (EmbeddedStack stack = EmbeddedStack.start(dir.toAbsolutePath(), out)) {
             // The user's settings (rules, topic names, driftwatch.*) apply, but the stack says where Kafka is.
             Map<String, String> settings = new HashMap<>(options.load().asMap());
