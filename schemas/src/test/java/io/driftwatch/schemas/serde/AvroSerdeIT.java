@@ -69,7 +69,7 @@ class AvroSerdeIT {
         out.writeBytes(new byte[] {0x02, 'c'});            // containerId "c"
         out.write(0x1A);                                   // type: EXEC is symbol 13, zig-zag 26
         out.writeBytes(new byte[] {0x04, '/', 'x'});       // path "/x"
-        out.writeBytes(new byte[13]);                      // 13 optional fields, each union branch 0 (null)
+        out.writeBytes(new byte[14]);                      // 14 optional fields, each union branch 0 (null)
         return out.toByteArray();
     }
 
