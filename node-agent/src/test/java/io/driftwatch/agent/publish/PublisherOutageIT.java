@@ -106,6 +106,21 @@ class PublisherOutageIT {
         assertEquals(acceptedIds, new HashSet<>(outage));
     }
 
+    @Test
+    void closeSendsWhatIsBuffered() throws Exception {
+        String topic = "driftwatch.file-events";
+        int n = 20_000;
+        try (Publisher publisher = new Publisher(new Publisher.Config(stack.bootstrapServers(), stack.registryUrl(), topic,
+                "driftwatch.container-metadata", n, Map.of()))) {
+            for (int i = 0; i < n; i++) {
+                assertTrue(publisher.offer(event("close-" + i)));
+            }
+            System.out.println("buffered when close starts: " + publisher.buffered());
+        } // close(): drains the buffer, then flushes the producer
+        List<String> ids = readBack(topic);
+        assertEquals(n, ids.stream().filter(id -> id.startsWith("close-")).distinct().count());
+    }
+
     private static FileEvent event(String id) {
         return FileEvent.newBuilder().setEventId(id).setTimestamp(System.currentTimeMillis()).setContainerId("c-outage")
                 .setType(EventType.MODIFY).setPath("/etc/passwd").setSource("test").build();
