@@ -38,12 +38,16 @@ final class ContainerIndex {
     Resolved resolve(String hostPath) {
         String p = strip(hostPath);
         int end = p.length();
-        while (end > 0) {
-            String prefix = end == p.length() ? p : p.substring(0, end);
+        while (end >= 0) {
+            // the whole path, then each parent at a '/', then "/" itself (a root filesystem of "/")
+            String prefix = end == p.length() ? p : end == 0 ? "/" : p.substring(0, end);
             Entry e = prefixes.get(prefix);
             if (e != null) {
-                String inside = end == p.length() ? "/" : p.substring(end);
+                String inside = end == p.length() ? "/" : end == 0 ? p : p.substring(end);
                 return new Resolved(e.container(), e.kind(), inside);
+            }
+            if (end == 0) {
+                break;
             }
             end = p.lastIndexOf('/', end - 1);
         }

@@ -5,10 +5,13 @@ import com.sun.jna.Memory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -45,6 +48,9 @@ final class Fanotify implements AutoCloseable {
             return size() > DIR_CACHE;
         }
     };
+
+    /** Handles of objects found to be overlayfs whiteouts. */
+    private final Set<ByteBuffer> whiteouts = new HashSet<>();
 
     /**
      * @param mask       the FAN_* events to ask for
@@ -195,7 +201,7 @@ final class Fanotify implements AutoCloseable {
         }
     }
 
-    private static ByteBuffer key(RawEvent.HandleName hn) {
+    static ByteBuffer key(RawEvent.HandleName hn) {
         ByteBuffer key = ByteBuffer.allocate(12 + hn.handle().length);
         key.putLong(hn.fsid()).putInt(hn.handleType()).put(hn.handle()).flip();
         return key;
@@ -206,16 +212,72 @@ final class Fanotify implements AutoCloseable {
         dirPaths.put(key(handle), path);
     }
 
-    /** A directory moved: it and every cached directory below it get their new paths. */
-    void directoryRenamed(String from, String to) {
+    /**
+     * A directory moved: it and every cached directory below it get their new paths. With the moved
+     * directory's own handle ({@code moved}, FAN_REPORT_TARGET_FID) only that entry is renamed, not
+     * another one cached at the same path: overlayfs swaps directories with RENAME_EXCHANGE (an opaque
+     * directory prepared in work/ takes the place of the old one, which goes to work/ to be removed), and
+     * the two halves of an exchange must not carry each other along.
+     */
+    void directoryRenamed(RawEvent.HandleName moved, String from, String to) {
         String below = from + "/";
+        ByteBuffer movedKey = moved == null ? null : key(moved);
         for (Map.Entry<ByteBuffer, String> e : dirPaths.entrySet()) {
             String p = e.getValue();
             if (p.equals(from)) {
-                e.setValue(to);
+                if (movedKey == null || movedKey.equals(e.getKey())) {
+                    e.setValue(to);
+                }
             } else if (p.startsWith(below)) {
                 e.setValue(to + p.substring(from.length()));
             }
+        }
+        if (movedKey != null) {
+            dirPaths.put(movedKey, to);
+        }
+    }
+
+    /**
+     * Whether the object a handle names is an overlayfs whiteout (a character device 0:0), asked of the
+     * object itself rather than of the name it was renamed to: by the time the event is read, a create
+     * over the whiteout may already have replaced it. Kernels 5.8+ share one whiteout inode per overlay
+     * (linked into place each time), so the answer is cached per handle.
+     */
+    boolean isWhiteout(RawEvent.HandleName object) {
+        if (object == null) {
+            return false;
+        }
+        ByteBuffer key = key(object);
+        if (whiteouts.contains(key)) {
+            return true;
+        }
+        Integer mountFd = mountFds.get(object.fsid());
+        if (mountFd == null) {
+            return false;
+        }
+        handle.setInt(0, object.handle().length);
+        handle.setInt(4, object.handleType());
+        handle.write(8, object.handle(), 0, object.handle().length);
+        int objectFd;
+        try {
+            objectFd = LibC.open_by_handle_at(mountFd, handle, LibC.O_PATH | LibC.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            return false; // gone (ESTALE): a whiteout replaced by a create and removed
+        }
+        try {
+            Map<String, Object> attrs = Files.readAttributes(Path.of("/proc/self/fd/" + objectFd), "unix:mode,rdev");
+            boolean whiteout = (((Integer) attrs.get("mode")) & 0170000) == 0020000 && ((Long) attrs.get("rdev")) == 0L;
+            if (whiteout) {
+                if (whiteouts.size() > 1024) {
+                    whiteouts.clear();
+                }
+                whiteouts.add(key);
+            }
+            return whiteout;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        } finally {
+            LibC.close(objectFd);
         }
     }
 

@@ -4,6 +4,7 @@ import io.driftwatch.agent.runtime.ContainerInfo;
 import io.driftwatch.model.EventType;
 import io.driftwatch.model.FileEvent;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -41,6 +42,25 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * fanotify carries no timestamp: the event time is when the sensor read the event (milliseconds after
  * the operation, more under load).
+ *
+ * <p><b>On overlayfs</b> (containerd, Docker) the merged root refuses a filesystem mark, so the sensor
+ * marks the filesystem of the upper directory and maps upper/ to container paths; work/ is overlayfs's
+ * scratch space, and what it does there is counted in {@code overlayInternal}, not reported. As seen on
+ * Linux 6.18 (tmpfs upper, default options): a change to a file of the image first copies it up (a
+ * temporary O_TMPFILE in work/, then linked into upper/: a CREATE in upper/ whose handle was seen in
+ * work/, left out), then the change itself is an ordinary MODIFY, ATTRIB (CHMOD with the image's mode as
+ * previousMode, from the baseline scan of the merged root) or rename. Directories are copied up by a
+ * mkdir in work/ and a rename into upper/ (left out). A delete of an image file is a rename of the shared
+ * whiteout (a character device 0:0) from work/ into upper/: DELETE, or RMDIR over a directory (rm -r of
+ * an image directory also swaps in empty opaque directories with RENAME_EXCHANGE: left out). A create
+ * where the image had a file that was deleted is a rename from work/ onto the whiteout (a RENAME_EXCHANGE
+ * for a directory): CREATE, MKDIR or SYMLINK. Renaming an image file leaves an unreported whiteout at the
+ * old name (RENAME_WHITEOUT); the sensor remembers it. Files new in upper/ behave as on any filesystem.
+ * What the sensor does not see on overlay: reads and executions of files still in the image (overlayfs
+ * opens them in a lower layer, which is not marked and may be shared by several containers), so EXEC
+ * and OPEN_READ come only for files the container wrote or copied up; and overlayfs's own xattr updates
+ * on upper directories during a copy-up (counted as overlayInternal, or attribOther). Not tried:
+ * metacopy=on, redirect_dir=on, index=on, volatile, and layers given as {@code lowerdir+} (new mount API).
  */
 public final class FanotifySensor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FanotifySensor.class);
@@ -74,7 +94,11 @@ public final class FanotifySensor implements AutoCloseable {
      * same or the next batch may already show in it, so such a stat cannot serve as that chmod's
      * previousMode.
      */
-    private record Stat(int mode, long uid, long gid, long batch) {
+    private record Stat(int mode, long uid, long gid, long batch, boolean dir) {
+    }
+
+    /** The layers of a container on overlayfs, from its mount's options. */
+    private record Overlay(Path upper, Path work, List<Path> lowers) {
     }
 
     private final Config config;
@@ -96,6 +120,17 @@ public final class FanotifySensor implements AutoCloseable {
     private final Map<String, Stat> stats = lru(MODE_CAPACITY);
     /** MODIFY/OPEN_READ already reported for a file and pid -> when. */
     private final Map<String, Long> folds = lru(FOLD_CAPACITY);
+    /** containerId -> its overlay layers, for containers on overlayfs. */
+    private final Map<String, Overlay> overlays = new ConcurrentHashMap<>();
+    /**
+     * Handles of files seen in an overlay work directory (copy-up temp files) -> whether they have been
+     * linked into upper/ yet. Their first CREATE in upper/ is the copy-up, any later one a hard link.
+     */
+    private final Map<ByteBuffer, Boolean> workObjects = lru(FOLD_CAPACITY);
+    /** Host paths in an overlay upper directory that hold a whiteout (the image's file there was deleted). */
+    private final Map<String, Boolean> whiteouts = lru(MODE_CAPACITY);
+    /** pid -> the read batch in which it last caused overlay work-directory traffic (a copy-up). */
+    private final Map<Integer, Long> overlayBusy = lru(4096);
 
     public FanotifySensor(Config config, EventSink sink, SensorCounters counters) throws IOException {
         this.config = config;
@@ -135,9 +170,11 @@ public final class FanotifySensor implements AutoCloseable {
                 Path upper = Path.of(mount.superOptions().get("upperdir"));
                 long fsid = fanotify.watch(upper);
                 marked.add(upper);
+                String work = mount.superOptions().get("workdir");
+                overlays.put(container.id(), new Overlay(upper, work == null ? null : Path.of(work),
+                        lowerDirs(mount.superOptions().get("lowerdir"))));
                 rememberDirectories(upper, fsid);
                 index.add(upper.toString(), container, ContainerIndex.Kind.UPPER);
-                String work = mount.superOptions().get("workdir");
                 if (work != null) {
                     index.add(work, container, ContainerIndex.Kind.WORK);
                 }
@@ -172,6 +209,11 @@ public final class FanotifySensor implements AutoCloseable {
             }
             String prefix = containerId + '\0';
             stats.keySet().removeIf(k -> k.startsWith(prefix));
+            Overlay overlay = overlays.remove(containerId);
+            if (overlay != null) {
+                String upper = overlay.upper() + "/";
+                whiteouts.keySet().removeIf(k -> k.startsWith(upper));
+            }
         } finally {
             lock.unlock();
         }
@@ -248,7 +290,7 @@ public final class FanotifySensor implements AutoCloseable {
             processes.executed(ev.pid(), hostPath);
         }
         if (where.kind() == ContainerIndex.Kind.WORK) {
-            overlayWork(ev, where, now);
+            overlayWork(ev, hostPath, ondir, now);
             return;
         }
         ContainerInfo c = where.container();
@@ -256,8 +298,18 @@ public final class FanotifySensor implements AutoCloseable {
         ProcessTable.Info proc = null;
 
         if (ev.has(LibC.FAN_CREATE)) {
-            proc = process(ev.pid(), now, c);
-            created(c, path, hostPath, ondir, where.kind(), proc, now);
+            if (where.kind() == ContainerIndex.Kind.UPPER && ev.target() != null
+                    && workObjects.replace(Fanotify.key(ev.target()), Boolean.FALSE, Boolean.TRUE)) {
+                // copy-up: the image's file, copied to a temporary file in work/ and linked into place. Not
+                // the container's doing; the write or chmod that caused it is in this mask or the next event.
+                counters.overlayInternal.incrementAndGet();
+            } else {
+                proc = process(ev.pid(), now, c);
+                created(c, path, hostPath, ondir, where.kind(), proc, now);
+            }
+            if (where.kind() == ContainerIndex.Kind.UPPER) {
+                whiteouts.remove(hostPath);
+            }
         }
         if (ev.has(LibC.FAN_MODIFY) && !ondir) {
             String fold = "W" + c.id() + '\0' + path + '\0' + ev.pid();
@@ -273,8 +325,7 @@ public final class FanotifySensor implements AutoCloseable {
             folds.remove("W" + c.id() + '\0' + path + '\0' + ev.pid());
         }
         if (ev.has(LibC.FAN_ATTRIB)) {
-            proc = proc != null ? proc : process(ev.pid(), now, c);
-            attrib(c, path, hostPath, proc, now);
+            proc = attrib(c, path, hostPath, where.kind(), ev.pid(), proc, now);
         }
         if (ev.has(LibC.FAN_ACCESS) && !ondir && !ev.has(LibC.FAN_OPEN_EXEC)) { // exec reads the file too
             String fold = "R" + c.id() + '\0' + path + '\0' + ev.pid();
@@ -292,10 +343,11 @@ public final class FanotifySensor implements AutoCloseable {
             FileEvent exec = event(c, EventType.EXEC, path, proc, now);
             exec.setExe(path);
             emit(exec);
+            // exec reads the file: when that read is queued after this event was read, it arrives alone
+            folds.put("R" + c.id() + '\0' + path + '\0' + ev.pid(), now);
         }
         if (ev.has(LibC.FAN_RENAME) && ev.newDir() != null) {
-            proc = proc != null ? proc : process(ev.pid(), now, c);
-            renamed(ev, c, path, hostPath, ondir, proc, now);
+            renamed(ev, c, path, hostPath, ondir, where.kind(), proc, now);
         }
         if (ev.has(LibC.FAN_DELETE)) {
             proc = proc != null ? proc : process(ev.pid(), now, c);
@@ -347,18 +399,36 @@ public final class FanotifySensor implements AutoCloseable {
         stats.put(c.id() + '\0' + path, stat(attrs, batch));
     }
 
-    private void attrib(ContainerInfo c, String path, String hostPath, ProcessTable.Info proc, long now) {
+    /** Returns the process looked up, or {@code proc} when nothing was reported. */
+    private ProcessTable.Info attrib(ContainerInfo c, String path, String hostPath, ContainerIndex.Kind kind, int pid,
+            ProcessTable.Info proc, long now) {
         Map<String, Object> attrs = unixAttributes(Path.of(hostPath));
         if (attrs == null) {
             counters.attribOther.incrementAndGet();
-            return;
+            return proc;
         }
         Stat now_ = stat(attrs, batch);
         String key = c.id() + '\0' + path;
-        Stat before = stats.put(key, now_);
+        Stat before = stats.get(key);
+        if (before != null && before.dir() != now_.dir() || kind == ContainerIndex.Kind.UPPER && isWhiteout(attrs)) {
+            // Another object holds the name by now (overlayfs replaced the directory by a whiteout, or the
+            // name was reused): the change reported was not made to what is there.
+            counters.attribOther.incrementAndGet();
+            return proc;
+        }
+        stats.put(key, now_);
         // A stat taken after the fact, maybe after this very change: what came before is unknown.
         boolean recent = before != null && before.batch() >= batch - 1;
+        Long busy = overlayBusy.get(pid);
+        if (recent && kind == ContainerIndex.Kind.UPPER && busy != null && busy >= batch - 1
+                && before.mode() == now_.mode() && before.uid() == now_.uid() && before.gid() == now_.gid()) {
+            // overlayfs setting its xattrs (impure, origin, opaque) on upper directories during a copy-up
+            // by this process: nothing changed that the container did.
+            counters.overlayInternal.incrementAndGet();
+            return proc;
+        }
         boolean reported = false;
+        proc = proc != null ? proc : process(pid, now, c);
         if (before == null || before.mode() != now_.mode() || recent) {
             if (!recent || before.mode() != now_.mode() || before.uid() == now_.uid() && before.gid() == now_.gid()) {
                 FileEvent e = event(c, EventType.CHMOD, path, proc, now);
@@ -375,22 +445,36 @@ public final class FanotifySensor implements AutoCloseable {
         if (!reported) {
             counters.attribOther.incrementAndGet();
         }
+        return proc;
+    }
+
+    private static boolean isWhiteout(Map<String, Object> attrs) {
+        return (((Integer) attrs.get("mode")) & 0170000) == 0020000 && ((Long) attrs.get("rdev")) == 0L;
     }
 
     private void renamed(RawEvent ev, ContainerInfo c, String path, String hostPath, boolean ondir,
-            ProcessTable.Info proc, long now) {
+            ContainerIndex.Kind kind, ProcessTable.Info proc, long now) {
         String newDir = fanotify.directory(ev.newDir());
         String newPath = null;
         if (newDir != null) {
             String newHostPath = child(newDir, ev.newDir().name());
             if (ondir) {
-                fanotify.directoryRenamed(hostPath, newHostPath);
+                fanotify.directoryRenamed(ev.target(), hostPath, newHostPath);
             }
             ContainerIndex.Resolved target = index.resolve(newHostPath);
+            if (target != null && target.kind() == ContainerIndex.Kind.WORK) {
+                // overlayfs moving an entry of upper/ out of the way: the second half of a RENAME_EXCHANGE
+                // (a whiteout or a new opaque directory took its place, and that half was reported) or a
+                // directory going to work/ to be emptied and removed.
+                counters.overlayInternal.incrementAndGet();
+                return;
+            }
             if (target != null && target.container().id().equals(c.id())) {
                 newPath = target.path();
             }
+            whiteouts.remove(newHostPath);
         }
+        proc = proc != null ? proc : process(ev.pid(), now, c);
         FileEvent e = event(c, EventType.RENAME, path, proc, now);
         e.setNewPath(newPath);
         emit(e);
@@ -398,33 +482,107 @@ public final class FanotifySensor implements AutoCloseable {
         if (moved != null && newPath != null) {
             stats.put(c.id() + '\0' + newPath, moved);
         }
+        Overlay overlay = overlays.get(c.id());
+        if (kind == ContainerIndex.Kind.UPPER && overlay != null && inLower(overlay, path) != null) {
+            // Renaming an entry the image has: overlayfs leaves a whiteout at the old name (RENAME_WHITEOUT,
+            // which fanotify does not report). A later create there is a create over a whiteout.
+            whiteouts.put(hostPath, Boolean.TRUE);
+        }
     }
 
     /**
-     * Events in an overlay work directory are overlayfs's own: a copy-up (the file is prepared in work/,
-     * then renamed into upper/: the write that follows is reported on the upper file) or a whiteout (a
-     * character device 0:0 renamed over the name: the container deleted a file of the image).
+     * Events in an overlay work directory are overlayfs's own: it prepares there what it then moves into
+     * upper/. What that move means for the container (see the class comment) is told by the object
+     * moved: a whiteout (character device 0:0) is a DELETE (RMDIR over a directory); anything else moved
+     * onto a name that held a whiteout is a create over the whiteout (CREATE, MKDIR, SYMLINK); anything
+     * else is a copy-up (a directory of the image, or a file when the upper filesystem lacks O_TMPFILE),
+     * not the container's doing. Everything else in work/ is counted in overlayInternal.
      */
-    private void overlayWork(RawEvent ev, ContainerIndex.Resolved where, long now) {
-        counters.overlayInternal.incrementAndGet();
-        if (!ev.has(LibC.FAN_RENAME) || ev.newDir() == null) {
-            return;
+    private void overlayWork(RawEvent ev, String hostPath, boolean ondir, long now) {
+        overlayBusy.put(ev.pid(), batch);
+        if (ev.target() != null && !ev.has(LibC.FAN_DELETE | LibC.FAN_RENAME) && !ondir) {
+            // putIfAbsent: the temp file's last events (CLOSE_WRITE) may be queued after its link into upper/
+            workObjects.putIfAbsent(Fanotify.key(ev.target()), Boolean.FALSE);
         }
-        String newDir = fanotify.directory(ev.newDir());
-        if (newDir == null) {
-            return;
+        String newHost = null;
+        if (ev.has(LibC.FAN_RENAME) && ev.newDir() != null) {
+            String newDir = fanotify.directory(ev.newDir());
+            newHost = newDir == null ? null : child(newDir, ev.newDir().name());
+            if (ondir && newHost != null) {
+                fanotify.directoryRenamed(ev.target(), hostPath, newHost);
+            }
         }
-        String hostTarget = child(newDir, ev.newDir().name());
-        ContainerIndex.Resolved target = index.resolve(hostTarget);
+        ContainerIndex.Resolved target = newHost == null ? null : index.resolve(newHost);
         if (target == null || target.kind() != ContainerIndex.Kind.UPPER) {
+            counters.overlayInternal.incrementAndGet();
             return;
         }
-        Map<String, Object> attrs = unixAttributes(Path.of(hostTarget));
-        if (attrs != null && (((Integer) attrs.get("mode")) & 0170000) == 0020000 && ((Long) attrs.get("rdev")) == 0L) {
-            ProcessTable.Info proc = process(ev.pid(), now, target.container());
-            emit(event(target.container(), EventType.DELETE, target.path(), proc, now));
-            stats.remove(target.container().id() + '\0' + target.path());
+        ContainerInfo c = target.container();
+        String path = target.path();
+        if (!ondir && fanotify.isWhiteout(ev.target())) {
+            whiteouts.put(newHost, Boolean.TRUE);
+            boolean dir = wasDirectory(c, path);
+            emit(event(c, dir ? EventType.RMDIR : EventType.DELETE, path, process(ev.pid(), now, c), now));
+            stats.remove(c.id() + '\0' + path);
+            return;
         }
+        if (whiteouts.remove(newHost) != null) {
+            created(c, path, newHost, ondir, ContainerIndex.Kind.UPPER, process(ev.pid(), now, c), now);
+            return;
+        }
+        counters.overlayInternal.incrementAndGet();
+    }
+
+    /** Whether the container's {@code path}, just replaced by a whiteout, was a directory. */
+    private boolean wasDirectory(ContainerInfo c, String path) {
+        Stat s = stats.get(c.id() + '\0' + path);
+        if (s != null) {
+            return s.dir();
+        }
+        Overlay overlay = overlays.get(c.id());
+        Path lower = overlay == null ? null : inLower(overlay, path);
+        return lower != null && Files.isDirectory(lower, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The topmost lower layer's entry at the container's {@code path}, or null when no layer has one. */
+    private static Path inLower(Overlay overlay, String path) {
+        String relative = path.startsWith("/") ? path.substring(1) : path;
+        if (relative.isEmpty()) {
+            return null;
+        }
+        for (Path lower : overlay.lowers()) {
+            Path p = lower.resolve(relative);
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** overlayfs's lowerdir option: layers separated by ':', topmost first ("\:" is a colon in a path). */
+    static List<Path> lowerDirs(String option) {
+        List<Path> dirs = new ArrayList<>();
+        if (option == null || option.isEmpty()) {
+            return dirs;
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < option.length(); i++) {
+            char ch = option.charAt(i);
+            if (ch == '\\' && i + 1 < option.length()) {
+                b.append(option.charAt(++i));
+            } else if (ch == ':') {
+                if (b.length() > 0) {
+                    dirs.add(Path.of(b.toString()));
+                }
+                b.setLength(0);
+            } else {
+                b.append(ch);
+            }
+        }
+        if (b.length() > 0) {
+            dirs.add(Path.of(b.toString()));
+        }
+        return dirs;
     }
 
     private void rememberStat(ContainerInfo c, String path, String hostPath) {
@@ -513,6 +671,18 @@ public final class FanotifySensor implements AutoCloseable {
                 }
 
                 @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isOther()) { // an overlay whiteout left by an earlier delete?
+                        Map<String, Object> unix = unixAttributes(file);
+                        if (unix != null && (((Integer) unix.get("mode")) & 0170000) == 0020000
+                                && ((Long) unix.get("rdev")) == 0L) {
+                            whiteouts.put(file.toString(), Boolean.TRUE);
+                        }
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
                 public FileVisitResult visitFileFailed(Path file, IOException exc) {
                     return FileVisitResult.CONTINUE;
                 }
@@ -561,8 +731,9 @@ public final class FanotifySensor implements AutoCloseable {
     }
 
     private static Stat stat(Map<String, Object> attrs, long batch) {
-        return new Stat(((Integer) attrs.get("mode")) & 07777, ((Number) attrs.get("uid")).longValue(),
-                ((Number) attrs.get("gid")).longValue(), batch);
+        int mode = (Integer) attrs.get("mode");
+        return new Stat(mode & 07777, ((Number) attrs.get("uid")).longValue(), ((Number) attrs.get("gid")).longValue(),
+                batch, (mode & 0170000) == 0040000);
     }
 
     private static Map<String, Object> unixAttributes(Path p) {
