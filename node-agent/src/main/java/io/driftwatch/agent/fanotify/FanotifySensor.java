@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *     regular file that already has more than one name (newPath unknown: fanotify does not say which),
  *     else CREATE with the new file's mode.
  * <li>FAN_MODIFY (a write or a truncation): MODIFY, once per file and process until the file is closed
- *     (FAN_CLOSE_WRITE); there is no OPEN_WRITE in file-handle mode.
+ *     (FAN_CLOSE_WRITE); TRUNCATE when the file is empty afterwards; there is no OPEN_WRITE in
+ *     file-handle mode.
  * <li>FAN_ATTRIB: the file's mode and owner are read and compared with what the sensor last saw (a scan
  *     of the root filesystem when the container is found, then every event): CHMOD with previousMode,
  *     CHOWN, or nothing for a timestamp-only change (counted).
@@ -315,7 +316,7 @@ public final class FanotifySensor implements AutoCloseable {
             String fold = "W" + c.id() + '\0' + path + '\0' + ev.pid();
             if (folds.putIfAbsent(fold, now) == null) {
                 proc = proc != null ? proc : process(ev.pid(), now, c);
-                emit(event(c, EventType.MODIFY, path, proc, now));
+                emit(event(c, truncated(ev, hostPath) ? EventType.TRUNCATE : EventType.MODIFY, path, proc, now));
                 rememberStat(c, path, hostPath);
             } else {
                 counters.folded.incrementAndGet();
@@ -583,6 +584,24 @@ public final class FanotifySensor implements AutoCloseable {
             dirs.add(Path.of(b.toString()));
         }
         return dirs;
+    }
+
+    /**
+     * fanotify reports a truncation and a write alike (FAN_MODIFY). A modified file that is empty
+     * afterwards was truncated ({@code : > file}, {@code truncate -s 0}, log wiping): that is reported
+     * as TRUNCATE. A file created by the same event is just new. The size is read after the fact, so a
+     * truncation followed at once by a write looks like a write, and a write followed at once by a
+     * truncation (before the sensor reads the write) looks like a truncation too.
+     */
+    private static boolean truncated(RawEvent ev, String hostPath) {
+        if (ev.has(LibC.FAN_CREATE)) {
+            return false;
+        }
+        try {
+            return Files.size(Path.of(hostPath)) == 0 && Files.isRegularFile(Path.of(hostPath), LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void rememberStat(ContainerInfo c, String path, String hostPath) {

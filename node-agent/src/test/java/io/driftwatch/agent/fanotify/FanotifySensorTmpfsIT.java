@@ -88,6 +88,24 @@ class FanotifySensorTmpfsIT {
     }
 
     @Test
+    void aModifiedFileLeftEmptyIsATruncation() throws Exception {
+        String r = root.toString();
+        sh("mkdir -p " + r + "/var/log && echo one > " + r + "/var/log/app.log && echo two >> " + r + "/var/log/app.log");
+        sh(": > " + r + "/root/.ash_history");
+        sh("echo three >> " + r + "/var/log/app.log");
+        Thread.sleep(300); // the size is read after the fact: a write right before a truncation would look like one too
+        sh("truncate -s 0 " + r + "/var/log/app.log");
+        waitFor(() -> events.stream().filter(e -> e.getType() == EventType.TRUNCATE).count() >= 2);
+        List<String> truncations = events.stream().filter(e -> e.getType() == EventType.TRUNCATE)
+                .map(FileEvent::getPath).toList();
+        assertEquals(List.of("/root/.ash_history", "/var/log/app.log"), truncations);
+        // The creation and the appends are not truncations.
+        assertTrue(events.stream().anyMatch(e -> e.getType() == EventType.CREATE && e.getPath().equals("/var/log/app.log")));
+        assertTrue(events.stream().filter(e -> e.getType() == EventType.MODIFY && e.getPath().equals("/var/log/app.log"))
+                .count() >= 2);
+    }
+
+    @Test
     void burstOfCreatesAndDeletes() throws Exception {
         String r = root.toString();
         sh("mkdir -p " + r + "/bench && i=0; while [ $i -lt 2000 ]; do : > " + r + "/bench/f$i; i=$((i+1)); done; rm -r " + r + "/bench");

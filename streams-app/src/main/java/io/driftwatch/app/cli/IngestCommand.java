@@ -25,7 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code ./driftwatch ingest ...}: adapters that turn other sources into Driftwatch's records on its topics. */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
         description = "Turn another source's records into Driftwatch's and produce them to its topics.",
-        subcommands = {IngestCommand.K8sAudit.class})
+        subcommands = {IngestCommand.K8sAudit.class, AdapterIngest.Tetragon.class, AdapterIngest.Audit.class})
 final class IngestCommand implements Runnable {
     @Spec
     CommandSpec spec;

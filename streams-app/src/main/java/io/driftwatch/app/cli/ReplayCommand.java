@@ -1,9 +1,11 @@
 package io.driftwatch.app.cli;
 
+import io.driftwatch.app.replay.AdapterInput;
 import io.driftwatch.app.replay.Replay;
 import io.driftwatch.app.replay.ReplayInput;
 import io.driftwatch.app.replay.ReplayOutput;
 import io.driftwatch.app.topology.PipelineSettings;
+import io.driftwatch.model.ContainerMetadata;
 import io.driftwatch.model.ExecSession;
 import io.driftwatch.rules.RuleCompilationException;
 import io.driftwatch.rules.RuleSet;
@@ -15,10 +17,12 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.avro.generic.IndexedRecord;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,7 +31,8 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Run recorded events through the same topology and rules as the streaming app, without a broker.",
                 "Inputs and outputs are JSON lines with the field names of DESIGN.md; the same input gives the same output."})
 final class ReplayCommand implements Callable<Integer> {
-    @Option(names = "--events", required = true, paramLabel = "FILE", description = "FileEvent records (JSON lines).")
+    @Option(names = "--events", required = true, paramLabel = "FILE",
+            description = "FileEvent records (JSON lines), or a Tetragon export or audit log with --format.")
     Path events;
 
     @Option(names = "--metadata", paramLabel = "FILE", description = "ContainerMetadata records (JSON lines).")
@@ -58,8 +63,14 @@ final class ReplayCommand implements Callable<Integer> {
     String maturity;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "native",
-            description = "Input format of --events: native (default); tetragon and audit come with the adapters.")
+            description = {"Input format of --events: native (default: FileEvent JSON lines); tetragon (Tetragon's JSON "
+                    + "export: its pods' containers are the metadata, with --metadata's); audit (a Linux audit log: "
+                    + "containers by --audit-key/--audit-keys/--audit-rootfs). A line or event these adapters cannot "
+                    + "read is reported and skipped, not fatal. See src/adapters.md."})
     String format;
+
+    @Mixin
+    AuditMappingOptions auditMapping;
 
     @Spec
     CommandSpec spec;
@@ -67,8 +78,14 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
-        if (!format.equals("native")) {
-            err.println("error: --format " + format + " is not supported yet (only native JSON lines)");
+        if (!List.of("native", "tetragon", "audit").contains(format)) {
+            err.println("error: --format " + format + ": want native, tetragon or audit");
+            return 2;
+        }
+        boolean auditOptions = !auditMapping.keys.isEmpty() || auditMapping.keysFile != null
+                || !auditMapping.roots.isEmpty() || auditMapping.node != null;
+        if (auditOptions && !format.equals("audit")) {
+            err.println("error: --audit-key, --audit-keys, --audit-rootfs and --node go with --format audit");
             return 2;
         }
         RuleSet rules;
@@ -80,14 +97,27 @@ final class ReplayCommand implements Callable<Integer> {
         }
         ReplayInput input;
         int auditSessions = 0;
+        String adapted = null;
         try {
-            input = ReplayInput.read(events, metadata, sessions);
+            if (format.equals("native")) {
+                input = ReplayInput.read(events, metadata, sessions);
+            } else {
+                AdapterInput fromAdapter = format.equals("tetragon") ? AdapterInput.tetragon(events)
+                        : AdapterInput.audit(events, auditMapping.map(), auditMapping.node);
+                report(err, fromAdapter);
+                List<ContainerMetadata> containers = new ArrayList<>(metadata == null ? List.of()
+                        : JsonRecords.readLines(metadata, ContainerMetadata.class));
+                containers.addAll(fromAdapter.metadata());
+                input = new ReplayInput(fromAdapter.events(), containers,
+                        sessions == null ? List.of() : JsonRecords.readLines(sessions, ExecSession.class));
+                adapted = format;
+            }
             if (k8sAudit != null) {
                 List<ExecSession> fromAudit = ReplayInput.k8sAuditSessions(k8sAudit);
                 auditSessions = fromAudit.size();
                 input = input.withSessions(fromAudit);
             }
-        } catch (JsonRecordException e) {
+        } catch (JsonRecordException | IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             return 1;
         }
@@ -106,13 +136,28 @@ final class ReplayCommand implements Callable<Integer> {
         if (enriched != null) {
             write(enriched, output.enriched());
         }
-        err.printf("replayed %d events (%d container records, %d exec-session records%s) with rules %s: "
+        err.printf("replayed %d events%s (%d container records, %d exec-session records%s) with rules %s: "
                         + "%d alerts, %d commands, %d enriched events%n",
-                input.events().size(), input.metadata().size(), input.sessions().size(),
+                input.events().size(), adapted == null ? "" : " from the " + adapted + " adapter",
+                input.metadata().size(), input.sessions().size(),
                 k8sAudit == null ? "" : ", " + auditSessions + " of them from the k8s audit log", rules.version(),
                 output.alerts().size(), output.commands().size(), output.enriched().size());
         err.flush();
         return 0;
+    }
+
+    /** What the adapter made of the file, and what it could not read (replay goes on without it). */
+    private static void report(PrintWriter err, AdapterInput input) {
+        err.println(input.summary());
+        int shown = 0;
+        for (String problem : input.problems()) {
+            if (shown++ == 20) {
+                err.printf("(%d more malformed)%n", input.problems().size() - 20);
+                break;
+            }
+            err.println("skipped " + problem);
+        }
+        err.flush();
     }
 
     private static void write(Path file, List<? extends IndexedRecord> records) throws IOException {

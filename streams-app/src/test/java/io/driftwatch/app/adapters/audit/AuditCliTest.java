@@ -1,0 +1,97 @@
+package io.driftwatch.app.adapters.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.driftwatch.app.cli.Main;
+import io.driftwatch.model.Alert;
+import io.driftwatch.model.FileEvent;
+import io.driftwatch.schemas.json.JsonRecords;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code replay --format audit} and {@code ingest audit --dry-run} over the recorded runc session. */
+class AuditCliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int exitCode, String out, String err) {
+    }
+
+    static Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void replayRunsTheAuditLogThroughTheRulesAndReportsWhatItCouldNotRead() throws Exception {
+        Path log = dir.resolve("audit.log");
+        List<String> lines = new ArrayList<>(Files.readAllLines(LinuxAuditAdapterTest.ENRICHED));
+        lines.add(5, "type=SYSCALL msg=audit(garbage");
+        Files.write(log, lines);
+        Path keys = dir.resolve("keys");
+        Files.writeString(keys, "dw-dwaudit-rt1* rt1  # the watch keys of the container\n");
+        Path alerts = dir.resolve("alerts.jsonl");
+        Path enriched = dir.resolve("enriched.jsonl");
+        Run run = cli("replay", "--format", "audit", "--events", log.toString(), "--audit-keys", keys.toString(),
+                "--audit-rootfs", "/tmp/rt1/bundle/rootfs=rt1", "--node", "node-a", "--alerts", alerts.toString(),
+                "--enriched", enriched.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.err().contains("28 file events"), run.err());
+        assertTrue(run.err().contains("skipped " + log + ":6: not an audit record: 'msg=audit(' is not closed"), run.err());
+        assertTrue(run.err().contains("replayed 28 events from the audit adapter"), run.err());
+        assertEquals(28, Files.readAllLines(enriched).size());
+        List<String> rules = new ArrayList<>();
+        for (String line : Files.readAllLines(alerts)) {
+            Alert alert = JsonRecords.read(line, Alert.class);
+            assertEquals("rt1", alert.getContainerId());
+            rules.add(alert.getRuleId() + " " + alert.getPath());
+        }
+        // What a shell in the container did is what the shipped rules are about.
+        assertTrue(rules.stream().anyMatch(r -> r.endsWith(" /etc/passwd")), rules.toString());
+        assertTrue(rules.stream().anyMatch(r -> r.endsWith(" /usr/bin/tool")), rules.toString());
+        assertTrue(rules.stream().anyMatch(r -> r.endsWith(" /tmp/whoami")), rules.toString());
+
+        Run mixed = cli("replay", "--events", log.toString(), "--audit-key", "x=y", "--alerts", alerts.toString());
+        assertEquals(2, mixed.exitCode());
+        assertTrue(mixed.err().contains("go with --format audit"), mixed.err());
+        Run unknown = cli("replay", "--format", "falco", "--events", log.toString(), "--alerts", alerts.toString());
+        assertEquals(2, unknown.exitCode());
+    }
+
+    @Test
+    void ingestDryRunPrintsTheFileEventsAsReplayReadsThem() throws Exception {
+        Run run = cli("ingest", "audit", "--file", LinuxAuditAdapterTest.RAW.toString(), "--dry-run",
+                "--audit-key", "dw-dwaudit-rt1-raw*=rt1raw");
+        assertEquals(0, run.exitCode(), run.err());
+        List<FileEvent> events = new ArrayList<>();
+        for (String line : run.out().split("\n")) {
+            events.add(JsonRecords.read(line, FileEvent.class));
+        }
+        assertEquals(28, events.size());
+        assertTrue(events.stream().allMatch(e -> e.getContainerId().equals("rt1raw")));
+        // The host's write into the container's root matched the same watch: without --audit-rootfs its path stays
+        // the host's (src/adapters.md says to give both).
+        assertEquals("/tmp/rt1-raw/bundle/rootfs/etc/shadow", events.get(0).getPath());
+        assertTrue(run.err().contains("28 file events") && run.err().contains("28 events printed"), run.err());
+
+        Run none = cli("ingest", "audit", "--file", LinuxAuditAdapterTest.RAW.toString(), "--dry-run");
+        assertEquals(0, none.exitCode(), none.err());
+        assertTrue(none.err().contains("every event is a host event"), none.err());
+        Run noBroker = cli("ingest", "audit", "--file", LinuxAuditAdapterTest.RAW.toString());
+        assertEquals(1, noBroker.exitCode());
+        assertTrue(noBroker.err().contains("bootstrap.servers"), noBroker.err());
+    }
+}
