@@ -240,6 +240,7 @@ public final class FanotifySensor implements AutoCloseable {
                 try {
                     batch++;
                     fanotify.poll(100, this::handle);
+                    settleEmptied(System.currentTimeMillis());
                 } finally {
                     lock.unlock();
                 }
@@ -316,14 +317,27 @@ public final class FanotifySensor implements AutoCloseable {
             String fold = "W" + c.id() + '\0' + path + '\0' + ev.pid();
             if (folds.putIfAbsent(fold, now) == null) {
                 proc = proc != null ? proc : process(ev.pid(), now, c);
-                emit(event(c, truncated(ev, hostPath) ? EventType.TRUNCATE : EventType.MODIFY, path, proc, now));
+                FileEvent modify = event(c, EventType.MODIFY, path, proc, now);
+                if (!ev.has(LibC.FAN_CREATE) && empty(hostPath) && !ev.has(LibC.FAN_CLOSE_WRITE)) {
+                    emptied.put(fold, new Emptied(modify, hostPath, now)); // decided when the file is closed
+                } else {
+                    if (!ev.has(LibC.FAN_CREATE) && empty(hostPath)) {
+                        modify.setType(EventType.TRUNCATE);
+                    }
+                    emit(modify);
+                }
                 rememberStat(c, path, hostPath);
             } else {
                 counters.folded.incrementAndGet();
             }
         }
         if (ev.has(LibC.FAN_CLOSE_WRITE) && !ondir) {
-            folds.remove("W" + c.id() + '\0' + path + '\0' + ev.pid());
+            String fold = "W" + c.id() + '\0' + path + '\0' + ev.pid();
+            Emptied pending = emptied.remove(fold);
+            if (pending != null) {
+                settle(pending);
+            }
+            folds.remove(fold);
         }
         if (ev.has(LibC.FAN_ATTRIB)) {
             proc = attrib(c, path, hostPath, where.kind(), ev.pid(), proc, now);
@@ -587,18 +601,46 @@ public final class FanotifySensor implements AutoCloseable {
     }
 
     /**
-     * fanotify reports a truncation and a write alike (FAN_MODIFY). A modified file that is empty
-     * afterwards was truncated ({@code : > file}, {@code truncate -s 0}, log wiping): that is reported
-     * as TRUNCATE. A file created by the same event is just new. The size is read after the fact, so a
-     * truncation followed at once by a write looks like a write, and a write followed at once by a
-     * truncation (before the sensor reads the write) looks like a truncation too.
+     * fanotify reports a truncation and a write alike (FAN_MODIFY). A file left empty by a modification
+     * was truncated ({@code : > file}, {@code truncate -s 0}, log wiping): that is reported as TRUNCATE.
+     * An open with O_TRUNC followed by writes ({@code cp}, {@code >}) also looks empty for a moment, so
+     * while the writer still has the file open the decision waits for its FAN_CLOSE_WRITE (or, for a
+     * truncation without an open, {@value #EMPTIED_WAIT_MS} ms): empty then is TRUNCATE, else MODIFY. A
+     * file created by the same event is just new. The size is read after the fact, so a write followed at
+     * once by a truncation may show as TRUNCATE too.
      */
-    private static boolean truncated(RawEvent ev, String hostPath) {
-        if (ev.has(LibC.FAN_CREATE)) {
-            return false;
+    private record Emptied(FileEvent event, String hostPath, long since) {
+    }
+
+    private static final long EMPTIED_WAIT_MS = 500;
+    private final Map<String, Emptied> emptied = new LinkedHashMap<>();
+
+    private void settle(Emptied pending) {
+        if (empty(pending.hostPath())) {
+            pending.event().setType(EventType.TRUNCATE);
         }
+        emit(pending.event());
+    }
+
+    private void settleEmptied(long now) {
+        if (emptied.isEmpty()) {
+            return;
+        }
+        var it = emptied.values().iterator();
+        while (it.hasNext()) {
+            Emptied pending = it.next();
+            if (now - pending.since() < EMPTIED_WAIT_MS) {
+                break; // insertion order: the rest are younger
+            }
+            it.remove();
+            settle(pending);
+        }
+    }
+
+    private static boolean empty(String hostPath) {
         try {
-            return Files.size(Path.of(hostPath)) == 0 && Files.isRegularFile(Path.of(hostPath), LinkOption.NOFOLLOW_LINKS);
+            Path p = Path.of(hostPath);
+            return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.size(p) == 0;
         } catch (IOException e) {
             return false;
         }
@@ -798,6 +840,12 @@ public final class FanotifySensor implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        lock.lock();
+        try {
+            settleEmptied(Long.MAX_VALUE); // what waited for its close goes out now
+        } finally {
+            lock.unlock();
         }
         lock.lock();
         try {
