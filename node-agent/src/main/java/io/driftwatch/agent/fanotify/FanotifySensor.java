@@ -356,8 +356,14 @@ public final class FanotifySensor implements AutoCloseable {
         if (ev.has(LibC.FAN_OPEN_EXEC) && !ondir) {
             proc = proc != null ? proc : process(ev.pid(), now, c);
             FileEvent exec = event(c, EventType.EXEC, path, proc, now);
+            if (!path.equals(exec.getExe())) {
+                // Read in the middle of the exec: /proc still shows the old program (runc:[2:INIT], sh).
+                exec.setProcessName(ProcessTable.baseName(path));
+                exec.setCmdline(null);
+            }
             exec.setExe(path);
             emit(exec);
+            processes.forget(ev.pid()); // the next event of this pid reads the new program
             // exec reads the file: when that read is queued after this event was read, it arrives alone
             folds.put("R" + c.id() + '\0' + path + '\0' + ev.pid(), now);
         }

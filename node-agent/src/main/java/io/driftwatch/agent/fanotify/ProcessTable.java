@@ -58,6 +58,11 @@ final class ProcessTable {
         cache.remove(pid); // a new program: name, cmdline and credentials may all have changed
     }
 
+    /** Drops what was read of {@code pid}: it may have been read in the middle of an exec. */
+    void forget(int pid) {
+        cache.remove(pid);
+    }
+
     Info lookup(int pid, long now) {
         Info cached = cache.get(pid);
         if (cached != null && now - cached.readAt() < TTL_MS) {
