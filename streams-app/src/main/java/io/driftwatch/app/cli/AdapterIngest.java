@@ -18,14 +18,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -46,9 +43,6 @@ import picocli.CommandLine.Model.CommandSpec;
  * dead-letter topic with the reason. See src/adapters.md.
  */
 final class AdapterIngest {
-    private static final int PRINTED_PROBLEMS = 50;
-    private static final long POLL_MS = 250;
-
     private AdapterIngest() {
     }
 
@@ -57,24 +51,12 @@ final class AdapterIngest {
         @Option(names = "--file", required = true, paramLabel = "FILE", description = "The file to read.")
         Path file;
 
-        @Option(names = "--follow", description = "Keep reading what is appended (tail -F), until Ctrl-C or --duration.")
-        boolean follow;
-
-        @Option(names = "--from-start",
-                description = "With --follow: read what the file holds already first (default: only what is appended).")
-        boolean fromStart;
+        @Mixin
+        FollowOptions input;
 
         @Option(names = "--dry-run",
                 description = "Print the FileEvents as JSON lines (replay's --events form) instead of producing them.")
         boolean dryRun;
-
-        @Option(names = "--progress", paramLabel = "SECONDS", defaultValue = "5",
-                description = "With --follow: print progress this often (default: ${DEFAULT-VALUE}; 0: never).")
-        long progressSeconds;
-
-        @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
-                description = "With --follow: stop after this many seconds (default 0: run until Ctrl-C).")
-        long durationSeconds;
 
         @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE",
                 description = "Set any configuration key (wins over --config).")
@@ -88,31 +70,26 @@ final class AdapterIngest {
 
         PrintWriter out;
         PrintWriter err;
-        private long problems;
 
-        /** The adapter as the loop drives it. */
-        interface Source {
-            void line(long number, String text) throws Exception;
-
-            void tick(long now) throws Exception;
-
-            void finish() throws Exception;
-
-            String summary();
-        }
-
-        /** Where the adapter's records go. */
-        interface Sinks {
-            void event(FileEvent event) throws Exception;
-
-            void metadata(ContainerMetadata metadata) throws Exception;
-
+        /** Where the adapter's records go: both adapters' output. */
+        interface Sinks extends TetragonAdapter.Output, LinuxAuditAdapter.Output {
             void malformed(long line, String text, Exception reason) throws Exception;
+
+            @Override
+            default void malformed(long line, String text, MalformedTetragonEventException reason) throws Exception {
+                malformed(line, text, (Exception) reason);
+            }
+
+            @Override
+            default void malformed(long line, String text, MalformedAuditException reason) throws Exception {
+                malformed(line, text, (Exception) reason);
+            }
         }
 
         abstract String what();
 
-        abstract Source source(Sinks sinks) throws IOException;
+        /** The adapter, reading the lines into {@code sinks}. */
+        abstract LineIngest.Lines source(Sinks sinks) throws IOException;
 
         /** Whether the adapter gives container metadata too. */
         abstract boolean metadata();
@@ -126,25 +103,14 @@ final class AdapterIngest {
         public Integer call() throws Exception {
             out = spec.commandLine().getOut();
             err = spec.commandLine().getErr();
-            if (!follow && !Files.isRegularFile(file)) {
-                throw new NoSuchFileException(file.toString(), null, what() + " not found");
-            }
+            input.requireFile(file, what());
             DriftwatchConfig config = options.load().withOverrides(properties);
-            CountDownLatch stop = new CountDownLatch(1);
-            CountDownLatch cleanedUp = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                stop.countDown();
-                try {
-                    cleanedUp.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "ingest-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
+            LineIngest.Problems problems = new LineIngest.Problems(err, "(further malformed input is only counted)");
             AtomicLong events = new AtomicLong();
             AtomicLong records = new AtomicLong();
             AtomicLong deadLetters = new AtomicLong();
-            try (RecordProducer eventProducer = dryRun ? null : new RecordProducer(config, "file-events");
+            try (LineIngest run = new LineIngest(file, input, err);
+                 RecordProducer eventProducer = dryRun ? null : new RecordProducer(config, "file-events");
                  RecordProducer metadataProducer = dryRun || !metadata() ? null : new RecordProducer(config, "container-metadata");
                  DeadLetterProducer deadLetter = dryRun ? null : new DeadLetterProducer(config);
                  BufferedWriter metadataFile = dryRun && metadataOut() != null
@@ -155,7 +121,7 @@ final class AdapterIngest {
                         events.incrementAndGet();
                         if (eventProducer == null) {
                             out.println(JsonRecords.write(event));
-                            if (follow) {
+                            if (input.follow) {
                                 out.flush();
                             }
                         } else {
@@ -179,43 +145,25 @@ final class AdapterIngest {
                     @Override
                     public void malformed(long line, String text, Exception reason) throws Exception {
                         deadLetters.incrementAndGet();
-                        problem(file + ":" + line, reason.getMessage(), deadLetter != null);
+                        problems.print((deadLetter != null ? "dead-lettered " : "malformed ") + file + ":" + line + ": "
+                                + reason.getMessage());
                         if (deadLetter != null) {
                             deadLetter.send(text, reason, file.toString(), line);
                         }
                     }
                 };
-                Source source = source(sinks);
-                if (follow) {
-                    err.printf("following %s into %s; Ctrl-C stops%n", file,
-                            dryRun ? "standard output (dry run)" : eventProducer.topic());
-                    err.flush();
-                }
-                try (LineTailer lines = new LineTailer(file, !follow || fromStart)) {
-                    if (follow) {
-                        follow(lines, source, stop, () -> {
-                            if (eventProducer != null) {
-                                eventProducer.check();
-                            }
-                            if (metadataProducer != null) {
-                                metadataProducer.check();
-                            }
-                            if (deadLetter != null) {
-                                deadLetter.check();
-                            }
-                        });
-                    } else {
-                        LineTailer.Line line;
-                        while ((line = lines.poll()) != null) {
-                            source.line(line.number(), line.text());
-                        }
-                        line = lines.remainder();
-                        if (line != null) {
-                            source.line(line.number(), line.text());
-                        }
+                LineIngest.Lines source = source(sinks);
+                run.read(dryRun ? "standard output (dry run)" : eventProducer.topic(), source, () -> {
+                    if (eventProducer != null) {
+                        eventProducer.check();
                     }
-                    source.finish();
-                }
+                    if (metadataProducer != null) {
+                        metadataProducer.check();
+                    }
+                    if (deadLetter != null) {
+                        deadLetter.check();
+                    }
+                });
                 out.flush();
                 if (eventProducer != null) {
                     eventProducer.flush();
@@ -242,75 +190,7 @@ final class AdapterIngest {
                 err.println(summary);
                 err.flush();
                 return 0;
-            } finally {
-                cleanedUp.countDown();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // Ctrl-C: the hook is running and now returns
-                }
             }
-        }
-
-        /** Throws the first failure of an asynchronous send. */
-        interface Check {
-            void check() throws Exception;
-        }
-
-        private void follow(LineTailer lines, Source source, CountDownLatch stop, Check producers) throws Exception {
-            long started = System.currentTimeMillis();
-            long deadline = durationSeconds > 0 ? started + TimeUnit.SECONDS.toMillis(durationSeconds) : Long.MAX_VALUE;
-            long progressMs = TimeUnit.SECONDS.toMillis(progressSeconds);
-            long nextProgress = progressMs > 0 ? started + progressMs : Long.MAX_VALUE;
-            boolean waitingNoted = false;
-            long sinceCheck = 0;
-            while (stop.getCount() > 0) {
-                LineTailer.Line line = lines.poll();
-                long now;
-                if (line != null) {
-                    source.line(line.number(), line.text());
-                    if (++sinceCheck < 1000) {
-                        continue;
-                    }
-                    sinceCheck = 0;
-                    now = System.currentTimeMillis();
-                } else {
-                    sinceCheck = 0;
-                    now = System.currentTimeMillis();
-                    if (!lines.isOpen() && !waitingNoted) {
-                        err.printf("waiting for %s to appear%n", file);
-                        err.flush();
-                        waitingNoted = true;
-                    }
-                    source.tick(now); // caught up: the file is quiet
-                }
-                producers.check();
-                if (now >= nextProgress) {
-                    err.printf("progress: %s%n", source.summary());
-                    err.flush();
-                    nextProgress = now + progressMs;
-                }
-                if (now >= deadline) {
-                    break;
-                }
-                if (line == null) {
-                    stop.await(POLL_MS, TimeUnit.MILLISECONDS);
-                }
-            }
-            LineTailer.Line line;
-            while ((line = lines.poll()) != null) {
-                source.line(line.number(), line.text());
-            }
-        }
-
-        private void problem(String where, String message, boolean deadLettered) {
-            if (problems < PRINTED_PROBLEMS) {
-                err.printf("%s %s: %s%n", deadLettered ? "dead-lettered" : "malformed", where, message);
-            } else if (problems == PRINTED_PROBLEMS) {
-                err.printf("(further malformed input is only counted)%n");
-            }
-            problems++;
-            err.flush();
         }
     }
 
@@ -342,35 +222,12 @@ final class AdapterIngest {
         }
 
         @Override
-        Source source(Sinks sinks) {
-            TetragonAdapter adapter = new TetragonAdapter(new TetragonAdapter.Output() {
+        LineIngest.Lines source(Sinks sinks) {
+            TetragonAdapter adapter = new TetragonAdapter(sinks);
+            return new LineIngest.Lines() {
                 @Override
-                public void metadata(ContainerMetadata metadata) throws Exception {
-                    sinks.metadata(metadata);
-                }
-
-                @Override
-                public void event(FileEvent event) throws Exception {
-                    sinks.event(event);
-                }
-
-                @Override
-                public void malformed(long line, String text, MalformedTetragonEventException reason) throws Exception {
-                    sinks.malformed(line, text, reason);
-                }
-            });
-            return new Source() {
-                @Override
-                public void line(long number, String text) throws Exception {
-                    adapter.line(number, text);
-                }
-
-                @Override
-                public void tick(long now) {
-                }
-
-                @Override
-                public void finish() {
+                public void line(LineTailer.Line line) throws Exception {
+                    adapter.line(line.number(), line.text());
                 }
 
                 @Override
@@ -403,27 +260,17 @@ final class AdapterIngest {
         }
 
         @Override
-        Source source(Sinks sinks) throws IOException {
+        LineIngest.Lines source(Sinks sinks) throws IOException {
             AuditContainerMap map = mapping.map();
             if (map.isEmpty()) {
                 err.println("note: no --audit-key, --audit-keys or --audit-rootfs: every event is a host event");
                 err.flush();
             }
-            LinuxAuditAdapter adapter = new LinuxAuditAdapter(map, mapping.node, new LinuxAuditAdapter.Output() {
+            LinuxAuditAdapter adapter = new LinuxAuditAdapter(map, mapping.node, sinks);
+            return new LineIngest.Lines() {
                 @Override
-                public void event(FileEvent event) throws Exception {
-                    sinks.event(event);
-                }
-
-                @Override
-                public void malformed(long line, String text, MalformedAuditException reason) throws Exception {
-                    sinks.malformed(line, text, reason);
-                }
-            });
-            return new Source() {
-                @Override
-                public void line(long number, String text) throws Exception {
-                    adapter.line(number, text);
+                public void line(LineTailer.Line line) throws Exception {
+                    adapter.line(line.number(), line.text());
                 }
 
                 @Override

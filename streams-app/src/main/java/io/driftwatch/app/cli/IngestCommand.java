@@ -8,14 +8,10 @@ import io.driftwatch.app.adapters.k8saudit.LineTailer;
 import io.driftwatch.app.config.DriftwatchConfig;
 import io.driftwatch.schemas.json.JsonRecords;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,30 +40,15 @@ final class IngestCommand implements Runnable {
                     + "file like tail -F (rotation and truncation included), prints progress every few seconds and stops "
                     + "cleanly on Ctrl-C. See src/k8s-audit.md."})
     static final class K8sAudit implements Callable<Integer> {
-        private static final int PRINTED_PROBLEMS = 50;
-        private static final long POLL_MS = 250;
-
         @Option(names = "--file", required = true, paramLabel = "FILE", description = "The audit log file.")
         Path file;
 
-        @Option(names = "--follow", description = "Keep reading what is appended (tail -F), until Ctrl-C or --duration.")
-        boolean follow;
-
-        @Option(names = "--from-start",
-                description = "With --follow: read what the file holds already first (default: only what is appended).")
-        boolean fromStart;
+        @Mixin
+        FollowOptions input;
 
         @Option(names = "--dry-run",
                 description = "Print the ExecSession records as JSON lines (replay's --exec-sessions form) instead of producing.")
         boolean dryRun;
-
-        @Option(names = "--progress", paramLabel = "SECONDS", defaultValue = "5",
-                description = "With --follow: print progress this often (default: ${DEFAULT-VALUE}; 0: never).")
-        long progressSeconds;
-
-        @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
-                description = "With --follow: stop after this many seconds (default 0: run until Ctrl-C).")
-        long durationSeconds;
 
         @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE",
                 description = "Set any configuration key, e.g. -Ddriftwatch.k8saudit.start.hold.ms=2000 (wins over --config).")
@@ -79,55 +60,58 @@ final class IngestCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        private PrintWriter out;
-        private PrintWriter err;
-        private long problemsPrinted;
-
         @Override
         public Integer call() throws Exception {
-            out = spec.commandLine().getOut();
-            err = spec.commandLine().getErr();
-            if (!follow && !Files.isRegularFile(file)) {
-                throw new NoSuchFileException(file.toString(), null, "audit log not found");
-            }
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            input.requireFile(file, "audit log");
             DriftwatchConfig config = options.load().withOverrides(properties);
             K8sAuditSettings settings = K8sAuditSettings.from(config);
-
-            CountDownLatch stop = new CountDownLatch(1);
-            CountDownLatch cleanedUp = new CountDownLatch(1);
-            // On Ctrl-C the JVM waits for shutdown hooks, not for this thread: the hook waits for the flush below.
-            Thread hook = new Thread(() -> {
-                stop.countDown();
-                try {
-                    cleanedUp.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "ingest-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
-            try (RecordProducer producer = dryRun ? null : new RecordProducer(config, "exec-sessions")) {
+            LineIngest.Problems problems = new LineIngest.Problems(err, "(further unreadable lines are only counted)");
+            try (LineIngest run = new LineIngest(file, input, err);
+                 RecordProducer producer = dryRun ? null : new RecordProducer(config, "exec-sessions")) {
                 AuditLogProcessor.Sink sink = dryRun
                         ? update -> {
                             out.println(JsonRecords.write(update.session()));
-                            if (follow) {
+                            if (input.follow) {
                                 out.flush();
                             }
                         }
                         : (Update update) -> producer.send(update.key(), update.time(), update.session());
-                AuditLogProcessor processor = new AuditLogProcessor(settings.extractor(), sink, this::problem);
-                String target = dryRun ? "standard output (dry run)" : producer.topic();
-                if (follow) {
-                    err.printf("following %s into %s; Ctrl-C stops%n", file, target);
-                    err.flush();
-                }
-                try (LineTailer lines = new LineTailer(file, !follow || fromStart)) {
-                    if (follow) {
-                        follow(lines, processor, producer, stop);
-                    } else {
-                        readToEnd(lines, processor);
+                AuditLogProcessor processor = new AuditLogProcessor(settings.extractor(), sink,
+                        (where, message) -> problems.print("skipped " + where + ": " + message));
+                run.read(dryRun ? "standard output (dry run)" : producer.topic(), new LineIngest.Lines() {
+                    @Override
+                    public void line(LineTailer.Line line) throws Exception {
+                        processor.line(line.where(), line.text());
                     }
-                    processor.finish();
-                }
+
+                    @Override
+                    public void tick(long now) throws Exception {
+                        processor.tick(now);
+                    }
+
+                    @Override
+                    public void finish() throws Exception {
+                        processor.finish();
+                    }
+
+                    @Override
+                    public String summary() {
+                        return processor.summary();
+                    }
+
+                    @Override
+                    public String progress(LineTailer tailer) {
+                        return processor.summary() + (tailer.rotations() + tailer.truncations() > 0
+                                ? "; file rotated " + tailer.rotations() + "x, truncated " + tailer.truncations() + "x"
+                                : "");
+                    }
+                }, () -> {
+                    if (producer != null) {
+                        producer.check();
+                    }
+                });
                 out.flush();
                 if (producer != null) {
                     producer.flush();
@@ -136,89 +120,7 @@ final class IngestCommand implements Runnable {
                         producer != null ? ", produced to " + producer.topic() : dryRun ? " printed" : "");
                 err.flush();
                 return 0;
-            } finally {
-                cleanedUp.countDown();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // Ctrl-C: the hook is running and now returns
-                }
             }
-        }
-
-        private void readToEnd(LineTailer lines, AuditLogProcessor processor) throws Exception {
-            LineTailer.Line line;
-            while ((line = lines.poll()) != null) {
-                processor.line(line.where(), line.text());
-            }
-            line = lines.remainder();
-            if (line != null) {
-                processor.line(line.where(), line.text());
-            }
-        }
-
-        private void follow(LineTailer lines, AuditLogProcessor processor, RecordProducer producer, CountDownLatch stop)
-                throws Exception {
-            long started = System.currentTimeMillis();
-            long deadline = durationSeconds > 0 ? started + TimeUnit.SECONDS.toMillis(durationSeconds) : Long.MAX_VALUE;
-            long progressMs = TimeUnit.SECONDS.toMillis(progressSeconds);
-            long nextProgress = progressMs > 0 ? started + progressMs : Long.MAX_VALUE;
-            boolean waitingNoted = false;
-            long sinceCheck = 0;
-            while (stop.getCount() > 0) {
-                LineTailer.Line line = lines.poll();
-                long now;
-                if (line != null) {
-                    processor.line(line.where(), line.text());
-                    if (++sinceCheck < 1000) {
-                        continue; // a backlog: look at the clock now and then only
-                    }
-                    sinceCheck = 0;
-                    now = System.currentTimeMillis();
-                } else {
-                    sinceCheck = 0;
-                    now = System.currentTimeMillis();
-                    if (!lines.isOpen() && !waitingNoted) {
-                        err.printf("waiting for %s to appear%n", file);
-                        err.flush();
-                        waitingNoted = true;
-                    }
-                    // Caught up: the log is quiet, so time moves on by the wall clock.
-                    processor.tick(now);
-                }
-                if (producer != null) {
-                    producer.check();
-                }
-                if (now >= nextProgress) {
-                    err.printf("progress: %s%s%n", processor.summary(),
-                            lines.rotations() + lines.truncations() > 0
-                                    ? "; file rotated " + lines.rotations() + "x, truncated " + lines.truncations() + "x"
-                                    : "");
-                    err.flush();
-                    nextProgress = now + progressMs;
-                }
-                if (now >= deadline) {
-                    break;
-                }
-                if (line == null) {
-                    stop.await(POLL_MS, TimeUnit.MILLISECONDS);
-                }
-            }
-            // What is still appended now (a last line without newline waits: it may be half-written).
-            LineTailer.Line line;
-            while ((line = lines.poll()) != null) {
-                processor.line(line.where(), line.text());
-            }
-        }
-
-        private void problem(String where, String message) {
-            if (problemsPrinted < PRINTED_PROBLEMS) {
-                err.printf("skipped %s: %s%n", where, message);
-            } else if (problemsPrinted == PRINTED_PROBLEMS) {
-                err.printf("(further unreadable lines are only counted)%n");
-            }
-            problemsPrinted++;
-            err.flush();
         }
     }
 }

@@ -8,11 +8,12 @@ import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-class CliHelpTest {
-    record Run(int exitCode, String out, String err) {
+/** Also the way the other CLI tests run a command: {@link #run} with its output and exit code. */
+public class CliHelpTest {
+    public record Run(int exitCode, String out, String err) {
     }
 
-    static Run run(String... args) {
+    public static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = Main.commandLine();

@@ -3,37 +3,22 @@ package io.driftwatch.app.adapters.audit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.driftwatch.app.cli.Main;
+import io.driftwatch.app.cli.CliHelpTest;
+import io.driftwatch.app.cli.CliHelpTest.Run;
 import io.driftwatch.model.Alert;
 import io.driftwatch.model.FileEvent;
 import io.driftwatch.schemas.json.JsonRecords;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code replay --format audit} and {@code ingest audit --dry-run} over the recorded runc session. */
 class AuditCliTest {
     @TempDir
     Path dir;
-
-    record Run(int exitCode, String out, String err) {
-    }
-
-    static Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @Test
     void replayRunsTheAuditLogThroughTheRulesAndReportsWhatItCouldNotRead() throws Exception {
@@ -45,9 +30,9 @@ class AuditCliTest {
         Files.writeString(keys, "dw-dwaudit-rt1* rt1  # the watch keys of the container\n");
         Path alerts = dir.resolve("alerts.jsonl");
         Path enriched = dir.resolve("enriched.jsonl");
-        Run run = cli("replay", "--format", "audit", "--events", log.toString(), "--audit-keys", keys.toString(),
-                "--audit-rootfs", "/tmp/rt1/bundle/rootfs=rt1", "--node", "node-a", "--alerts", alerts.toString(),
-                "--enriched", enriched.toString());
+        Run run = CliHelpTest.run("replay", "--format", "audit", "--events", log.toString(),
+                "--audit-keys", keys.toString(), "--audit-rootfs", "/tmp/rt1/bundle/rootfs=rt1", "--node", "node-a",
+                "--alerts", alerts.toString(), "--enriched", enriched.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.err().contains("28 file events"), run.err());
         assertTrue(run.err().contains("skipped " + log + ":6: not an audit record: 'msg=audit(' is not closed"), run.err());
@@ -64,16 +49,18 @@ class AuditCliTest {
         assertTrue(rules.stream().anyMatch(r -> r.endsWith(" /usr/bin/tool")), rules.toString());
         assertTrue(rules.stream().anyMatch(r -> r.endsWith(" /tmp/whoami")), rules.toString());
 
-        Run mixed = cli("replay", "--events", log.toString(), "--audit-key", "x=y", "--alerts", alerts.toString());
+        Run mixed = CliHelpTest.run("replay", "--events", log.toString(), "--audit-key", "x=y",
+                "--alerts", alerts.toString());
         assertEquals(2, mixed.exitCode());
         assertTrue(mixed.err().contains("go with --format audit"), mixed.err());
-        Run unknown = cli("replay", "--format", "falco", "--events", log.toString(), "--alerts", alerts.toString());
+        Run unknown = CliHelpTest.run("replay", "--format", "falco", "--events", log.toString(),
+                "--alerts", alerts.toString());
         assertEquals(2, unknown.exitCode());
     }
 
     @Test
     void ingestDryRunPrintsTheFileEventsAsReplayReadsThem() throws Exception {
-        Run run = cli("ingest", "audit", "--file", LinuxAuditAdapterTest.RAW.toString(), "--dry-run",
+        Run run = CliHelpTest.run("ingest", "audit", "--file", LinuxAuditAdapterTest.RAW.toString(), "--dry-run",
                 "--audit-key", "dw-dwaudit-rt1-raw*=rt1raw");
         assertEquals(0, run.exitCode(), run.err());
         List<FileEvent> events = new ArrayList<>();
@@ -87,10 +74,10 @@ class AuditCliTest {
         assertEquals("/tmp/rt1-raw/bundle/rootfs/etc/shadow", events.get(0).getPath());
         assertTrue(run.err().contains("28 file events") && run.err().contains("28 events printed"), run.err());
 
-        Run none = cli("ingest", "audit", "--file", LinuxAuditAdapterTest.RAW.toString(), "--dry-run");
+        Run none = CliHelpTest.run("ingest", "audit", "--file", LinuxAuditAdapterTest.RAW.toString(), "--dry-run");
         assertEquals(0, none.exitCode(), none.err());
         assertTrue(none.err().contains("every event is a host event"), none.err());
-        Run noBroker = cli("ingest", "audit", "--file", LinuxAuditAdapterTest.RAW.toString());
+        Run noBroker = CliHelpTest.run("ingest", "audit", "--file", LinuxAuditAdapterTest.RAW.toString());
         assertEquals(1, noBroker.exitCode());
         assertTrue(noBroker.err().contains("bootstrap.servers"), noBroker.err());
     }

@@ -3,6 +3,7 @@ package io.driftwatch.app.adapters.tetragon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.driftwatch.app.cli.CliHelpTest;
 import io.driftwatch.app.config.DriftwatchConfig;
 import io.driftwatch.app.config.TopicCatalog;
 import io.driftwatch.app.topology.DeadLetters;
@@ -68,7 +69,7 @@ class TetragonAuditIngestIT {
         lines.add(3, "{\"process_kprobe\":{\"process\":{\"pid\":1}");
         lines.add(6, lines.get(4).replace("\"time\":\"2024-04-14T02:18:14.376304204Z\"", "\"time\":\"soon\""));
         Files.write(export, lines);
-        TetragonCliTest.Run tetragon = TetragonCliTest.cli("ingest", "tetragon", "--file", export.toString(),
+        CliHelpTest.Run tetragon = CliHelpTest.run("ingest", "tetragon", "--file", export.toString(),
                 "--bootstrap-server", kafka.bootstrapServers(), "--schema-registry-url", registry.confluentApiUrl(),
                 "--topic-prefix", PREFIX);
         assertEquals(0, tetragon.exitCode(), tetragon.err());
@@ -83,7 +84,7 @@ class TetragonAuditIngestIT {
         audit.add(1, "type=PROCTITLE msg=audit(1795331600.000:1): proctitle=726D");
         audit.add(2, "this is not an audit record");
         Files.write(log, audit);
-        TetragonCliTest.Run auditRun = TetragonCliTest.cli("ingest", "audit", "--file", log.toString(),
+        CliHelpTest.Run auditRun = CliHelpTest.run("ingest", "audit", "--file", log.toString(),
                 "--audit-key", "dw-dwaudit-rt1*=rt1", "--audit-rootfs", "/tmp/rt1/bundle/rootfs=rt1", "--node", "node-a",
                 "--bootstrap-server", kafka.bootstrapServers(), "--schema-registry-url", registry.confluentApiUrl(),
                 "--topic-prefix", PREFIX);

@@ -3,40 +3,25 @@ package io.driftwatch.app.adapters.tetragon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.driftwatch.app.cli.Main;
+import io.driftwatch.app.cli.CliHelpTest;
+import io.driftwatch.app.cli.CliHelpTest.Run;
 import io.driftwatch.model.Alert;
 import io.driftwatch.model.ContainerMetadata;
 import io.driftwatch.model.EnrichedEvent;
 import io.driftwatch.model.Enrichment;
 import io.driftwatch.model.FileEvent;
 import io.driftwatch.schemas.json.JsonRecords;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code replay --format tetragon} and {@code ingest tetragon --dry-run}. */
 class TetragonCliTest {
     @TempDir
     Path dir;
-
-    record Run(int exitCode, String out, String err) {
-    }
-
-    static Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @Test
     void replayTakesTheContainersFromTheEventsAndGoesOnPastMalformedLines() throws Exception {
@@ -46,8 +31,8 @@ class TetragonCliTest {
         Files.write(export, lines);
         Path alerts = dir.resolve("alerts.jsonl");
         Path enriched = dir.resolve("enriched.jsonl");
-        Run run = cli("replay", "--format", "tetragon", "--events", export.toString(), "--alerts", alerts.toString(),
-                "--enriched", enriched.toString());
+        Run run = CliHelpTest.run("replay", "--format", "tetragon", "--events", export.toString(),
+                "--alerts", alerts.toString(), "--enriched", enriched.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.err().contains("skipped " + export + ":3: not valid JSON"), run.err());
         assertTrue(run.err().contains("replayed 21 events from the tetragon adapter (3 container records"), run.err());
@@ -73,7 +58,7 @@ class TetragonCliTest {
     @Test
     void ingestDryRunPrintsEventsAndWritesTheContainers() throws Exception {
         Path containers = dir.resolve("containers.jsonl");
-        Run run = cli("ingest", "tetragon", "--file", TetragonAdapterTest.SAMPLE.toString(), "--dry-run",
+        Run run = CliHelpTest.run("ingest", "tetragon", "--file", TetragonAdapterTest.SAMPLE.toString(), "--dry-run",
                 "--metadata-out", containers.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertEquals(21, run.out().split("\n").length);
