@@ -59,7 +59,8 @@ public final class DriftwatchApp implements AutoCloseable {
     /** The topology with a rule set that may change while it runs: each task follows the supplier's set. */
     public static Topology topology(DriftwatchConfig config, Supplier<RuleSet> rules, EnrichmentCounters counters) {
         SchemaRegistryClient registry = SchemaRegistryClient.fromConfigs(config.clientProperties());
-        return DriftwatchTopology.build(new Topics(config, registry), PipelineSettings.from(config), rules, counters);
+        return DriftwatchTopology.build(new Topics(config, registry), PipelineSettings.from(config), rules, counters,
+                io.driftwatch.app.topology.CommandSigning.fromConfig(config));
     }
 
     /**

@@ -4,6 +4,11 @@ import io.driftwatch.app.DriftwatchApp;
 import io.driftwatch.app.config.DriftwatchConfig;
 import io.driftwatch.app.config.TopicCatalog;
 import io.driftwatch.app.embedded.EmbeddedStack;
+import io.driftwatch.app.topology.CommandSigning;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,11 +67,20 @@ final class RunCommand implements Callable<Integer> {
             Map<String, String> settings = new HashMap<>(options.load().asMap());
             settings.remove(DriftwatchConfig.BOOTSTRAP_SERVERS);
             settings.remove(DriftwatchConfig.SCHEMA_REGISTRY_URL);
+            if (CommandSigning.fromConfig(DriftwatchConfig.of(settings)) == null) {
+                // A key of its own, so a responder on this machine can check the commands (--signing-key-file).
+                Path key = dir.toAbsolutePath().resolve("response-signing.key");
+                byte[] secret = new byte[32];
+                new SecureRandom().nextBytes(secret);
+                Files.writeString(key, Base64.getEncoder().encodeToString(secret) + "\n");
+                Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+                settings.put(CommandSigning.KEY_FILE, key.toString());
+            }
             DriftwatchConfig config = stack.config("driftwatch-embedded", settings);
             stack.createTopics(config, partitions);
-            // One line scripts and node agents can read: where to connect.
-            out.printf("driftwatch embedded: bootstrap.servers=%s schema.registry.url=%s%n",
-                    stack.kafka().bootstrapServers(), stack.registry().confluentApiUrl());
+            // One line scripts and node agents can read: where to connect, and the key commands are signed with.
+            out.printf("driftwatch embedded: bootstrap.servers=%s schema.registry.url=%s signing.key.file=%s%n",
+                    stack.kafka().bootstrapServers(), stack.registry().confluentApiUrl(), config.get(CommandSigning.KEY_FILE));
             out.flush();
             if (noApp) {
                 java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
@@ -79,6 +93,10 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private Integer run(DriftwatchConfig config, PrintWriter out) throws Exception {
+        if (CommandSigning.fromConfig(config) == null) {
+            spec.commandLine().getErr().println("warning: no " + CommandSigning.KEY_FILE + " (or " + CommandSigning.KEY
+                    + "): response commands go out unsigned and responders refuse them");
+        }
         List<String> missing = missingTopics(config);
         if (!missing.isEmpty()) {
             spec.commandLine().getErr().println("error: topics missing: " + missing

@@ -45,6 +45,12 @@ public final class DriftwatchTopology {
 
     public static Topology build(Topics topics, PipelineSettings settings, Supplier<RuleSet> rules,
                                  EnrichmentCounters counters) {
+        return build(topics, settings, rules, counters, null);
+    }
+
+    /** As above; response commands are signed with {@code signatures} (unsigned when null). */
+    public static Topology build(Topics topics, PipelineSettings settings, Supplier<RuleSet> rules,
+                                 EnrichmentCounters counters, io.driftwatch.schemas.sign.CommandSignatures signatures) {
         Topology topology = new Topology();
 
         topology.addSource("read-file-events", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
@@ -113,7 +119,7 @@ public final class DriftwatchTopology {
         topology.addSink(TO_ALERTS, topics.alerts.name(), topics.alerts.keySerde().serializer(),
                 topics.alerts.valueSerde().serializer(), EVALUATE);
         topology.addSink(TO_COMMANDS, topics.responseCommands.name(), topics.responseCommands.keySerde().serializer(),
-                topics.responseCommands.valueSerde().serializer(), EVALUATE);
+                CommandSigning.signing(signatures, topics.responseCommands.valueSerde().serializer()), EVALUATE);
         topology.addSink(TO_DEAD_LETTER, topics.deadLetter.name(), Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer(), DECODE_FILE_EVENTS, DECODE_METADATA, DECODE_SESSIONS,
                 DECODE_SESSIONS_BY_CONTAINER);
