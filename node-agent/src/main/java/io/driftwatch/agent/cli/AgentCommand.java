@@ -1,6 +1,7 @@
 package io.driftwatch.agent.cli;
 
 import io.driftwatch.agent.NodeAgent;
+import io.driftwatch.agent.respond.NodeResponder;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -24,6 +25,9 @@ final class AgentCommand implements Callable<Integer> {
             description = "Seconds between status lines (default: ${DEFAULT-VALUE}; 0: none).")
     int statusInterval;
 
+    @Mixin
+    RespondOptions respond;
+
     @Spec
     CommandSpec spec;
 
@@ -42,18 +46,26 @@ final class AgentCommand implements Callable<Integer> {
                 }
             }, "agent-stop"));
             agent.start();
+            NodeResponder responder = respond.enabled()
+                    ? respond.start(options.node(), options.bootstrapServers(), options.registryUrl(), options.topicPrefix,
+                            agent.watcher(), options.runcRoots(), out)
+                    : null;
             out.printf("driftwatch agent on node %s: %d containers watched; Ctrl-C to stop%n", options.node(),
                     agent.watcher().running().size());
             agent.failures().forEach((id, why) -> out.printf("  not watched: %s: %s%n", id, why));
             out.flush();
             while (!stop.await(statusInterval <= 0 ? 3600 : statusInterval, TimeUnit.SECONDS)) {
                 if (statusInterval > 0) {
-                    out.println("status: " + agent.status());
+                    out.println("status: " + agent.status() + (responder == null ? ""
+                            : "; responder: " + responder.responder().results.get() + " results " + responder.responder().byStatus));
                     out.flush();
                 }
             }
             out.println("stopping: sending what is buffered");
             out.flush();
+            if (responder != null) {
+                responder.close();
+            }
         } finally {
             stopped.countDown();
         }

@@ -87,6 +87,11 @@ final class AgentOptions {
         return new FanotifySensor.Config(d.node(), !noReads, !noExec, !boundedKernelQueue, d.baselineLimit(), d.proc());
     }
 
+    /** The runc roots the watcher reads and the responder acts through. */
+    List<Path> runcRoots() {
+        return watcher().runcRoots();
+    }
+
     RuntimeWatcher.Config watcher() {
         RuntimeWatcher.Config c = RuntimeWatcher.Config.defaults();
         if (runcRoots != null) {

@@ -34,6 +34,15 @@ final class RedteamCommand implements Callable<Integer> {
     @Option(names = "--schema-registry-url", paramLabel = "URL", description = "The schema registry that goes with --bootstrap-server.")
     String registryUrl;
 
+    @Option(names = "--respond", description = "Also run the responder, enforcing: the container must end up paused, with an"
+            + " evidence bundle holding the dropped binary (hashes checked), and a forged command and one for a protected"
+            + " namespace must be refused. The attacks then run as one script. See src/responder.md.")
+    boolean respond;
+
+    @Option(names = "--signing-key-file", paramLabel = "FILE",
+            description = "With --bootstrap-server and --respond: the key the running streams app signs commands with.")
+    Path signingKeyFile;
+
     @Spec
     CommandSpec spec;
 
@@ -46,12 +55,21 @@ final class RedteamCommand implements Callable<Integer> {
         }
         out.println("Driftwatch red team: a real container, the node agent, the streams app and the built-in rules");
         out.flush();
-        List<RedTeam.Outcome> outcomes = new RedTeam(new RedTeam.Config(bootstrapServers, registryUrl,
-                dir.toAbsolutePath(), Duration.ofMillis(boundMs), "redteam-node"), out).run();
+        if (respond && bootstrapServers != null && signingKeyFile == null) {
+            spec.commandLine().getErr().println("error: --respond with --bootstrap-server needs --signing-key-file");
+            return 2;
+        }
+        RedTeam.Report report = new RedTeam(new RedTeam.Config(bootstrapServers, registryUrl, dir.toAbsolutePath(),
+                Duration.ofMillis(boundMs), "redteam-node", respond, signingKeyFile), out).run();
+        List<RedTeam.Outcome> outcomes = report.steps();
         long passed = outcomes.stream().filter(RedTeam.Outcome::passed).count();
-        out.printf("%nredteam: %d of %d steps alerted within %d ms: %s%n", passed, outcomes.size(), boundMs,
-                passed == outcomes.size() ? "PASS" : "FAIL");
+        out.printf("%nredteam: %d of %d steps alerted within %d ms", passed, outcomes.size(), boundMs);
+        if (respond) {
+            out.printf("; responder checks %d of %d", report.checks().stream().filter(RedTeam.Check::passed).count(),
+                    report.checks().size());
+        }
+        out.printf(": %s%n", report.passed() ? "PASS" : "FAIL");
         out.flush();
-        return passed == outcomes.size() ? 0 : 1;
+        return report.passed() ? 0 : 1;
     }
 }

@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /** The mount at a path, from /proc/self/mountinfo: its filesystem type and super-block options. */
-record MountInfo(String mountPoint, String fsType, Map<String, String> superOptions) {
+public record MountInfo(String mountPoint, String fsType, Map<String, String> superOptions) {
 
     /** The last (topmost) mount whose mount point is exactly {@code path}, or null. */
-    static MountInfo at(Path mountinfo, String path) throws IOException {
+    public static MountInfo at(Path mountinfo, String path) throws IOException {
         MountInfo found = null;
         for (String line : Files.readAllLines(mountinfo, StandardCharsets.UTF_8)) {
             MountInfo m = parse(line);

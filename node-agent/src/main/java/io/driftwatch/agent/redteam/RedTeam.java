@@ -3,6 +3,12 @@ package io.driftwatch.agent.redteam;
 import io.driftwatch.agent.NodeAgent;
 import io.driftwatch.agent.fanotify.FanotifySensor;
 import io.driftwatch.agent.publish.Publisher;
+import io.driftwatch.agent.respond.CommandHandler;
+import io.driftwatch.agent.respond.NodeResponder;
+import io.driftwatch.agent.respond.Responder;
+import io.driftwatch.agent.respond.k8s.NoKubernetes;
+import io.driftwatch.schemas.sign.CommandSignatures;
+import java.util.Set;
 import io.driftwatch.agent.runc.RuncSandbox;
 import io.driftwatch.agent.runtime.RuntimeWatcher;
 import io.driftwatch.model.Alert;
@@ -62,7 +68,22 @@ public final class RedTeam {
      * @param workDir          the container's bundle and the stack's state (removed afterwards)
      * @param bound            how long a step may wait for its alert
      */
-    public record Config(String bootstrapServers, String registryUrl, Path workDir, Duration bound, String node) {
+    public record Config(String bootstrapServers, String registryUrl, Path workDir, Duration bound, String node,
+            boolean respond, Path signingKeyFile) {
+        public Config(String bootstrapServers, String registryUrl, Path workDir, Duration bound, String node) {
+            this(bootstrapServers, registryUrl, workDir, bound, node, false, null);
+        }
+    }
+
+    /** One check of the response run (--respond) and what was seen. */
+    public record Check(String name, boolean passed, String detail) {
+    }
+
+    /** What a run gave: each attack's outcome and, with --respond, the responder's checks. */
+    public record Report(List<Outcome> steps, List<Check> checks) {
+        public boolean passed() {
+            return steps.stream().allMatch(Outcome::passed) && checks.stream().allMatch(Check::passed);
+        }
     }
 
     private final Config config;
@@ -73,8 +94,8 @@ public final class RedTeam {
         this.out = out;
     }
 
-    /** Runs every step; returns the outcomes (the caller decides the exit code). Cleans up everything it made. */
-    public List<Outcome> run() throws Exception {
+    /** Runs every step (and with --respond the responder's checks); cleans up everything it made. */
+    public Report run() throws Exception {
         RuncSandbox.requirePrerequisites(Path.of("/bin/busybox"));
         Files.createDirectories(config.workDir());
         long began = System.nanoTime();
@@ -82,14 +103,16 @@ public final class RedTeam {
         try {
             String bootstrap = config.bootstrapServers();
             String registry = config.registryUrl();
+            Path key = config.signingKeyFile();
             if (bootstrap == null) {
                 step("starting the streams app with its embedded Kafka and schema registry (its own JVM)");
                 stack = StackProcess.start(config.workDir().resolve("stack"), out, 240);
                 bootstrap = stack.bootstrapServers();
                 registry = stack.registryUrl();
+                key = stack.signingKeyFile();
                 done(began, "streams app ready; Kafka at " + bootstrap);
             }
-            return attack(bootstrap, registry, began);
+            return attack(bootstrap, registry, key, began);
         } finally {
             if (stack != null) {
                 step("stopping the streams app");
@@ -99,7 +122,7 @@ public final class RedTeam {
         }
     }
 
-    private List<Outcome> attack(String bootstrap, String registry, long began) throws Exception {
+    private Report attack(String bootstrap, String registry, Path key, long began) throws Exception {
         Path containers = config.workDir().resolve("containers");
         String id = "redteam-" + Long.toString(System.currentTimeMillis(), 36);
         Map<String, String> annotations = Map.of(
@@ -148,11 +171,23 @@ public final class RedTeam {
                     }, "redteam-alerts");
                     poller.setDaemon(true);
                     poller.start();
+                    NodeResponder responder = null;
                     try {
-                        return perform(sandbox, id, alerts);
+                        if (!config.respond()) {
+                            return new Report(perform(sandbox, id, alerts), List.of());
+                        }
+                        step("starting the responder, enforcing (signing key " + key + ")");
+                        responder = responder(bootstrap, registry, key, sandbox, agent).start();
+                        done(began, "responder running on node " + config.node());
+                        return new ResponseRun(this, bootstrap, registry, key, sandbox, id, alerts, responder.handler()).run();
                     } finally {
                         consuming.set(false);
                         poller.join(2_000);
+                        if (responder != null) {
+                            out.println("responder: " + responder.responder().results.get() + " results "
+                                    + responder.responder().byStatus);
+                            responder.close();
+                        }
                         out.println("agent: " + agent.status());
                     }
                 }
@@ -160,6 +195,32 @@ public final class RedTeam {
                 step("removing the container, its tmpfs and bundle");
             }
         }
+    }
+
+    private NodeResponder responder(String bootstrap, String registry, Path key, RuncSandbox sandbox, NodeAgent agent)
+            throws IOException {
+        CommandSignatures signatures = CommandSignatures.of(List.of(CommandSignatures.readKey(key)));
+        return new NodeResponder(new Responder.Config(bootstrap, registry, "driftwatch.", config.node()),
+                new CommandHandler.Config(config.node(), true, signatures, Set.of("kube-system"), Set.of(), 5, 20, 3, 60_000,
+                        config.workDir().resolve("responder")),
+                agent.watcher(), List.of(sandbox.stateRoot()), new NoKubernetes());
+    }
+
+    /** Prints one line of the step table (and returns the outcome). */
+    Outcome report(Step s, Alert alert, long latency, String why) {
+        out.printf("%-44s %-11s %-9s %-28s %s%n", s.name(), alert == null ? "NONE (" + s.ruleId() + ")" : alert.getRuleId(),
+                alert == null ? "-" : alert.getSeverity(), alert == null ? "-" : alert.getContainerId(),
+                alert == null ? why : latency + " ms");
+        out.flush();
+        return new Outcome(s, alert, latency);
+    }
+
+    PrintWriter out() {
+        return out;
+    }
+
+    Config config() {
+        return config;
     }
 
     private List<Outcome> perform(RuncSandbox sandbox, String id, List<Alert> alerts) throws InterruptedException {

@@ -1,0 +1,91 @@
+package io.driftwatch.agent.cli;
+
+import io.driftwatch.agent.respond.CommandHandler;
+import io.driftwatch.agent.respond.NodeResponder;
+import io.driftwatch.agent.respond.Responder;
+import io.driftwatch.agent.respond.k8s.KubernetesActions;
+import io.driftwatch.agent.runtime.RuntimeWatcher;
+import io.driftwatch.schemas.sign.CommandSignatures;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import picocli.CommandLine.Option;
+
+/** {@code agent --respond ...}: the responder's switches and safety settings. See src/responder.md. */
+final class RespondOptions {
+    @Option(names = "--respond", description = "Also run the responder: carry out this node's response commands (dry run unless --enforce).")
+    boolean respond;
+
+    @Option(names = "--enforce", description = "With --respond: really act. Without it every command is only logged and reported as SKIPPED_DRY_RUN.")
+    boolean enforce;
+
+    @Option(names = "--signing-key-file", paramLabel = "FILE",
+            description = "The key commands are signed with (repeatable: the first is current, others are still accepted during a rotation)."
+                    + " Default: $DRIFTWATCH_RESPONSE_SIGNING_KEY_FILE. Without a key every command is refused.")
+    List<Path> keyFiles;
+
+    @Option(names = "--protected-namespace", paramLabel = "NS", defaultValue = "kube-system",
+            split = ",", description = "Namespaces never paused, killed or isolated (default: ${DEFAULT-VALUE}).")
+    List<String> protectedNamespaces;
+
+    @Option(names = "--protected-container", paramLabel = "ID_OR_NAME", split = ",",
+            description = "Containers (id or name) never paused, killed or isolated; so is any labelled driftwatch.io/protected=true.")
+    List<String> protectedContainers;
+
+    @Option(names = "--max-stops-per-minute", paramLabel = "N", defaultValue = "5",
+            description = "Pauses and kills this node does per minute at most; past that: refused, and an alert (default: ${DEFAULT-VALUE}).")
+    int perNode;
+
+    @Option(names = "--max-stops-per-minute-global", paramLabel = "N", defaultValue = "20",
+            description = "Pauses and kills all nodes together do per minute at most, as the results topic shows them (default: ${DEFAULT-VALUE}).")
+    int global;
+
+    @Option(names = "--breaker-failures", paramLabel = "N", defaultValue = "3",
+            description = "Failed actions in a row that stop disruptive actions for --breaker-cooldown (default: ${DEFAULT-VALUE}).")
+    int breakerFailures;
+
+    @Option(names = "--breaker-cooldown", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long the circuit breaker stays open (default: ${DEFAULT-VALUE}).")
+    int breakerCooldown;
+
+    @Option(names = "--responder-dir", paramLabel = "DIR", defaultValue = "/var/lib/driftwatch/responder",
+            description = "Handled command ids, the audit log (audit.jsonl) and evidence bundles (default: ${DEFAULT-VALUE}).")
+    Path stateDir;
+
+    boolean enabled() {
+        return respond;
+    }
+
+    NodeResponder start(String node, String bootstrap, String registry, String topicPrefix, RuntimeWatcher watcher,
+            List<Path> runcRoots, PrintWriter out) throws IOException {
+        List<Path> files = new ArrayList<>(keyFiles == null ? List.of() : keyFiles);
+        String env = System.getenv("DRIFTWATCH_RESPONSE_SIGNING_KEY_FILE");
+        if (files.isEmpty() && env != null && !env.isBlank()) {
+            files.add(Path.of(env));
+        }
+        List<byte[]> keys = new ArrayList<>();
+        for (Path f : files) {
+            keys.add(CommandSignatures.readKey(f));
+        }
+        CommandSignatures signatures = keys.isEmpty() ? null : CommandSignatures.of(keys);
+        Set<String> namespaces = new LinkedHashSet<>(protectedNamespaces == null ? List.of() : protectedNamespaces);
+        Set<String> containers = new LinkedHashSet<>(protectedContainers == null ? List.of() : protectedContainers);
+        KubernetesActions kubernetes = KubernetesActions.detect();
+        NodeResponder responder = new NodeResponder(new Responder.Config(bootstrap, registry, topicPrefix, node),
+                new CommandHandler.Config(node, enforce, signatures, namespaces, containers, perNode, global, breakerFailures,
+                        breakerCooldown * 1000L, stateDir),
+                watcher, runcRoots, kubernetes).start();
+        out.printf("responder on node %s: %s; %s; protected namespaces %s; at most %d stops/min here, %d overall; audit log %s%n",
+                node, enforce ? "ENFORCING" : "dry run (add --enforce to act)",
+                signatures == null ? "NO signing key: every command will be refused" : keys.size() + " signing key(s)",
+                namespaces, perNode, global, stateDir.resolve("audit.jsonl"));
+        if (kubernetes.unavailableReason() != null) {
+            out.println("  Kubernetes actions unavailable: " + kubernetes.unavailableReason());
+        }
+        return responder;
+    }
+}
