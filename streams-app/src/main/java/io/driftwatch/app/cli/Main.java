@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, BenchCommand.class, RulesCommand.class,
                 IngestCommand.class, TopicsCommand.class,
                 SchemasCommand.class,
+                NotifyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
