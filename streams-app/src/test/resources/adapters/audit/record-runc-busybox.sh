@@ -82,8 +82,10 @@ runc --root "$STATE" run -d --bundle "$BUNDLE" "$NAME" </dev/null >/dev/null 2>&
 auditctl -w "$ROOTFS" -p wax -k "$KEY" >/dev/null || fail "auditctl -w $ROOTFS failed"
 auditctl -w "$ROOTFS/etc/shadow" -p r -k "$KEY-secrets" >/dev/null || fail "auditctl -w $ROOTFS/etc/shadow failed"
 
-# From the host: a file written into the container's root (its PATH names are host paths).
-echo 'root:*:19000:0:99999:7:::' > "$ROOTFS/etc/shadow"
+# From the host: a file written into the container's root (its PATH names are host paths). Written by a
+# new process: one forked before audit was first enabled since boot (this script's shell, on a fresh
+# machine) has no audit context, and the kernel never audits its system calls.
+bash -c 'echo "root:*:19000:0:99999:7:::" > "$1"' host-write "$ROOTFS/etc/shadow"
 sleep 0.2
 # In the container, as an intruder would (the chown fails: runc's default set has no CAP_CHOWN).
 runc --root "$STATE" exec "$NAME" sh -c '
