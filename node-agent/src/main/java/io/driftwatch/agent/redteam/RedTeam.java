@@ -265,7 +265,8 @@ public final class RedTeam {
         Files.writeString(rootfs.resolve("root/.ash_history"), "ls\ncat /etc/passwd\n");
     }
 
-    private KafkaConsumer<String, Object> consumer(String bootstrap, String registry) {
+    /** A reader of committed records as Driftwatch's specific Avro classes, without a group. */
+    static KafkaConsumer<String, Object> consumer(String bootstrap, String registry) {
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -9,7 +9,6 @@ import io.driftwatch.model.ResponseAction;
 import io.driftwatch.model.ResponseCommand;
 import io.driftwatch.model.ResponseResult;
 import io.driftwatch.model.ResponseStatus;
-import io.driftwatch.schemas.serde.AvroDeserializer;
 import io.driftwatch.schemas.serde.AvroSerdeConfig;
 import io.driftwatch.schemas.serde.AvroSerializer;
 import io.driftwatch.schemas.sign.CommandSignatures;
@@ -30,14 +29,12 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -76,7 +73,7 @@ final class ResponseRun {
     RedTeam.Report run() throws Exception {
         String node = redTeam.config().node();
         List<ResponseResult> results = new CopyOnWriteArrayList<>();
-        try (KafkaConsumer<String, Object> resultReader = consumer();
+        try (KafkaConsumer<String, Object> resultReader = RedTeam.consumer(bootstrap, registry);
                 KafkaProducer<String, SpecificRecord> injector = producer()) {
             List<TopicPartition> parts = resultReader.partitionsFor("driftwatch.response-results", Duration.ofSeconds(30))
                     .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
@@ -191,17 +188,6 @@ final class ResponseRun {
         return ResponseCommand.newBuilder().setCommandId(commandId).setAlertId("redteam-injected").setAction(action)
                 .setNode(node).setContainerId(container).setNamespace(ns).setPodName("redteam-target")
                 .setIssuedAt(now).setExpiresAt(now + 600_000).build();
-    }
-
-    private KafkaConsumer<String, Object> consumer() {
-        Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroDeserializer.class);
-        props.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry);
-        props.put(AvroSerdeConfig.SPECIFIC_AVRO_READER, true);
-        return new KafkaConsumer<>(props);
     }
 
     private KafkaProducer<String, SpecificRecord> producer() {

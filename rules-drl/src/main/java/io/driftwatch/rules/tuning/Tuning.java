@@ -2,9 +2,7 @@ package io.driftwatch.rules.tuning;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,9 +14,7 @@ import io.driftwatch.rules.classify.FileNameRole;
 import io.driftwatch.rules.classify.FileRole;
 import io.driftwatch.rules.classify.PathSegmentRole;
 import io.driftwatch.rules.classify.ProcessRole;
-import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -164,7 +160,7 @@ public final class Tuning {
    */
   private static int line(String yaml, JsonProcessingException e) {
     if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
-      Map<String, Integer> lines = linesByPath(yaml);
+      Map<String, Integer> lines = YamlLines.byPointer(yaml);
       List<String> path = new ArrayList<>();
       for (JsonMappingException.Reference reference : mapping.getPath()) {
         path.add(reference.getFieldName() != null ? reference.getFieldName() : String.valueOf(reference.getIndex()));
@@ -179,22 +175,6 @@ public final class Tuning {
     }
     JsonLocation location = e.getLocation();
     return location == null ? 0 : Math.max(0, location.getLineNr());
-  }
-
-  private static Map<String, Integer> linesByPath(String yaml) {
-    Map<String, Integer> lines = new HashMap<>();
-    try (JsonParser parser = YAML.getFactory().createParser(yaml)) {
-      JsonToken token;
-      while ((token = parser.nextToken()) != null) {
-        String pointer = parser.getParsingContext().pathAsPointer().toString();
-        if (token == JsonToken.FIELD_NAME || token.isScalarValue() || token.isStructStart()) {
-          lines.putIfAbsent(pointer, parser.currentTokenLocation().getLineNr());
-        }
-      }
-    } catch (IOException ignored) {
-      // A file that does not parse has no paths; its problem carries the parser's own location.
-    }
-    return lines;
   }
 
   record TuningFile(Map<String, RoleLists> roles, List<AlertException> exceptions, Map<String, Long> thresholds,

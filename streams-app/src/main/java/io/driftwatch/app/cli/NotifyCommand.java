@@ -8,23 +8,23 @@ import io.driftwatch.app.notify.NotifyService;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "notify", mixinStandardHelpOptions = true,
         description = {"Send alerts to Slack-compatible webhooks, PagerDuty (Events API v2) and generic webhooks until stopped (Ctrl-C).",
-                "Consumes the alerts topic with its own consumer group; each notifier has its own filters, queue, thread and",
-                "retries, so one that is slow or down never holds up the others. The notifiers file is checked completely at",
-                "start (file:line: message). Kafka and registry settings as for run: --properties, KAFKA_* variables, flags.",
-                "See src/notifications.md."})
+                "",
+                "Consumes the alerts topic with its own consumer group; each notifier has its own filters, queue, thread and "
+                        + "retries, so one that is slow or down never holds up the others. The notifiers file is checked completely at "
+                        + "start (file:line: message). Kafka and registry settings as for run: --properties, KAFKA_* variables, flags. "
+                        + "See src/notifications.md."})
 final class NotifyCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "NOTIFIERS.yaml", required = true,
             description = "The notifiers file (YAML; example: deploy/notifiers.example.yaml).")
@@ -34,14 +34,8 @@ final class NotifyCommand implements Callable<Integer> {
             description = "Properties file with the Kafka, registry and driftwatch.* keys (what run takes as --config).")
     Path propertiesFile;
 
-    @Option(names = "--bootstrap-server", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (bootstrap.servers).")
-    String bootstrapServers;
-
-    @Option(names = "--schema-registry-url", paramLabel = "URL", description = "Schema registry URL(s), Confluent API (schema.registry.url).")
-    String schemaRegistryUrl;
-
-    @Option(names = "--topic-prefix", paramLabel = "PREFIX", description = "Prefix of every topic name (driftwatch.topic.prefix, default driftwatch.).")
-    String topicPrefix;
+    @Mixin
+    ConnectionOptions connection;
 
     @Option(names = "--group", paramLabel = "ID", defaultValue = NotifyService.DEFAULT_GROUP,
             description = "Consumer group (default: ${DEFAULT-VALUE}); one group per set of notifiers.")
@@ -82,11 +76,7 @@ final class NotifyCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        Map<String, String> flags = new HashMap<>();
-        flags.put(DriftwatchConfig.BOOTSTRAP_SERVERS, bootstrapServers);
-        flags.put(DriftwatchConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl);
-        flags.put(DriftwatchConfig.TOPIC_PREFIX, topicPrefix);
-        DriftwatchConfig config = DriftwatchConfig.load(propertiesFile, System.getenv(), flags);
+        DriftwatchConfig config = connection.load(propertiesFile);
         config.require(DriftwatchConfig.BOOTSTRAP_SERVERS);
         config.require(DriftwatchConfig.SCHEMA_REGISTRY_URL);
 

@@ -2,11 +2,11 @@ package io.driftwatch.app.notify;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.driftwatch.model.Severity;
+import io.driftwatch.rules.tuning.YamlLines;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -16,7 +16,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -106,7 +105,7 @@ public final class NotifiersFile {
             }
             throw new NotifierConfigException(fileName, line, "not valid YAML: " + firstLine(e.getOriginalMessage()));
         }
-        ConfigSource source = new ConfigSource(fileName, baseDir, env, linesByPath(yaml));
+        ConfigSource source = new ConfigSource(fileName, baseDir, env, YamlLines.byPointer(yaml));
         JsonNode list;
         String at;
         if (root == null || root.isMissingNode() || root.isNull()) {
@@ -391,22 +390,5 @@ public final class NotifiersFile {
         }
         int newline = message.indexOf('\n');
         return (newline < 0 ? message : message.substring(0, newline)).strip();
-    }
-
-    /** Where each key and value is: JSON pointer to 1-based line. */
-    private static Map<String, Integer> linesByPath(String yaml) {
-        Map<String, Integer> lines = new HashMap<>();
-        try (JsonParser parser = YAML.getFactory().createParser(yaml)) {
-            JsonToken token;
-            while ((token = parser.nextToken()) != null) {
-                String pointer = parser.getParsingContext().pathAsPointer().toString();
-                if (token == JsonToken.FIELD_NAME || token.isScalarValue() || token.isStructStart()) {
-                    lines.putIfAbsent(pointer, parser.currentTokenLocation().getLineNr());
-                }
-            }
-        } catch (IOException ignored) {
-            // it parsed once already
-        }
-        return lines;
     }
 }
