@@ -200,6 +200,19 @@ public final class EvidenceCollector {
         if (!source.normalize().startsWith(rootfs.normalize())) {
             return; // a path escaping the root: never follow it
         }
+        // A directory on the way may be a symlink the container made (/tmp/x -> /): the host would follow
+        // it out of the container's root and copy a host file as the container's. The last component is
+        // never followed (NOFOLLOW_LINKS below). A container that swaps a directory for a link between this
+        // check and the copy can still win the race; the manifest's containerPath is what was asked for.
+        Path parent = source.getParent();
+        try {
+            if (parent == null || !parent.toRealPath().startsWith(rootfs.toRealPath())) {
+                skipped.add(Map.of("path", inside, "why", "a directory on its path leads out of the container's root (symlink)"));
+                return;
+            }
+        } catch (IOException e) {
+            return; // its directory is gone: the events say so
+        }
         Map<String, Object> attrs;
         try {
             attrs = Files.readAttributes(source, "unix:mode,uid,gid,size,rdev", LinkOption.NOFOLLOW_LINKS);
