@@ -138,7 +138,12 @@ public final class Responder implements AutoCloseable {
                             publish(decision.get().result(), decision.get().alert());
                         }
                     } catch (Exception e) {
+                        // The audit log or the handled-ids file could not be written: say so on the results
+                        // topic rather than only in this node's log (the offset is committed all the same).
                         LOG.error("handling command {} failed: {}", command.getCommandId(), e.toString(), e);
+                        publish(ResponseResult.newBuilder().setCommandId(String.valueOf(command.getCommandId()))
+                                .setNode(config.node()).setAction(command.getAction()).setStatus(ResponseStatus.FAILED)
+                                .setDetail("responder error: " + e).setFinishedAt(System.currentTimeMillis()).build(), null);
                     }
                 }
                 if (!records.isEmpty()) {
