@@ -31,6 +31,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     private SchemaRegistryClient client;
     private final Class<? extends SpecificRecord> targetClass;
     private boolean specificReader;
+    private volatile Schema targetSchema;
     private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
 
     /** For Kafka's reflective instantiation; {@link #configure} must follow. */
@@ -81,6 +82,12 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             throw new SerializationException("Could not fetch schema id " + id + " for a record on topic '" + topic
                     + "': " + e.getMessage(), e);
         }
+        if (targetClass != null && writer.getType() == Schema.Type.RECORD && !carries(writer)) {
+            // Schema resolution would happily read one record as another when the reader's fields have
+            // defaults (an ExecSession read as ContainerMetadata): check the type before decoding.
+            throw new SerializationException("Wrong record type on topic '" + topic + "': a " + writer.getFullName()
+                    + " (schema id " + id + "), but this topic carries " + targetSchema().getFullName());
+        }
         if (writer.getType() == Schema.Type.BYTES) {
             return (T) Arrays.copyOfRange(data, WireFormat.HEADER_SIZE, data.length);
         }
@@ -95,6 +102,19 @@ public class AvroDeserializer<T> implements Deserializer<T> {
                     + data.length + " bytes with schema id " + id + " (" + writer.getFullName()
                     + ") could not be decoded: " + e, e);
         }
+    }
+
+    /** The writer is the target type: the same full name, or one of the target's aliases. */
+    private boolean carries(Schema writer) {
+        Schema target = targetSchema();
+        return target.getFullName().equals(writer.getFullName()) || target.getAliases().contains(writer.getFullName());
+    }
+
+    private Schema targetSchema() {
+        if (targetSchema == null) {
+            targetSchema = SpecificData.get().getSchema(targetClass);
+        }
+        return targetSchema;
     }
 
     @SuppressWarnings("unchecked")
