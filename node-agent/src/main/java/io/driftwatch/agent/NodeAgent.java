@@ -104,10 +104,11 @@ public final class NodeAgent implements AutoCloseable {
     public String status() {
         SensorCounters c = counters;
         return String.format("containers %d, events %d emitted, %d dropped, %d buffered, %d acknowledged by Kafka"
-                        + " (kernel events %d, folded %d, outside containers %d, unresolved %d)",
+                        + " (kernel events %d, folded %d, outside containers %d, unresolved %d, handling failed %d,"
+                        + " command lines cut %d)",
                 watcher.running().size(), c.emitted.get(), c.dropped.get(), publisher.buffered(),
                 publisher.acknowledged.get(), c.kernelEvents.get(), c.folded.get(), c.outsideContainers.get(),
-                c.unresolved.get());
+                c.unresolved.get(), c.handlingFailed.get(), c.cmdlineTruncated.get());
     }
 
     @Override

@@ -51,6 +51,11 @@ final class AgentOptions {
             + " by default the kernel queue is unlimited and the agent's own buffer counts every drop exactly.")
     boolean boundedKernelQueue;
 
+    @Option(names = "--max-cmdline-bytes", paramLabel = "BYTES", defaultValue = "4096",
+            description = "Read at most this many bytes of a process's command line from /proc (its text is at most as many"
+                    + " characters); a longer one is cut and the event's 'truncated' lists cmdline (default: ${DEFAULT-VALUE}).")
+    int maxCmdlineBytes;
+
     String node() {
         if (node != null) {
             return node;
@@ -84,7 +89,11 @@ final class AgentOptions {
 
     FanotifySensor.Config sensor() {
         FanotifySensor.Config d = FanotifySensor.Config.defaults(node());
-        return new FanotifySensor.Config(d.node(), !noReads, !noExec, !boundedKernelQueue, d.baselineLimit(), d.proc());
+        if (maxCmdlineBytes < 1) {
+            throw new IllegalArgumentException("--max-cmdline-bytes must be at least 1, not " + maxCmdlineBytes);
+        }
+        return new FanotifySensor.Config(d.node(), !noReads, !noExec, !boundedKernelQueue, d.baselineLimit(), d.proc(),
+                maxCmdlineBytes);
     }
 
     /** The runc roots the watcher reads and the responder acts through. */

@@ -2,9 +2,9 @@ package io.driftwatch.agent.fanotify;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import io.driftwatch.schemas.text.FieldText;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -37,7 +37,7 @@ final class Fanotify implements AutoCloseable {
     private final Map<Long, Integer> mountFds = new HashMap<>();
     private final Map<Long, Path> markedPaths = new HashMap<>();
     /**
-     * directory handle -> host path. Filled from the baseline (every directory of a container root, by
+     * directory handle -> host path (byte-exact text, as event paths are: {@link ProcFiles}). Filled from the baseline (every directory of a container root, by
      * name_to_handle_at), from directory-creation events, and by open_by_handle_at; kept right across
      * directory renames and removals. It is what resolves events in a directory that was removed before
      * they were read (open_by_handle_at then fails with ESTALE).
@@ -188,7 +188,7 @@ final class Fanotify implements AutoCloseable {
             if (n <= 0) {
                 return null;
             }
-            String path = new String(link.getByteArray(0, (int) n), StandardCharsets.UTF_8);
+            String path = FieldText.fromKernelBytes(link.getByteArray(0, (int) n)); // byte-exact, as names are
             if (path.endsWith(" (deleted)")) {
                 return path.substring(0, path.length() - " (deleted)".length());
             }

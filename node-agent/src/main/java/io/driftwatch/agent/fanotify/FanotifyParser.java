@@ -2,7 +2,7 @@ package io.driftwatch.agent.fanotify;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
+import io.driftwatch.schemas.text.FieldText;
 import java.util.function.Consumer;
 
 /**
@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  * u16 metadata_len, u64 mask, s32 fd, s32 pid), each followed by info records (u8 type, u8 pad, u16 len,
  * {@code __kernel_fsid_t} fsid, {@code struct file_handle} {u32 handle_bytes, s32 handle_type,
  * f_handle[handle_bytes]}, and for the *_DFID_NAME types a NUL-terminated name). Pure Java, so it is
- * tested on crafted buffers as well as on the kernel's.
+ * tested on crafted buffers as well as on the kernel's. Names become byte-exact text ({@code FieldText}).
  */
 final class FanotifyParser {
     static final int METADATA_VERSION = 3;
@@ -88,7 +88,7 @@ final class FanotifyParser {
             }
             byte[] raw = new byte[nul - nameStart];
             b.get(nameStart, raw);
-            name = new String(raw, StandardCharsets.UTF_8);
+            name = FieldText.fromKernelBytes(raw); // a name is bytes: byte-exact text, \xNN where not UTF-8
         }
         return new RawEvent.HandleName(fsid, handle, handleType, name);
     }

@@ -1,5 +1,6 @@
 package io.driftwatch.agent.fanotify;
 
+import io.driftwatch.agent.RateLimitedLog;
 import io.driftwatch.agent.runtime.ContainerInfo;
 import io.driftwatch.model.EventType;
 import io.driftwatch.model.FileEvent;
@@ -44,6 +45,12 @@ import org.slf4j.LoggerFactory;
  * fanotify carries no timestamp: the event time is when the sensor read the event (milliseconds after
  * the operation, more under load).
  *
+ * <p>Paths, names, command lines and executables are byte-exact text ({@link ProcFiles}): what is valid UTF-8 as it
+ * is, other bytes and control characters as {@code \xNN}, a backslash as {@code \\}. The command line is read up
+ * to {@link Config#maxCmdlineBytes()}; a longer one is cut and the event's {@code truncated} lists "cmdline". Each
+ * event is handled on its own: one whose handling throws is counted ({@code handlingFailed}) and logged, and the
+ * rest of the kernel's read buffer is handled all the same.
+ *
  * <p><b>On overlayfs</b> (containerd, Docker) the merged root refuses a filesystem mark, so the sensor
  * marks the filesystem of the upper directory and maps upper/ to container paths; work/ is overlayfs's
  * scratch space, and what it does there is counted in {@code overlayInternal}, not reported. As seen on
@@ -65,6 +72,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class FanotifySensor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FanotifySensor.class);
+    private static final RateLimitedLog FAILURES = new RateLimitedLog(LOG, 10_000);
     static final long READ_FOLD_MS = 10_000;
     private static final int FOLD_CAPACITY = 65_536;
     private static final int MODE_CAPACITY = 500_000;
@@ -82,10 +90,23 @@ public final class FanotifySensor implements AutoCloseable {
      *                        exactly what it drops instead
      * @param baselineLimit   files to stat per container when it is found (for CHMOD's previousMode)
      * @param proc            the proc filesystem (/proc)
+     * @param maxCmdlineBytes at most this many bytes of a process's command line are read (and its text is at most
+     *                        this many characters); a longer one is cut and marked in the event's {@code truncated}
      */
-    public record Config(String node, boolean reads, boolean exec, boolean unlimitedQueue, int baselineLimit, Path proc) {
+    public record Config(String node, boolean reads, boolean exec, boolean unlimitedQueue, int baselineLimit, Path proc,
+            int maxCmdlineBytes) {
+        public Config {
+            if (maxCmdlineBytes < 1) {
+                throw new IllegalArgumentException("maxCmdlineBytes must be at least 1, not " + maxCmdlineBytes);
+            }
+        }
+
         public static Config defaults(String node) {
-            return new Config(node, true, true, true, 200_000, Path.of("/proc"));
+            return new Config(node, true, true, true, 200_000, Path.of("/proc"), ProcFiles.DEFAULT_MAX_CMDLINE_BYTES);
+        }
+
+        public Config withMaxCmdlineBytes(int bytes) {
+            return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, bytes);
         }
     }
 
@@ -137,7 +158,7 @@ public final class FanotifySensor implements AutoCloseable {
         this.config = config;
         this.sink = sink;
         this.counters = counters;
-        this.processes = new ProcessTable(config.proc());
+        this.processes = new ProcessTable(config.proc(), config.maxCmdlineBytes());
         long mask = LibC.FAN_CREATE | LibC.FAN_DELETE | LibC.FAN_RENAME | LibC.FAN_MODIFY | LibC.FAN_CLOSE_WRITE
                 | LibC.FAN_ATTRIB | LibC.FAN_ONDIR | (config.exec() ? LibC.FAN_OPEN_EXEC : 0)
                 | (config.reads() ? LibC.FAN_ACCESS : 0);
@@ -175,15 +196,15 @@ public final class FanotifySensor implements AutoCloseable {
                 overlays.put(container.id(), new Overlay(upper, work == null ? null : Path.of(work),
                         lowerDirs(mount.superOptions().get("lowerdir"))));
                 rememberDirectories(upper, fsid);
-                index.add(upper.toString(), container, ContainerIndex.Kind.UPPER);
+                index.add(ProcFiles.text(upper), container, ContainerIndex.Kind.UPPER);
                 if (work != null) {
-                    index.add(work, container, ContainerIndex.Kind.WORK);
+                    index.add(ProcFiles.text(work), container, ContainerIndex.Kind.WORK);
                 }
             } else {
                 long fsid = fanotify.watch(rootfs);
                 marked.add(rootfs);
                 rememberDirectories(rootfs, fsid);
-                index.add(rootfs.toString(), container, ContainerIndex.Kind.ROOTFS);
+                index.add(ProcFiles.text(rootfs), container, ContainerIndex.Kind.ROOTFS);
             }
             markedBy.put(container.id(), marked);
             baseline(container);
@@ -212,7 +233,7 @@ public final class FanotifySensor implements AutoCloseable {
             stats.keySet().removeIf(k -> k.startsWith(prefix));
             Overlay overlay = overlays.remove(containerId);
             if (overlay != null) {
-                String upper = overlay.upper() + "/";
+                String upper = ProcFiles.text(overlay.upper()) + "/";
                 whiteouts.keySet().removeIf(k -> k.startsWith(upper));
             }
         } finally {
@@ -239,7 +260,7 @@ public final class FanotifySensor implements AutoCloseable {
                 lock.lock();
                 try {
                     batch++;
-                    fanotify.poll(100, this::handle);
+                    fanotify.poll(100, this::handleOne);
                     settleEmptied(System.currentTimeMillis());
                 } finally {
                     lock.unlock();
@@ -250,6 +271,21 @@ public final class FanotifySensor implements AutoCloseable {
                     sleep(100);
                 }
             }
+        }
+    }
+
+    /**
+     * Handles one event of a read buffer on its own: whatever it throws is counted and logged, and the caller goes on
+     * with the next event of the buffer.
+     */
+    void handleOne(RawEvent ev) {
+        try {
+            handle(ev);
+        } catch (RuntimeException | StackOverflowError e) {
+            counters.handlingFailed.incrementAndGet();
+            FAILURES.error("fanotify sensor: handling an event failed (mask 0x" + Long.toHexString(ev.mask()) + ", pid "
+                    + ev.pid() + (ev.dir() == null ? "" : ", name " + ev.dir().name()) + "): " + e
+                    + "; the event is left out and counted in handlingFailed, the rest go on", e);
         }
     }
 
@@ -360,6 +396,7 @@ public final class FanotifySensor implements AutoCloseable {
                 // Read in the middle of the exec: /proc still shows the old program (runc:[2:INIT], sh).
                 exec.setProcessName(ProcessTable.baseName(path));
                 exec.setCmdline(null);
+                exec.getTruncated().remove("cmdline");
             }
             exec.setExe(path);
             emit(exec);
@@ -387,7 +424,7 @@ public final class FanotifySensor implements AutoCloseable {
             rememberStat(c, path, hostPath);
             return;
         }
-        Path file = Path.of(hostPath);
+        Path file = ProcFiles.file(hostPath);
         Map<String, Object> attrs = unixAttributes(file);
         if (attrs == null) {
             emit(event(c, EventType.CREATE, path, proc, now)); // already gone: mode unknown
@@ -397,11 +434,7 @@ public final class FanotifySensor implements AutoCloseable {
         int type = mode & 0170000;
         if (type == 0120000) {
             FileEvent e = event(c, EventType.SYMLINK, path, proc, now);
-            try {
-                e.setNewPath(Files.readSymbolicLink(file).toString());
-            } catch (IOException ignored) {
-                // removed meanwhile
-            }
+            e.setNewPath(ProcFiles.link(file)); // null when removed meanwhile
             emit(e);
             return;
         }
@@ -423,7 +456,7 @@ public final class FanotifySensor implements AutoCloseable {
     /** Returns the process looked up, or {@code proc} when nothing was reported. */
     private ProcessTable.Info attrib(ContainerInfo c, String path, String hostPath, ContainerIndex.Kind kind, int pid,
             ProcessTable.Info proc, long now) {
-        Map<String, Object> attrs = unixAttributes(Path.of(hostPath));
+        Map<String, Object> attrs = unixAttributes(ProcFiles.file(hostPath));
         if (attrs == null) {
             counters.attribOther.incrementAndGet();
             return proc;
@@ -567,7 +600,8 @@ public final class FanotifySensor implements AutoCloseable {
 
     /** The topmost lower layer's entry at the container's {@code path}, or null when no layer has one. */
     private static Path inLower(Overlay overlay, String path) {
-        String relative = path.startsWith("/") ? path.substring(1) : path;
+        String name = ProcFiles.file(path).toString();
+        String relative = name.startsWith("/") ? name.substring(1) : name;
         if (relative.isEmpty()) {
             return null;
         }
@@ -639,13 +673,18 @@ public final class FanotifySensor implements AutoCloseable {
                 break; // insertion order: the rest are younger
             }
             it.remove();
-            settle(pending);
+            try {
+                settle(pending);
+            } catch (RuntimeException e) {
+                counters.handlingFailed.incrementAndGet(); // as in handleOne: this event only, the others go on
+                FAILURES.error("fanotify sensor: emitting " + pending.event().getPath() + " failed: " + e, e);
+            }
         }
     }
 
     private static boolean empty(String hostPath) {
         try {
-            Path p = Path.of(hostPath);
+            Path p = ProcFiles.file(hostPath);
             return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.size(p) == 0;
         } catch (IOException e) {
             return false;
@@ -657,7 +696,7 @@ public final class FanotifySensor implements AutoCloseable {
         if (stats.containsKey(key)) {
             return;
         }
-        Map<String, Object> attrs = unixAttributes(Path.of(hostPath));
+        Map<String, Object> attrs = unixAttributes(ProcFiles.file(hostPath));
         if (attrs != null) {
             stats.put(key, stat(attrs, batch));
         }
@@ -692,6 +731,11 @@ public final class FanotifySensor implements AutoCloseable {
             e.setParentProcessName(proc.parentName());
             e.setProcessInfo(proc.how());
         }
+        List<String> truncated = new ArrayList<>(1);
+        if (proc != null && proc.cmdlineTruncated()) {
+            truncated.add("cmdline");
+        }
+        e.setTruncated(truncated); // never null: the field is an array with an empty default, not a union with null
         return e;
     }
 
@@ -715,6 +759,9 @@ public final class FanotifySensor implements AutoCloseable {
     private void emit(FileEvent e) {
         if (sink.offer(e)) {
             counters.emitted.incrementAndGet();
+            if (e.getTruncated().contains("cmdline")) {
+                counters.cmdlineTruncated.incrementAndGet();
+            }
         } else {
             counters.dropped.incrementAndGet();
         }
@@ -732,7 +779,7 @@ public final class FanotifySensor implements AutoCloseable {
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                     RawEvent.HandleName h = fanotify.handleOf(fsid, dir.toString());
                     if (h != null) {
-                        fanotify.directoryCreated(h, dir.toString());
+                        fanotify.directoryCreated(h, ProcFiles.text(dir));
                     }
                     return ++seen[0] >= config.baselineLimit() ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
                 }
@@ -743,7 +790,7 @@ public final class FanotifySensor implements AutoCloseable {
                         Map<String, Object> unix = unixAttributes(file);
                         if (unix != null && (((Integer) unix.get("mode")) & 0170000) == 0020000
                                 && ((Long) unix.get("rdev")) == 0L) {
-                            whiteouts.put(file.toString(), Boolean.TRUE);
+                            whiteouts.put(ProcFiles.text(file), Boolean.TRUE);
                         }
                     }
                     return FileVisitResult.CONTINUE;
@@ -785,7 +832,7 @@ public final class FanotifySensor implements AutoCloseable {
                 private void record(Path p) {
                     Map<String, Object> attrs = unixAttributes(p);
                     if (attrs != null) {
-                        String inside = "/" + root.relativize(p).toString();
+                        String inside = ProcFiles.text("/" + root.relativize(p).toString());
                         stats.put(c.id() + '\0' + inside, stat(attrs, -1));
                         seen[0]++;
                     }

@@ -1,6 +1,8 @@
 package io.driftwatch.agent.fanotify;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,13 +13,20 @@ import java.util.Map;
 /** The mount at a path, from /proc/self/mountinfo: its filesystem type and super-block options. */
 public record MountInfo(String mountPoint, String fsType, Map<String, String> superOptions) {
 
-    /** The last (topmost) mount whose mount point is exactly {@code path}, or null. */
+    /**
+     * The last (topmost) mount whose mount point is exactly {@code path}, or null. Read line by line: a node with
+     * many containers has many mounts, and the whole table is never held at once.
+     */
     public static MountInfo at(Path mountinfo, String path) throws IOException {
         MountInfo found = null;
-        for (String line : Files.readAllLines(mountinfo, StandardCharsets.UTF_8)) {
-            MountInfo m = parse(line);
-            if (m != null && m.mountPoint().equals(path)) {
-                found = m;
+        // An InputStreamReader replaces bytes that are not UTF-8 (a mount point may hold any) instead of failing.
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(mountinfo), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                MountInfo m = parse(line);
+                if (m != null && m.mountPoint().equals(path)) {
+                    found = m;
+                }
             }
         }
         return found;

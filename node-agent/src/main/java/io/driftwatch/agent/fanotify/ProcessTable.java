@@ -1,8 +1,6 @@
 package io.driftwatch.agent.fanotify;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,6 +11,10 @@ import java.util.Map;
  * chmod}) is often gone by then. So the table also remembers, per pid, the last file the sensor saw it
  * execute (FAN_OPEN_EXEC): that names the program even after the process has exited. Every answer says
  * how it was obtained ({@link Info#how()}): {@code live}, {@code exec} or {@code exited}.
+ *
+ * <p>Every /proc file is read up to a cap, never whole (see {@link ProcFiles}): the command line up to {@code
+ * maxCmdlineBytes} (the agent's {@code --max-cmdline-bytes}), status, comm and loginuid up to a few KiB. Names,
+ * arguments and link targets are byte-exact text ({@code \xNN} for bytes that are not UTF-8 and for controls).
  */
 final class ProcessTable {
     static final String LIVE = "live";
@@ -23,6 +25,7 @@ final class ProcessTable {
     private static final int CAPACITY = 16_384;
 
     private final Path proc;
+    private final int maxCmdlineBytes;
     private final Map<Integer, Info> cache = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Integer, Info> eldest) {
@@ -37,7 +40,15 @@ final class ProcessTable {
     };
 
     ProcessTable(Path proc) {
+        this(proc, ProcFiles.DEFAULT_MAX_CMDLINE_BYTES);
+    }
+
+    ProcessTable(Path proc, int maxCmdlineBytes) {
+        if (maxCmdlineBytes < 1) {
+            throw new IllegalArgumentException("the command line cap must be at least 1 byte, not " + maxCmdlineBytes);
+        }
         this.proc = proc;
+        this.maxCmdlineBytes = maxCmdlineBytes;
     }
 
     /**
@@ -47,9 +58,10 @@ final class ProcessTable {
      * @param how   {@code live}: read from /proc while the process ran; {@code exec}: the process had
      *              exited, the program is the file it was seen executing, the rest is unknown; {@code
      *              exited}: gone before anything could be read, every field but the pid is null
+     * @param cmdlineTruncated the command line was longer than the cap and was cut
      */
     record Info(int pid, Integer ppid, String name, String exe, String cmdline, Long uid, Long gid, Long loginUid,
-            String parentName, String how, long readAt) {
+            String parentName, String how, long readAt, boolean cmdlineTruncated) {
     }
 
     /** Process {@code pid} executed the file at host path {@code exe} (a FAN_OPEN_EXEC event). */
@@ -75,8 +87,8 @@ final class ProcessTable {
                 return cached; // read while alive, a moment ago: still the best answer
             }
             info = exe != null
-                    ? new Info(pid, null, baseName(exe), exe, null, null, null, null, null, EXEC, now)
-                    : new Info(pid, null, null, null, null, null, null, null, null, EXITED, now);
+                    ? new Info(pid, null, baseName(exe), exe, null, null, null, null, null, EXEC, now, false)
+                    : new Info(pid, null, null, null, null, null, null, null, null, EXITED, now, false);
             return info;
         }
         cache.put(pid, info);
@@ -86,15 +98,12 @@ final class ProcessTable {
     private Info read(int pid, long now) {
         Path dir = proc.resolve(Integer.toString(pid));
         try {
-            String status = Files.readString(dir.resolve("status"), StandardCharsets.UTF_8);
+            String status = ProcFiles.text(dir.resolve("status"), ProcFiles.MAX_STATUS_BYTES);
             Integer ppid = null;
             Long uid = null;
             Long gid = null;
-            String name = null;
             for (String line : status.split("\n")) {
-                if (line.startsWith("Name:")) {
-                    name = line.substring(5).strip();
-                } else if (line.startsWith("PPid:")) {
+                if (line.startsWith("PPid:")) {
                     ppid = Integer.valueOf(line.substring(5).strip());
                 } else if (line.startsWith("Uid:")) {
                     uid = Long.valueOf(line.substring(4).strip().split("\\s+")[1]); // effective
@@ -102,14 +111,17 @@ final class ProcessTable {
                     gid = Long.valueOf(line.substring(4).strip().split("\\s+")[1]);
                 }
             }
-            String exe = readLink(dir.resolve("exe"));
+            // The name from comm, not status: status escapes it in a way of its own.
+            String name = ProcFiles.comm(dir.resolve("comm"));
+            String exe = ProcFiles.link(dir.resolve("exe"));
             if (exe == null) {
                 exe = executed.get(pid);
             }
-            String cmdline = cmdline(dir.resolve("cmdline"));
+            ProcFiles.Text cmdline = ProcFiles.cmdline(dir.resolve("cmdline"), maxCmdlineBytes);
             Long loginUid = loginUid(dir.resolve("loginuid"));
             String parentName = ppid == null || ppid == 0 ? null : comm(ppid);
-            return new Info(pid, ppid, name, exe, cmdline, uid, gid, loginUid, parentName, LIVE, now);
+            return new Info(pid, ppid, name, exe, cmdline.text(), uid, gid, loginUid, parentName, LIVE, now,
+                    cmdline.truncated());
         } catch (IOException | RuntimeException e) {
             return null;
         }
@@ -117,42 +129,15 @@ final class ProcessTable {
 
     private String comm(int pid) {
         try {
-            return Files.readString(proc.resolve(pid + "/comm"), StandardCharsets.UTF_8).strip();
+            return ProcFiles.comm(proc.resolve(pid + "/comm"));
         } catch (IOException e) {
             return null;
         }
     }
 
-    private static String readLink(Path link) {
-        try {
-            String target = Files.readSymbolicLink(link).toString();
-            return target.endsWith(" (deleted)") ? target.substring(0, target.length() - 10) : target;
-        } catch (IOException | UnsupportedOperationException e) {
-            return null;
-        }
-    }
-
-    private static String cmdline(Path file) throws IOException {
-        byte[] raw = Files.readAllBytes(file);
-        int end = raw.length;
-        while (end > 0 && raw[end - 1] == 0) {
-            end--;
-        }
-        if (end == 0) {
-            return null;
-        }
-        StringBuilder s = new StringBuilder(end);
-        String text = new String(raw, 0, end, StandardCharsets.UTF_8);
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            s.append(c == 0 ? ' ' : c);
-        }
-        return s.toString();
-    }
-
     private static Long loginUid(Path file) {
         try {
-            long v = Long.parseLong(Files.readString(file, StandardCharsets.US_ASCII).strip());
+            long v = Long.parseLong(ProcFiles.text(file, ProcFiles.MAX_SMALL_BYTES).strip());
             return v == 4294967295L ? null : v;
         } catch (IOException | NumberFormatException e) {
             return null;

@@ -28,6 +28,13 @@ public final class SensorCounters {
     public final AtomicLong overlayInternal = new AtomicLong();
     /** Events whose process had exited before /proc could be read. */
     public final AtomicLong processGone = new AtomicLong();
+    /**
+     * Events whose handling threw (a bug, or input no one foresaw): each is counted here and logged (rate-limited),
+     * and the rest of the kernel's read buffer is handled all the same.
+     */
+    public final AtomicLong handlingFailed = new AtomicLong();
+    /** Events whose command line was longer than the cap and cut (their {@code truncated} lists "cmdline"). */
+    public final AtomicLong cmdlineTruncated = new AtomicLong();
 
     public Map<String, Long> snapshot() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -42,6 +49,8 @@ public final class SensorCounters {
         m.put("attribOther", attribOther.get());
         m.put("overlayInternal", overlayInternal.get());
         m.put("processGone", processGone.get());
+        m.put("handlingFailed", handlingFailed.get());
+        m.put("cmdlineTruncated", cmdlineTruncated.get());
         return m;
     }
 

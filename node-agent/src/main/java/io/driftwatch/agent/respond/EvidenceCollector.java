@@ -2,6 +2,7 @@ package io.driftwatch.agent.respond;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.driftwatch.agent.fanotify.ProcFiles;
 import io.driftwatch.agent.runtime.ContainerInfo;
 import io.driftwatch.model.EnrichedEvent;
 import io.driftwatch.model.FileEvent;
@@ -9,7 +10,6 @@ import io.driftwatch.model.ResponseCommand;
 import io.driftwatch.schemas.json.JsonRecords;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -49,6 +49,8 @@ import java.util.TreeMap;
  */
 public final class EvidenceCollector {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** The most of a process's command line read for processes.json (a process chooses its size). */
+    static final int CMDLINE_BYTES = 64 * 1024;
 
     private final Path root;
     private final Path proc;
@@ -84,9 +86,9 @@ public final class EvidenceCollector {
             Set<String> named = new LinkedHashSet<>();
             for (EnrichedEvent e : trail) {
                 FileEvent f = e.getEvent();
-                named.add(f.getPath());
+                named.add(fileName(f, f.getPath()));
                 if (f.getNewPath() != null && f.getNewPath().startsWith("/")) {
-                    named.add(f.getNewPath());
+                    named.add(fileName(f, f.getNewPath()));
                 }
             }
             for (String p : named) {
@@ -277,7 +279,7 @@ public final class EvidenceCollector {
                     }
                     Map<String, Object> p = new LinkedHashMap<>();
                     p.put("pid", Integer.parseInt(name));
-                    String status = Files.readString(d.resolve("status"), StandardCharsets.UTF_8);
+                    String status = ProcFiles.text(d.resolve("status"), 8192); // bounded, as every /proc read
                     for (String line : status.split("\n")) {
                         if (line.startsWith("PPid:")) {
                             p.put("ppid", Integer.parseInt(line.substring(5).strip()));
@@ -287,14 +289,14 @@ public final class EvidenceCollector {
                             p.put("state", line.substring(6).strip());
                         }
                     }
-                    p.put("comm", Files.readString(d.resolve("comm"), StandardCharsets.UTF_8).strip());
-                    p.put("cmdline", new String(Files.readAllBytes(d.resolve("cmdline")), StandardCharsets.UTF_8)
-                            .replace('\0', ' ').strip());
-                    try {
-                        p.put("exe", Files.readSymbolicLink(d.resolve("exe")).toString());
-                    } catch (IOException e) {
-                        p.put("exe", null);
+                    p.put("comm", ProcFiles.comm(d.resolve("comm")));
+                    // A process chooses the size of its command line: read at most CMDLINE_BYTES, byte-exact.
+                    ProcFiles.Text cmdline = ProcFiles.cmdline(d.resolve("cmdline"), CMDLINE_BYTES);
+                    p.put("cmdline", cmdline.text());
+                    if (cmdline.truncated()) {
+                        p.put("cmdlineTruncated", true);
                     }
+                    p.put("exe", ProcFiles.link(d.resolve("exe")));
                     list.add(p);
                 } catch (IOException | RuntimeException e) {
                     // exited meanwhile
@@ -313,6 +315,15 @@ public final class EvidenceCollector {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The name of the file an event's path stands for. The agent's sensor writes names byte-exact ({@code \xNN} for
+     * control characters and bytes that are not UTF-8, {@code \\} for a backslash): read back, a name with a newline
+     * is found; one with bytes that are not UTF-8 cannot be named from Java and is left to the changed-files walk.
+     */
+    private static String fileName(FileEvent f, String path) {
+        return "fanotify".equals(f.getSource()) ? ProcFiles.file(path).toString() : path;
     }
 
     private static String safe(String s) {

@@ -2,6 +2,7 @@ package io.driftwatch.agent.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.driftwatch.agent.fanotify.ProcFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -99,7 +100,7 @@ final class RuntimeState {
     static Long processStart(Path proc, int pid) {
         String stat;
         try {
-            stat = Files.readString(proc.resolve(Integer.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
+            stat = ProcFiles.text(proc.resolve(Integer.toString(pid)).resolve("stat"), ProcFiles.MAX_STAT_BYTES);
         } catch (IOException e) {
             return null;
         }

@@ -31,7 +31,12 @@ class FanotifyParserTest {
 
     /** One info record: header, fsid, struct file_handle, then for named types the name and its NUL, padded to 4. */
     static byte[] info(int type, long fsid, byte[] handle, int handleType, String name) {
-        byte[] nameBytes = name == null ? new byte[0] : (name + "\0").getBytes(StandardCharsets.UTF_8);
+        return infoBytes(type, fsid, handle, handleType, name == null ? null : name.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** As above, with the name as raw bytes (a Linux name is bytes: anything but NUL and '/'). */
+    static byte[] infoBytes(int type, long fsid, byte[] handle, int handleType, byte[] name) {
+        byte[] nameBytes = name == null ? new byte[0] : java.util.Arrays.copyOf(name, name.length + 1);
         int len = 4 + 8 + 8 + handle.length + nameBytes.length;
         len = (len + 3) & ~3;
         ByteBuffer b = ByteBuffer.allocate(len).order(ByteOrder.LITTLE_ENDIAN);
@@ -92,6 +97,19 @@ class FanotifyParserTest {
         assertEquals("passwd", e.dir().name());
         assertNull(e.newDir());
         assertNull(e.target());
+    }
+
+    @Test
+    void namesAreByteExactText() {
+        ByteArrayOutputStream name = new ByteArrayOutputStream();
+        name.writeBytes("dpkg".getBytes(StandardCharsets.UTF_8));
+        name.write(0x0a); // a newline: could forge a log line
+        name.write(0xff); // not UTF-8: was U+FFFD, the same as any other invalid byte
+        name.writeBytes("\\x\u00e9".getBytes(StandardCharsets.UTF_8)); // a backslash, then valid UTF-8
+        name.write(0x1b);
+        List<RawEvent> events = parse(event(LibC.FAN_CREATE, 1,
+                infoBytes(LibC.FAN_EVENT_INFO_TYPE_DFID_NAME, FSID, DIR, HANDLE_TYPE, name.toByteArray())));
+        assertEquals("dpkg\\x0a\\xff\\\\x\u00e9\\x1b", events.get(0).dir().name());
     }
 
     @Test
