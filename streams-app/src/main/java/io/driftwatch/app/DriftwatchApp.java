@@ -1,6 +1,7 @@
 package io.driftwatch.app;
 
 import io.driftwatch.app.config.DriftwatchConfig;
+import io.driftwatch.app.errors.PipelineErrorHandlers;
 import io.driftwatch.app.rules.RulesManager;
 import io.driftwatch.app.rules.RulesSettings;
 import io.driftwatch.app.topology.DriftwatchTopology;
@@ -37,7 +38,7 @@ public final class DriftwatchApp implements AutoCloseable {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "driftwatch");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, Path.of(".driftwatch", "state").toAbsolutePath().toString());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, Directories.home().resolve("state").toString());
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1");
         props.put("processing.exception.handler.global.enabled", "true");
         props.putAll(config.clientProperties());
@@ -72,7 +73,10 @@ public final class DriftwatchApp implements AutoCloseable {
         RulesManager rules = RulesManager.start(config);
         try {
             EnrichmentCounters counters = new EnrichmentCounters();
+            PipelineErrorHandlers.configure(streamsProperties, counters,
+                    io.driftwatch.app.config.TopicCatalog.builtIn().name("dead-letter", config));
             KafkaStreams streams = new KafkaStreams(topology(config, rules::current, counters), streamsProperties);
+            PipelineErrorHandlers.install(streams, counters);
             streams.start();
             return new DriftwatchApp(streams, counters, rules);
         } catch (RuntimeException e) {

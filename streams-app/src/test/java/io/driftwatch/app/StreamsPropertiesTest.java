@@ -54,4 +54,31 @@ class StreamsPropertiesTest {
         assertEquals(StreamsConfig.EXACTLY_ONCE_V2, config.getString(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         assertEquals("driftwatch", config.getString(StreamsConfig.APPLICATION_ID_CONFIG));
     }
+
+    /**
+     * The default state directory does not depend on where the command was started (issue 13):
+     * before, it was {@code .driftwatch/state} under the working directory.
+     */
+    @Test
+    void theDefaultStateDirectoryIsDriftwatchHomeNotTheWorkingDirectory(@TempDir Path home) throws Exception {
+        DriftwatchConfig config = DriftwatchConfig.of(Map.of("bootstrap.servers", "kafka:9092",
+                "schema.registry.url", "http://registry:8081"));
+        String before = System.getProperty(Directories.HOME_PROPERTY);
+        try {
+            System.clearProperty(Directories.HOME_PROPERTY);
+            String stateDir = DriftwatchApp.streamsProperties(config).getProperty(StreamsConfig.STATE_DIR_CONFIG);
+            assertEquals(Path.of(System.getProperty("user.home"), ".driftwatch", "state").toString(), stateDir);
+            assertFalse(stateDir.startsWith(Path.of("").toAbsolutePath().toString()),
+                    "not under the working directory " + Path.of("").toAbsolutePath());
+            System.setProperty(Directories.HOME_PROPERTY, home.toString());
+            assertEquals(home.resolve("state").toString(),
+                    DriftwatchApp.streamsProperties(config).getProperty(StreamsConfig.STATE_DIR_CONFIG));
+        } finally {
+            if (before == null) {
+                System.clearProperty(Directories.HOME_PROPERTY);
+            } else {
+                System.setProperty(Directories.HOME_PROPERTY, before);
+            }
+        }
+    }
 }

@@ -123,7 +123,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         ReplayOutput output;
         try {
-            output = Replay.run(input, rules, Path.of(".driftwatch"),
+            output = Replay.run(input, rules, io.driftwatch.app.Directories.home(),
                     java.util.Map.of(PipelineSettings.RULE_MATURITY, maturity));
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());

@@ -19,10 +19,11 @@ import java.util.Map;
 public final class TopicCatalog {
     /**
      * Roles whose topics are joined by container key and so must have equal partition counts
-     * (exec-sessions-by-container is where sessions not keyed by their container are re-keyed).
+     * (exec-sessions-by-container and file-events-by-container are where sessions and events not keyed by
+     * their container are re-keyed).
      */
     public static final List<String> CO_PARTITIONED = List.of("file-events", "container-metadata", "exec-sessions",
-            "exec-sessions-by-container");
+            "exec-sessions-by-container", "file-events-by-container");
 
     /** One topic: its role, base name, partition count, value record and topic configs. */
     public record TopicSpec(String role, String baseName, int partitions, String valueRecord, Map<String, String> configs) {

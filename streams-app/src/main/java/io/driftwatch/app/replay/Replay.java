@@ -62,7 +62,11 @@ public final class Replay {
     /** @param pipelineKeys driftwatch.* keys for the pipeline (e.g. driftwatch.rules.maturity) */
     public static ReplayOutput run(ReplayInput input, RuleSet rules, Path workDir, Map<String, String> pipelineKeys) {
         String registryScope = "replay-" + UUID.randomUUID();
-        Map<String, String> values = new HashMap<>(pipelineKeys);
+        Map<String, String> values = new HashMap<>();
+        // Replay's clock is the recording's: there is no wall clock an event could run ahead of.
+        values.put(PipelineSettings.CLOCK_SKEW_AHEAD_MS, "off");
+        values.put(PipelineSettings.CLOCK_SKEW_BEHIND_MS, "off");
+        values.putAll(pipelineKeys);
         values.put(DriftwatchConfig.SCHEMA_REGISTRY_URL, "mock://" + registryScope);
         DriftwatchConfig config = DriftwatchConfig.of(values);
         SchemaRegistryClient registry = SchemaRegistryClient.fromConfigs(config.clientProperties());

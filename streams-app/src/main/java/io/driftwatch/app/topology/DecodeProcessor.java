@@ -2,7 +2,9 @@ package io.driftwatch.app.topology;
 
 import io.driftwatch.schemas.serde.SchemaRegistryUnavailableException;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -15,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * dead-letter topic as it arrived, with the reason in its headers, and processing goes on. An
  * unreachable registry is not the record's fault: that error stops the task (nothing is
  * committed), so the record is read again once the registry is back.
+ *
+ * <p>A decoded value is brought within the {@link FieldCaps} ({@code normalize}); then its key is
+ * checked against the key it must travel under ({@link KeyPolicy}): a record on the wrong
+ * partition would be joined away from its container's metadata and sessions.
  */
 final class DecodeProcessor<V> implements Processor<String, byte[], Object, Object> {
     private static final Logger LOG = LoggerFactory.getLogger(DecodeProcessor.class);
@@ -22,7 +28,10 @@ final class DecodeProcessor<V> implements Processor<String, byte[], Object, Obje
     private final Deserializer<V> deserializer;
     private final Function<V, String> validator;
     private final Function<V, String> keyOf;
+    private final UnaryOperator<V> normalize;
+    private final KeyPolicy keyPolicy;
     private final String decodedChild;
+    private final String rekeyChild;
     private final String deadLetterChild;
     private final EnrichmentCounters counters;
     private ProcessorContext<Object, Object> context;
@@ -33,12 +42,39 @@ final class DecodeProcessor<V> implements Processor<String, byte[], Object, Obje
      */
     DecodeProcessor(Deserializer<V> deserializer, Function<V, String> validator, Function<V, String> keyOf,
                     String decodedChild, String deadLetterChild, EnrichmentCounters counters) {
+        this(deserializer, validator, keyOf, UnaryOperator.identity(), KeyPolicy.ANY, decodedChild, null, deadLetterChild,
+                counters);
+    }
+
+    /**
+     * @param normalize  brings a valid value within the caps (the same instance when nothing changed)
+     * @param keyPolicy  what happens to a record whose key is not {@code keyOf(value)}
+     * @param rekeyChild with {@link KeyPolicy#REKEY}: a sink to a topic co-partitioned with the input
+     */
+    DecodeProcessor(Deserializer<V> deserializer, Function<V, String> validator, Function<V, String> keyOf,
+                    UnaryOperator<V> normalize, KeyPolicy keyPolicy, String decodedChild, String rekeyChild,
+                    String deadLetterChild, EnrichmentCounters counters) {
         this.deserializer = deserializer;
         this.validator = validator;
         this.keyOf = keyOf;
+        this.normalize = normalize;
+        this.keyPolicy = keyPolicy;
         this.decodedChild = decodedChild;
+        this.rekeyChild = rekeyChild;
         this.deadLetterChild = deadLetterChild;
         this.counters = counters;
+    }
+
+    /** What a record whose key is not the one its value must travel under gets. */
+    enum KeyPolicy {
+        /** Nothing: the topic is not partitioned by that key, or an earlier step re-keyed it. */
+        ANY,
+        /** Written, as it arrived, to the re-key topic under its right key; read back there on the right partition. */
+        REKEY,
+        /** Dead-lettered: a compacted topic keeps the last record per key, so a wrong key cannot be repaired here. */
+        DEAD_LETTER,
+        /** Processed where it is, with a warning: it came from the re-key topic, so it is never re-keyed twice. */
+        LOCAL
     }
 
     @Override
@@ -67,8 +103,37 @@ final class DecodeProcessor<V> implements Processor<String, byte[], Object, Obje
             deadLetter(record, problem, null);
             return;
         }
-        context.forward(new Record<Object, Object>(keyOf.apply(value), value, record.timestamp(), record.headers()),
+        String key = keyOf.apply(value);
+        if (!Objects.equals(key, record.key())) {
+            switch (keyPolicy) {
+                case REKEY -> {
+                    counters.rekeyed();
+                    context.forward(new Record<Object, Object>(key, record.value(), record.timestamp(), record.headers()),
+                            rekeyChild);
+                    return;
+                }
+                case DEAD_LETTER -> {
+                    deadLetter(record, "keyed " + (record.key() == null ? "null" : "'" + shortKey(record.key()) + "'")
+                            + " but its containerId is '" + key + "': this topic must be keyed by containerId", null);
+                    return;
+                }
+                case LOCAL -> LOG.warn("A record on {} keyed '{}' names '{}': processed on this partition",
+                        topic, shortKey(record.key()), key);
+                default -> {
+                }
+            }
+        }
+        V normalized = normalize.apply(value);
+        if (normalized != value) {
+            counters.sanitized();
+        }
+        context.forward(new Record<Object, Object>(key, normalized, record.timestamp(), record.headers()),
                 decodedChild);
+    }
+
+    private static String shortKey(String key) {
+        return key == null ? null : io.driftwatch.schemas.text.FieldText.escapeControls(
+                io.driftwatch.schemas.text.FieldText.cap(key, 80));
     }
 
     private void deadLetter(Record<String, byte[]> record, String reason, Throwable error) {

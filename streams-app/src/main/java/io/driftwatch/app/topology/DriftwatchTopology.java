@@ -13,17 +13,23 @@ import org.apache.kafka.streams.state.Stores;
  * The whole data flow in one place (DESIGN.md "Data flow"):
  *
  * <pre>
- * file-events ─────────> decode ─> enrich-with-metadata ──┐            ┌─> enriched-events
+ * file-events ─────────> decode ─> check-event-time ─> enrich-with-metadata ──┐            ┌─> enriched-events
+ *                           └─> file-events-by-container ─> decode ─┘ (events not keyed by their container, re-keyed)
  * container-metadata ──> decode ─> record-container-metadata (releases held events) ─> attribute-users ─> evaluate-rules ─> alerts
  * exec-sessions ───────> route ─> decode ─> record-exec-session                                          └─> response-commands (by node)
  *                           └─> exec-sessions-by-container ─> decode ─┘ (sessions not keyed by their container, re-keyed)
  * every decode ─> dead-letter (undecodable or incomplete records, with the reason)
+ * check-event-time ─> alerts (clock skew)
+ * Inputs are brought within the field caps as they are decoded; outputs are bounded by the producer's limit.
  * </pre>
  *
  * Builds the topology and does no I/O.
  */
 public final class DriftwatchTopology {
     static final String DECODE_FILE_EVENTS = "decode-file-events";
+    static final String DECODE_FILE_EVENTS_BY_CONTAINER = "decode-file-events-by-container";
+    static final String TO_FILE_EVENTS_BY_CONTAINER = "to-file-events-by-container";
+    static final String CHECK_EVENT_TIME = "check-event-time";
     static final String DECODE_METADATA = "decode-container-metadata";
     static final String DECODE_SESSIONS = "decode-exec-sessions";
     static final String ROUTE_SESSIONS = "route-exec-sessions";
@@ -55,6 +61,8 @@ public final class DriftwatchTopology {
 
         topology.addSource("read-file-events", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.fileEvents.name());
+        topology.addSource("read-file-events-by-container", Serdes.String().deserializer(),
+                Serdes.ByteArray().deserializer(), topics.fileEventsByContainer.name());
         topology.addSource("read-container-metadata", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.containerMetadata.name());
         topology.addSource("read-exec-sessions", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
@@ -65,27 +73,45 @@ public final class DriftwatchTopology {
         var fileEventSerde = topics.fileEventSerde();
         var metadataSerde = topics.containerMetadataSerde();
         var sessionSerde = topics.execSessionSerde();
+        FieldCaps caps = settings.fieldCaps();
 
+        // Events not keyed by their container are re-keyed once, through a topic co-partitioned with file-events.
         topology.addProcessor(DECODE_FILE_EVENTS, () -> new DecodeProcessor<FileEvent>(fileEventSerde.deserializer(),
-                RecordChecks::fileEvent, FileEvent::getContainerId, ENRICH, TO_DEAD_LETTER, counters), "read-file-events");
+                e -> RecordChecks.fileEvent(e, caps), FileEvent::getContainerId, caps::apply,
+                DecodeProcessor.KeyPolicy.REKEY, CHECK_EVENT_TIME, TO_FILE_EVENTS_BY_CONTAINER, TO_DEAD_LETTER, counters),
+                "read-file-events");
+        topology.addSink(TO_FILE_EVENTS_BY_CONTAINER, topics.fileEventsByContainer.name(), Serdes.String().serializer(),
+                OutputBounds.rawAvro(fileEventSerde.deserializer(), caps::apply, fileEventSerde.serializer(),
+                        caps.maxRecordBytes(), counters), DECODE_FILE_EVENTS);
+        topology.addProcessor(DECODE_FILE_EVENTS_BY_CONTAINER, () -> new DecodeProcessor<FileEvent>(
+                fileEventSerde.deserializer(), e -> RecordChecks.fileEvent(e, caps), FileEvent::getContainerId, caps::apply,
+                DecodeProcessor.KeyPolicy.LOCAL, CHECK_EVENT_TIME, null, TO_DEAD_LETTER, counters),
+                "read-file-events-by-container");
+        topology.addProcessor(CHECK_EVENT_TIME, () -> new ClockSkewProcessor(settings, counters, ENRICH, TO_ALERTS),
+                DECODE_FILE_EVENTS, DECODE_FILE_EVENTS_BY_CONTAINER);
+        // A compacted topic keeps the last record per key: metadata under another key is dead-lettered, not re-keyed.
         topology.addProcessor(DECODE_METADATA, () -> new DecodeProcessor<ContainerMetadata>(metadataSerde.deserializer(),
-                RecordChecks::containerMetadata, ContainerMetadata::getContainerId, RECORD_METADATA, TO_DEAD_LETTER, counters),
+                m -> RecordChecks.containerMetadata(m, caps), ContainerMetadata::getContainerId, caps::apply,
+                DecodeProcessor.KeyPolicy.DEAD_LETTER, RECORD_METADATA, null, TO_DEAD_LETTER, counters),
                 "read-container-metadata");
         // Sessions not keyed by their own container id are re-keyed once, through a topic co-partitioned with file-events.
         topology.addProcessor(ROUTE_SESSIONS, () -> new ExecSessionRouter(sessionSerde.deserializer(), DECODE_SESSIONS,
                 TO_SESSIONS_BY_CONTAINER, TO_SESSIONS_EVERY_PARTITION), "read-exec-sessions");
         topology.addProcessor(DECODE_SESSIONS, () -> new DecodeProcessor<ExecSession>(sessionSerde.deserializer(),
-                RecordChecks::execSession, ExecSession::getSessionId, RECORD_SESSION, TO_DEAD_LETTER, counters),
-                ROUTE_SESSIONS);
+                s -> RecordChecks.execSession(s, caps), ExecSession::getSessionId, caps::apply, DecodeProcessor.KeyPolicy.ANY,
+                RECORD_SESSION, null, TO_DEAD_LETTER, counters), ROUTE_SESSIONS);
+        var boundedSessions = OutputBounds.rawAvro(sessionSerde.deserializer(), caps::apply, sessionSerde.serializer(),
+                caps.maxRecordBytes(), counters);
         topology.addSink(TO_SESSIONS_BY_CONTAINER, topics.execSessionsByContainer.name(), Serdes.String().serializer(),
-                Serdes.ByteArray().serializer(), ROUTE_SESSIONS);
+                boundedSessions, ROUTE_SESSIONS);
         topology.addSink(TO_SESSIONS_EVERY_PARTITION, topics.execSessionsByContainer.name(), Serdes.String().serializer(),
-                Serdes.ByteArray().serializer(), ExecSessionRouter.everyPartition(), ROUTE_SESSIONS);
+                boundedSessions, ExecSessionRouter.everyPartition(), ROUTE_SESSIONS);
         topology.addProcessor(DECODE_SESSIONS_BY_CONTAINER, () -> new DecodeProcessor<ExecSession>(
-                sessionSerde.deserializer(), RecordChecks::execSession, ExecSession::getSessionId, RECORD_SESSION,
-                TO_DEAD_LETTER, counters), "read-exec-sessions-by-container");
+                sessionSerde.deserializer(), s -> RecordChecks.execSession(s, caps), ExecSession::getSessionId, caps::apply,
+                DecodeProcessor.KeyPolicy.ANY, RECORD_SESSION, null, TO_DEAD_LETTER, counters),
+                "read-exec-sessions-by-container");
 
-        topology.addProcessor(ENRICH, () -> new EnrichProcessor(settings, counters), DECODE_FILE_EVENTS);
+        topology.addProcessor(ENRICH, () -> new EnrichProcessor(settings, counters), CHECK_EVENT_TIME);
         topology.addProcessor(RECORD_METADATA, () -> new ContainerMetadataProcessor(settings, counters), DECODE_METADATA);
         topology.addProcessor(RECORD_SESSION, () -> new ExecSessionProcessor(settings), DECODE_SESSIONS,
                 DECODE_SESSIONS_BY_CONTAINER);
@@ -95,18 +121,21 @@ public final class DriftwatchTopology {
 
         topology.addStateStore(Stores.versionedKeyValueStoreBuilder(
                         Stores.persistentVersionedKeyValueStore(StoreNames.METADATA_VERSIONS, settings.metadataHistory()),
-                        Serdes.String(), metadataSerde),
+                        Serdes.String(), OutputBounds.store(topics.storeAvro(ContainerMetadata.class),
+                                caps.maxRecordBytes(), counters, OutputBounds::shrink)),
                 ENRICH, RECORD_METADATA, RECORD_SESSION);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HELD_EVENTS),
-                Serdes.String(), fileEventSerde), ENRICH, RECORD_METADATA);
+                Serdes.String(), OutputBounds.store(topics.storeAvro(FileEvent.class), caps.maxRecordBytes(), counters,
+                        OutputBounds::shrink)), ENRICH, RECORD_METADATA);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.POD_INDEX),
                 Serdes.String(), Serdes.String()), RECORD_METADATA, RECORD_SESSION);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.EXEC_SESSIONS),
-                Serdes.String(), sessionSerde), RECORD_METADATA, RECORD_SESSION, ATTRIBUTE);
+                Serdes.String(), topics.storeAvro(ExecSession.class)), RECORD_METADATA, RECORD_SESSION, ATTRIBUTE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.PROCESS_LINEAGE),
                 Serdes.String(), Serdes.String()).withCachingEnabled(), ATTRIBUTE);
 
-        var enrichedSerde = topics.enrichedEvents.valueSerde();
+        var enrichedSerde = OutputBounds.store(topics.storeAvro(io.driftwatch.model.EnrichedEvent.class),
+                caps.maxRecordBytes(), counters, OutputBounds::shrink);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.RULE_STATE_EVENTS),
                 Serdes.String(), enrichedSerde).withCachingEnabled(), EVALUATE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.RULE_REORDER_BUFFER),
@@ -114,15 +143,16 @@ public final class DriftwatchTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.RULE_CLOCK),
                 Serdes.String(), Serdes.Long()).withCachingEnabled(), EVALUATE);
 
+        int maxBytes = caps.maxRecordBytes();
         topology.addSink(TO_ENRICHED, topics.enrichedEvents.name(), topics.enrichedEvents.keySerde().serializer(),
-                topics.enrichedEvents.valueSerde().serializer(), EVALUATE);
+                OutputBounds.enriched(topics.enrichedEvents.valueSerde().serializer(), maxBytes, counters), EVALUATE);
         topology.addSink(TO_ALERTS, topics.alerts.name(), topics.alerts.keySerde().serializer(),
-                topics.alerts.valueSerde().serializer(), EVALUATE);
+                OutputBounds.alerts(topics.alerts.valueSerde().serializer(), maxBytes, counters), EVALUATE, CHECK_EVENT_TIME);
         topology.addSink(TO_COMMANDS, topics.responseCommands.name(), topics.responseCommands.keySerde().serializer(),
                 CommandSigning.signing(signatures, topics.responseCommands.valueSerde().serializer()), EVALUATE);
         topology.addSink(TO_DEAD_LETTER, topics.deadLetter.name(), Serdes.ByteArray().serializer(),
-                Serdes.ByteArray().serializer(), DECODE_FILE_EVENTS, DECODE_METADATA, DECODE_SESSIONS,
-                DECODE_SESSIONS_BY_CONTAINER);
+                OutputBounds.deadLetter(maxBytes, counters), DECODE_FILE_EVENTS, DECODE_FILE_EVENTS_BY_CONTAINER,
+                DECODE_METADATA, DECODE_SESSIONS, DECODE_SESSIONS_BY_CONTAINER);
         return topology;
     }
 }

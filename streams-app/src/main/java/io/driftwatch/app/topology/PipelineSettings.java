@@ -23,11 +23,18 @@ import java.util.Set;
  *                           evaluates each event as it comes
  * @param ruleStateRetention how far back (event time) the events that changed rule state are kept to rebuild the
  *                           rule session after a task move or crash: at least the longest life of remembered state
+ * @param fieldCaps          the caps on text, lists and ids of every input record
+ * @param clockAhead         an event stamped more than this ahead of the app's clock gets the time of receipt (its own
+ *                           time kept in originalTimestamp) and raises a clock-skew alert; null turns it off
+ * @param clockBehind        an event stamped more than this behind its partition's stream time raises a clock-skew
+ *                           alert (it is processed at its own time); null turns it off
+ * @param clockAlertInterval at most one clock-skew alert per node in this much wall-clock time (per stream task)
  */
 public record PipelineSettings(Duration metadataGrace, Duration metadataWallClock, Duration startSkew,
                                Duration metadataHistory, Duration sessionIdle, Duration lineageRetention,
                                Duration ruleIdleAdvance, Set<String> ruleMaturities, Duration ruleRepeatWindow,
-                               Duration ruleReorder, Duration ruleStateRetention) {
+                               Duration ruleReorder, Duration ruleStateRetention, FieldCaps fieldCaps,
+                               Duration clockAhead, Duration clockBehind, Duration clockAlertInterval) {
     public static final String METADATA_GRACE_MS = "driftwatch.metadata.grace.ms";
     public static final String METADATA_WALL_CLOCK_MS = "driftwatch.metadata.wall.clock.ms";
     public static final String METADATA_START_SKEW_MS = "driftwatch.metadata.start.skew.ms";
@@ -39,6 +46,9 @@ public record PipelineSettings(Duration metadataGrace, Duration metadataWallCloc
     public static final String RULE_REPEAT_WINDOW_MS = "driftwatch.rules.repeat.window.ms";
     public static final String RULE_REORDER_MS = "driftwatch.rules.reorder.ms";
     public static final String RULE_STATE_RETENTION_MS = "driftwatch.rules.state.retention.ms";
+    public static final String CLOCK_SKEW_AHEAD_MS = "driftwatch.clock.skew.ahead.ms";
+    public static final String CLOCK_SKEW_BEHIND_MS = "driftwatch.clock.skew.behind.ms";
+    public static final String CLOCK_SKEW_ALERT_INTERVAL_MS = "driftwatch.clock.skew.alert.interval.ms";
     private static final List<String> MATURITIES = List.of("stable", "incubating", "sandbox");
 
     public static PipelineSettings defaults() {
@@ -57,7 +67,11 @@ public record PipelineSettings(Duration metadataGrace, Duration metadataWallCloc
                 maturities(config.get(RULE_MATURITY, "stable")),
                 millis(config, RULE_REPEAT_WINDOW_MS, 60_000),
                 millis(config, RULE_REORDER_MS, 1_000),
-                millis(config, RULE_STATE_RETENTION_MS, Duration.ofMinutes(11).toMillis()));
+                millis(config, RULE_STATE_RETENTION_MS, Duration.ofMinutes(11).toMillis()),
+                FieldCaps.from(config),
+                millisOrOff(config, CLOCK_SKEW_AHEAD_MS, Duration.ofMinutes(5).toMillis()),
+                millisOrOff(config, CLOCK_SKEW_BEHIND_MS, Duration.ofHours(1).toMillis()),
+                millis(config, CLOCK_SKEW_ALERT_INTERVAL_MS, Duration.ofHours(1).toMillis()));
     }
 
     /** A comma-separated list of tiers; "all" means every tier. */
@@ -78,6 +92,12 @@ public record PipelineSettings(Duration metadataGrace, Duration metadataWallCloc
             throw new IllegalArgumentException("Configuration '" + RULE_MATURITY + "' chooses no maturity tier");
         }
         return Set.copyOf(tiers);
+    }
+
+    /** As {@link #millis}, and {@code off} gives null. */
+    private static Duration millisOrOff(DriftwatchConfig config, String key, long fallback) {
+        String value = config.get(key);
+        return value != null && value.trim().equalsIgnoreCase("off") ? null : millis(config, key, fallback);
     }
 
     private static Duration millis(DriftwatchConfig config, String key, long fallback) {

@@ -30,6 +30,24 @@ final class RecordChecks {
         return blank(metadata.getContainerId()) ? "missing required field 'containerId'" : null;
     }
 
+    /** As above, and the identifiers within the caps (never cut: keys and ids derive from them). */
+    static String fileEvent(FileEvent event, FieldCaps caps) {
+        String problem = caps.badId("eventId", event.getEventId());
+        problem = problem != null ? problem : caps.badId("containerId", event.getContainerId());
+        return problem != null ? problem : fileEvent(event);
+    }
+
+    static String containerMetadata(ContainerMetadata metadata, FieldCaps caps) {
+        String problem = caps.badId("containerId", metadata.getContainerId());
+        return problem != null ? problem : containerMetadata(metadata);
+    }
+
+    static String execSession(ExecSession session, FieldCaps caps) {
+        String problem = caps.badId("sessionId", session.getSessionId());
+        problem = problem != null ? problem : caps.badId("containerId", session.getContainerId());
+        return problem != null ? problem : execSession(session);
+    }
+
     static String execSession(ExecSession session) {
         if (blank(session.getSessionId())) {
             return "missing required field 'sessionId'";

@@ -26,6 +26,8 @@ public final class Topics {
     public final Topic<String, byte[]> execSessions;
     /** Exec sessions re-keyed by container id (or sent to every partition while their container is unknown). */
     public final Topic<String, byte[]> execSessionsByContainer;
+    /** File events re-keyed by container id (they arrived under another key, or none). */
+    public final Topic<String, byte[]> fileEventsByContainer;
     public final Topic<String, EnrichedEvent> enrichedEvents;
     public final Topic<String, Alert> alerts;
     public final Topic<String, ResponseCommand> responseCommands;
@@ -45,6 +47,8 @@ public final class Topics {
                 Serdes.ByteArray());
         this.execSessionsByContainer = new Topic<>("exec-sessions-by-container",
                 catalog.name("exec-sessions-by-container", config), Serdes.String(), Serdes.ByteArray());
+        this.fileEventsByContainer = new Topic<>("file-events-by-container",
+                catalog.name("file-events-by-container", config), Serdes.String(), Serdes.ByteArray());
         this.enrichedEvents = new Topic<>("enriched-events", catalog.name("enriched-events", config), Serdes.String(),
                 avro(EnrichedEvent.class));
         this.alerts = new Topic<>("alerts", catalog.name("alerts", config), Serdes.String(), avro(Alert.class));
@@ -57,6 +61,18 @@ public final class Topics {
     /** A registry-backed Avro serde for a generated record, configured for values. */
     public <T extends SpecificRecord> Serde<T> avro(Class<T> type) {
         return AvroSerde.specific(type, registry).configuredForValues(serdeConfig);
+    }
+
+    /**
+     * A serde for a state store's changelog: it always registers its schema, whatever
+     * {@code auto.register.schemas} says. Changelog subjects are the app's own and nobody registers
+     * them ahead of time; with registration off, the first store write failed.
+     */
+    public <T extends SpecificRecord> Serde<T> storeAvro(Class<T> type) {
+        Map<String, Object> store = new java.util.HashMap<>(serdeConfig);
+        store.put(io.driftwatch.schemas.serde.AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "true");
+        store.put(io.driftwatch.schemas.serde.AvroSerdeConfig.USE_LATEST_VERSION, "false");
+        return AvroSerde.specific(type, registry).configuredForValues(store);
     }
 
     public Serde<FileEvent> fileEventSerde() {

@@ -15,7 +15,7 @@ class TopicCatalogTest {
     @Test
     void holdsEveryTopicOfTheDesign() {
         assertEquals(List.of("file-events", "container-metadata", "exec-sessions", "exec-sessions-by-container",
-                        "enriched-events", "alerts", "response-commands", "response-results", "dead-letter", "rules"),
+                        "file-events-by-container", "enriched-events", "alerts", "response-commands", "response-results", "dead-letter", "rules"),
                 catalog.all().stream().map(TopicCatalog.TopicSpec::role).toList());
     }
 
@@ -24,6 +24,8 @@ class TopicCatalogTest {
         assertEquals(1, TopicCatalog.CO_PARTITIONED.stream().map(r -> catalog.spec(r).partitions()).distinct().count());
         assertTrue(TopicCatalog.CO_PARTITIONED.contains("exec-sessions-by-container"),
                 "sessions are re-keyed onto their container's partition");
+        assertTrue(TopicCatalog.CO_PARTITIONED.contains("file-events-by-container"),
+                "events under another key are re-keyed onto their container's partition");
         assertTrue(catalog.spec("container-metadata").compacted());
         assertTrue(catalog.spec("rules").compacted());
         assertEquals(1, catalog.spec("rules").partitions(), "every instance reads the rule versions in order");

@@ -44,6 +44,9 @@ final class TestPipeline implements AutoCloseable {
         Map<String, String> values = new HashMap<>();
         // Evaluate each event as it comes unless a test asks for the reorder buffer.
         values.put(PipelineSettings.RULE_REORDER_MS, "0");
+        // The driver's wall clock stands still unless a test moves it: clock-skew checks only where a test asks.
+        values.put(PipelineSettings.CLOCK_SKEW_AHEAD_MS, "off");
+        values.put(PipelineSettings.CLOCK_SKEW_BEHIND_MS, "off");
         values.putAll(settings);
         values.put(DriftwatchConfig.SCHEMA_REGISTRY_URL, "mock://topology-test-" + UUID.randomUUID());
         DriftwatchConfig config = DriftwatchConfig.of(values);
