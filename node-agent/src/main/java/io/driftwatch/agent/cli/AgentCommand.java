@@ -57,7 +57,7 @@ final class AgentCommand implements Callable<Integer> {
             while (!stop.await(statusInterval <= 0 ? 3600 : statusInterval, TimeUnit.SECONDS)) {
                 if (statusInterval > 0) {
                     out.println("status: " + agent.status() + (responder == null ? ""
-                            : "; responder: " + responder.responder().results.get() + " results " + responder.responder().byStatus));
+                            : "; responder: " + responder.responder().status()));
                     out.flush();
                 }
             }

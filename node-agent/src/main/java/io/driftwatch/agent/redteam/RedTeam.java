@@ -184,8 +184,7 @@ public final class RedTeam {
                         consuming.set(false);
                         poller.join(2_000);
                         if (responder != null) {
-                            out.println("responder: " + responder.responder().results.get() + " results "
-                                    + responder.responder().byStatus);
+                            out.println("responder: " + responder.responder().status());
                             responder.close();
                         }
                         out.println("agent: " + agent.status());
