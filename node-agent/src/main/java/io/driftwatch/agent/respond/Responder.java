@@ -330,7 +330,9 @@ public final class Responder implements AutoCloseable {
     private void retry(String what, RuntimeException e, Backoff backoff) {
         retried.incrementAndGet();
         long wait = backoff.next();
-        retryLog.warn("responder: " + what + " failed (" + e + "); trying again in " + wait + " ms", null);
+        Throwable cause = e.getCause();
+        retryLog.warn("responder: " + what + " failed (" + e + (cause == null ? "" : "; cause: " + cause) + "); trying again in "
+                + wait + " ms", null);
         pause(wait);
     }
 
