@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>A Linux file name is bytes: anything but NUL and '/'. Records carry strings, so sources write
  * a name byte-exact: valid UTF-8 stays as it is, every byte that is not part of valid UTF-8 and
- * every control character (U+0000 to U+001F, U+007F) is written {@code \xNN}, and a backslash is
+ * every control character (U+0000 to U+001F, U+007F to U+009F) is written {@code \xNN} (a C1
+ * control as its two UTF-8 bytes), and a backslash is
  * written {@code \\}. Two different names never become the same text, so a rule compares the name
  * the kernel saw; a newline or terminal escape in a name can not forge a log line or repaint a
  * terminal. {@link #decodeKernelBytes} reverses it.
@@ -130,15 +131,21 @@ public final class FieldText {
         return text.substring(0, end);
     }
 
+    /** C0 controls, DEL and the C1 controls (U+0080 to U+009F: CSI, U+009B, is a terminal escape on its own). */
     private static boolean isControl(char c) {
-        return c < 0x20 || c == 0x7f;
+        return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f);
     }
 
     private static void appendEscaped(StringBuilder out, CharSequence chars, boolean escapeBackslash) {
         for (int i = 0; i < chars.length(); i++) {
             char c = chars.charAt(i);
             if (isControl(c)) {
-                hex(out, c);
+                if (c >= 0x80) { // as its UTF-8 bytes, so that decodeKernelBytes gives them back
+                    hex(out, 0xc0 | (c >> 6));
+                    hex(out, 0x80 | (c & 0x3f));
+                } else {
+                    hex(out, c);
+                }
             } else if (c == '\\' && escapeBackslash) {
                 out.append("\\\\");
             } else {

@@ -35,12 +35,14 @@ class FieldTextTest {
     @Test
     void roundTripsRandomBytes() {
         Random random = new Random(42);
+        assertArrayEquals(new byte[] {(byte) 0xc2, (byte) 0x9b}, FieldText.decodeKernelBytes(
+                FieldText.fromKernelBytes(new byte[] {(byte) 0xc2, (byte) 0x9b})));
         for (int i = 0; i < 5_000; i++) {
             byte[] raw = new byte[random.nextInt(40)];
             random.nextBytes(raw);
             String text = FieldText.fromKernelBytes(raw);
             assertArrayEquals(raw, FieldText.decodeKernelBytes(text), text);
-            text.chars().forEach(c -> assertNotEquals(true, c < 0x20 || c == 0x7f, text));
+            text.chars().forEach(c -> assertNotEquals(true, c < 0x20 || (c >= 0x7f && c <= 0x9f), text));
         }
     }
 
@@ -50,6 +52,7 @@ class FieldTextTest {
         assertSame(clean, FieldText.escapeControls(clean));
         assertEquals("/usr/bin/dpkg\\x00.txt", FieldText.escapeControls("/usr/bin/dpkg\u0000.txt"));
         assertEquals("a\\x1b[2Jb", FieldText.escapeControls("a\u001b[2Jb"));
+        assertEquals("a\\xc2\\x9b2Jb", FieldText.escapeControls("a\u009b2Jb"), "C1 CSI as its UTF-8 bytes");
     }
 
     @Test

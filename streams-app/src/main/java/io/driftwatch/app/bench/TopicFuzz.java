@@ -96,13 +96,6 @@ public final class TopicFuzz {
         long hostile = 0;
         try (DriftwatchApp app = DriftwatchApp.start(config);
              KafkaProducer<byte[], byte[]> producer = producer(config)) {
-            app.streams().setStateListener((next, previous) -> {
-                if (next == KafkaStreams.State.ERROR || next == KafkaStreams.State.PENDING_ERROR) {
-                    synchronized (badStates) {
-                        badStates.add(previous + "->" + next);
-                    }
-                }
-            });
             DriftwatchApp.awaitRunning(app.streams(), Duration.ofSeconds(60));
             for (String container : CONTAINERS) {
                 ContainerMetadata m = ContainerMetadata.newBuilder().setContainerId(container).setNode("fuzz-node")
@@ -125,6 +118,11 @@ public final class TopicFuzz {
             long sentThisSecond = 0;
             long secondStart = System.nanoTime();
             while (System.nanoTime() < end) {
+                KafkaStreams.State state = app.streams().state();
+                if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
+                    badStates.add(state + " after " + hostile + " hostile records");
+                    break;
+                }
                 if (random.nextInt(4) == 0) {
                     String container = CONTAINERS[random.nextInt(CONTAINERS.length)];
                     long time = System.currentTimeMillis();
