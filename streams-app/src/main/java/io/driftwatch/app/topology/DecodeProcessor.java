@@ -35,6 +35,8 @@ final class DecodeProcessor<V> implements Processor<String, byte[], Object, Obje
     private final String deadLetterChild;
     private final EnrichmentCounters counters;
     private ProcessorContext<Object, Object> context;
+    private long lastLogged;
+    private long suppressed;
 
     /**
      * @param validator returns why a decoded value is unusable, or null when it is fine
@@ -117,8 +119,8 @@ final class DecodeProcessor<V> implements Processor<String, byte[], Object, Obje
                             + " but its containerId is '" + key + "': this topic must be keyed by containerId", null);
                     return;
                 }
-                case LOCAL -> LOG.warn("A record on {} keyed '{}' names '{}': processed on this partition",
-                        topic, shortKey(record.key()), key);
+                case LOCAL -> warnLimited("A record on " + topic + " keyed '" + shortKey(record.key()) + "' names '" + key
+                        + "': processed on this partition");
                 default -> {
                 }
             }
@@ -131,6 +133,19 @@ final class DecodeProcessor<V> implements Processor<String, byte[], Object, Obje
                 decodedChild);
     }
 
+    /** At most one line a second per task and input: a flood of bad records must not become a flood of log. */
+    private void warnLimited(String line) {
+        long now = System.currentTimeMillis();
+        if (now - lastLogged >= 1000) {
+            LOG.warn("{}{}", line, suppressed == 0 ? "" : " (and " + suppressed + " more in the last "
+                    + (now - lastLogged) + " ms)");
+            lastLogged = now;
+            suppressed = 0;
+        } else {
+            suppressed++;
+        }
+    }
+
     private static String shortKey(String key) {
         return key == null ? null : io.driftwatch.schemas.text.FieldText.escapeControls(
                 io.driftwatch.schemas.text.FieldText.cap(key, 80));
@@ -138,8 +153,8 @@ final class DecodeProcessor<V> implements Processor<String, byte[], Object, Obje
 
     private void deadLetter(Record<String, byte[]> record, String reason, Throwable error) {
         var source = context.recordMetadata().orElse(null);
-        LOG.warn("Dead-lettering a record from {}: {}", source == null ? "?" : source.topic() + "-" + source.partition()
-                + "@" + source.offset(), reason);
+        warnLimited("Dead-lettering a record from " + (source == null ? "?" : source.topic() + "-" + source.partition()
+                + "@" + source.offset()) + ": " + reason);
         counters.deadLettered();
         byte[] key = record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8);
         context.forward(new Record<Object, Object>(key, record.value(), record.timestamp(),
