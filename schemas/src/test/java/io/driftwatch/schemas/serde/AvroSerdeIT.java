@@ -70,6 +70,8 @@ class AvroSerdeIT {
         out.write(0x1A);                                   // type: EXEC is symbol 13, zig-zag 26
         out.writeBytes(new byte[] {0x04, '/', 'x'});       // path "/x"
         out.writeBytes(new byte[14]);                      // 14 optional fields, each union branch 0 (null)
+        out.write(0x00);                                   // originalTimestamp: union branch 0 (null)
+        out.write(0x00);                                   // truncated: an empty array (block count 0)
         return out.toByteArray();
     }
 

@@ -59,25 +59,17 @@ final class OutputBounds {
     }
 
     static Serializer<byte[]> deadLetter(int maxBytes, EnrichmentCounters counters) {
-        return new Serializer<>() {
-            @Override
-            public byte[] serialize(String topic, byte[] data) {
-                return serialize(topic, null, data);
+        return (HeaderSerializer<byte[]>) (topic, headers, data) -> {
+            if (data == null || data.length <= maxBytes) {
+                return data;
             }
-
-            @Override
-            public byte[] serialize(String topic, Headers headers, byte[] data) {
-                if (data == null || data.length <= maxBytes) {
-                    return data;
-                }
-                counters.outputShrunk();
-                if (headers != null) {
-                    headers.remove(TRUNCATED_HEADER);
-                    headers.add(TRUNCATED_HEADER, ("value cut to its first " + maxBytes / 2 + " of " + data.length
-                            + " bytes").getBytes(StandardCharsets.UTF_8));
-                }
-                return Arrays.copyOf(data, maxBytes / 2);
+            counters.outputShrunk();
+            if (headers != null) {
+                headers.remove(TRUNCATED_HEADER);
+                headers.add(TRUNCATED_HEADER, ("value cut to its first " + maxBytes / 2 + " of " + data.length
+                        + " bytes").getBytes(StandardCharsets.UTF_8));
             }
+            return Arrays.copyOf(data, maxBytes / 2);
         };
     }
 
@@ -88,22 +80,26 @@ final class OutputBounds {
     static <T> Serializer<byte[]> rawAvro(org.apache.kafka.common.serialization.Deserializer<T> deserializer,
                                           UnaryOperator<T> caps, Serializer<T> serializer, int maxBytes,
                                           EnrichmentCounters counters) {
-        return new Serializer<>() {
-            @Override
-            public byte[] serialize(String topic, byte[] data) {
-                return serialize(topic, null, data);
+        return (HeaderSerializer<byte[]>) (topic, headers, data) -> {
+            if (data == null || data.length <= maxBytes) {
+                return data;
             }
-
-            @Override
-            public byte[] serialize(String topic, Headers headers, byte[] data) {
-                if (data == null || data.length <= maxBytes) {
-                    return data;
-                }
-                counters.outputShrunk();
-                T value = deserializer.deserialize(topic, data);
-                return serializer.serialize(topic, caps.apply(value));
-            }
+            counters.outputShrunk();
+            T value = deserializer.deserialize(topic, data);
+            return serializer.serialize(topic, caps.apply(value));
         };
+    }
+
+    /** A serializer written once, for the form with headers. */
+    @FunctionalInterface
+    private interface HeaderSerializer<T> extends Serializer<T> {
+        @Override
+        default byte[] serialize(String topic, T data) {
+            return serialize(topic, null, data);
+        }
+
+        @Override
+        byte[] serialize(String topic, Headers headers, T data);
     }
 
     private static <T> Serializer<T> bounded(Serializer<T> inner, int maxBytes, EnrichmentCounters counters,

@@ -1,5 +1,6 @@
 package io.driftwatch.app.adapters.audit;
 
+import io.driftwatch.schemas.text.FieldText;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
@@ -180,10 +181,12 @@ public record AuditRecord(String node, String type, long timeMillis, String stam
         if (value == null || value.equals("(null)") || value.equals("(none)")) {
             return null;
         }
+        // Byte-exact text, as the node agent writes it (FieldText): audit hex-encodes any value holding
+        // a control character, a space, a quote or a byte over 0x7e, and quotes the others.
         if (value.length() >= 2 && value.charAt(0) == '"' && value.charAt(value.length() - 1) == '"') {
-            return value.substring(1, value.length() - 1);
+            return FieldText.fromKernelBytes(value.substring(1, value.length() - 1).getBytes(StandardCharsets.UTF_8));
         }
-        return new String(hex(name, value), StandardCharsets.UTF_8);
+        return FieldText.fromKernelBytes(hex(name, value));
     }
 
     private static byte[] hex(String name, String value) throws MalformedAuditException {

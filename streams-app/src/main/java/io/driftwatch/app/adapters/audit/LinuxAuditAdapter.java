@@ -625,7 +625,19 @@ public final class LinuxAuditAdapter {
         if (bytes == null) {
             return null;
         }
-        String title = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ').strip();
+        // NUL-separated arguments, each as byte-exact text (FieldText), joined with spaces.
+        StringBuilder joined = new StringBuilder();
+        int start = 0;
+        for (int i = 0; i <= bytes.length; i++) {
+            if (i == bytes.length || bytes[i] == 0) {
+                if (i > start) {
+                    joined.append(joined.length() == 0 ? "" : " ")
+                            .append(io.driftwatch.schemas.text.FieldText.fromKernelBytes(bytes, start, i - start));
+                }
+                start = i + 1;
+            }
+        }
+        String title = joined.toString().strip();
         return title.isEmpty() ? null : title;
     }
 
