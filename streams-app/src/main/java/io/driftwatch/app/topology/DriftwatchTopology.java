@@ -59,16 +59,18 @@ public final class DriftwatchTopology {
                                  EnrichmentCounters counters, io.driftwatch.schemas.sign.CommandSignatures signatures) {
         Topology topology = new Topology();
 
-        topology.addSource("read-file-events", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
-                topics.fileEvents.name());
-        topology.addSource("read-file-events-by-container", Serdes.String().deserializer(),
-                Serdes.ByteArray().deserializer(), topics.fileEventsByContainer.name());
-        topology.addSource("read-container-metadata", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
-                topics.containerMetadata.name());
-        topology.addSource("read-exec-sessions", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
-                topics.execSessions.name());
-        topology.addSource("read-exec-sessions-by-container", Serdes.String().deserializer(),
-                Serdes.ByteArray().deserializer(), topics.execSessionsByContainer.name());
+        // Record timestamps drive stream time: none may run further ahead of this machine's clock than events may.
+        var extractor = settings.clockAhead() == null ? null
+                : new BoundedTimestampExtractor(settings.clockAhead().toMillis());
+        for (String[] source : new String[][] {
+                {"read-file-events", topics.fileEvents.name()},
+                {"read-file-events-by-container", topics.fileEventsByContainer.name()},
+                {"read-container-metadata", topics.containerMetadata.name()},
+                {"read-exec-sessions", topics.execSessions.name()},
+                {"read-exec-sessions-by-container", topics.execSessionsByContainer.name()}}) {
+            topology.addSource((org.apache.kafka.streams.AutoOffsetReset) null, source[0], extractor,
+                    Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), source[1]);
+        }
 
         var fileEventSerde = topics.fileEventSerde();
         var metadataSerde = topics.containerMetadataSerde();

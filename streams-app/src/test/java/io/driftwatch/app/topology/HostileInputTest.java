@@ -171,6 +171,21 @@ class HostileInputTest {
         }
     }
 
+    @Test
+    void noRecordTimestampMovesStreamTimeFurtherAheadThanTheBound() {
+        var extractor = new BoundedTimestampExtractor(300_000);
+        long now = System.currentTimeMillis();
+        var future = new org.apache.kafka.clients.consumer.ConsumerRecord<Object, Object>("t", 0, 0, now + 3_600_000L,
+                org.apache.kafka.common.record.TimestampType.CREATE_TIME, 0, 0, "k", "v",
+                new org.apache.kafka.common.header.internals.RecordHeaders(), java.util.Optional.empty());
+        long extracted = extractor.extract(future, 0);
+        assertTrue(extracted <= System.currentTimeMillis() + 300_000 && extracted >= now, "was " + extracted);
+        var past = new org.apache.kafka.clients.consumer.ConsumerRecord<Object, Object>("t", 0, 0, 1_000L,
+                org.apache.kafka.common.record.TimestampType.CREATE_TIME, 0, 0, "k", "v",
+                new org.apache.kafka.common.header.internals.RecordHeaders(), java.util.Optional.empty());
+        assertEquals(1_000L, extractor.extract(past, 0), "a record from the past keeps its time");
+    }
+
     private static String reason(TestRecord<byte[], byte[]> record) {
         return DeadLetters.header(record.headers(), DeadLetters.REASON);
     }

@@ -181,8 +181,25 @@ public record AuditRecord(String node, String type, long timeMillis, String stam
         if (value == null || value.equals("(null)") || value.equals("(none)")) {
             return null;
         }
-        // Byte-exact text, as the node agent writes it (FieldText): audit hex-encodes any value holding
-        // a control character, a space, a quote or a byte over 0x7e, and quotes the others.
+        if (value.length() >= 2 && value.charAt(0) == '"' && value.charAt(value.length() - 1) == '"') {
+            return value.substring(1, value.length() - 1);
+        }
+        return new String(hex(name, value), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A file name, path, program or argument as byte-exact text, as the node agent writes it
+     * ({@link FieldText}): audit hex-encodes any value holding a control character, a space, a
+     * quote or a byte over 0x7e, and quotes the others. Null when absent.
+     */
+    public String text(String name) throws MalformedAuditException {
+        return decodeText(name, fields.get(name));
+    }
+
+    static String decodeText(String name, String value) throws MalformedAuditException {
+        if (value == null || value.equals("(null)") || value.equals("(none)")) {
+            return null;
+        }
         if (value.length() >= 2 && value.charAt(0) == '"' && value.charAt(value.length() - 1) == '"') {
             return FieldText.fromKernelBytes(value.substring(1, value.length() - 1).getBytes(StandardCharsets.UTF_8));
         }

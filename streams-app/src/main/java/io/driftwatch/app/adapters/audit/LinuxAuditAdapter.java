@@ -247,7 +247,7 @@ public final class LinuxAuditAdapter {
                         throw new MalformedAuditException("PATH record without 'item'");
                     }
                     Long mode = record.octal("mode");
-                    items.add(new Item(index, record.string("name"), record.raw("nametype"), mode));
+                    items.add(new Item(index, record.text("name"), record.raw("nametype"), mode));
                 }
                 default -> {
                 }
@@ -294,10 +294,10 @@ public final class LinuxAuditAdapter {
         Long uid = first(syscall.number("euid"), syscall.number("uid"));
         Long gid = first(syscall.number("egid"), syscall.number("gid"));
         Long auid = syscall.number("auid");
-        String comm = syscall.string("comm");
-        String exe = syscall.string("exe");
+        String comm = syscall.text("comm");
+        String exe = syscall.text("exe");
         List<String> keys = keys(syscall.string("key"));
-        String cwd = cwdRecord == null ? null : cwdRecord.string("cwd");
+        String cwd = cwdRecord == null ? null : cwdRecord.text("cwd");
         items.sort((a, b) -> Long.compare(a.index(), b.index()));
 
         EventType type;
@@ -596,7 +596,7 @@ public final class LinuxAuditAdapter {
             String whole = fields.get("a" + i);
             String arg;
             if (whole != null) {
-                arg = AuditRecord.decode("a" + i, whole);
+                arg = AuditRecord.decodeText("a" + i, whole);
             } else if (fields.containsKey("a" + i + "_len")) {
                 StringBuilder pieces = new StringBuilder();
                 for (int piece = 0; piece < MAX_ARGS; piece++) {
@@ -604,7 +604,7 @@ public final class LinuxAuditAdapter {
                     if (value == null) {
                         break;
                     }
-                    String decoded = AuditRecord.decode("a" + i + "[" + piece + "]", value);
+                    String decoded = AuditRecord.decodeText("a" + i + "[" + piece + "]", value);
                     pieces.append(decoded == null ? "" : decoded);
                 }
                 arg = pieces.toString();

@@ -122,16 +122,18 @@ class LinuxAuditAdapterTest {
         assertEquals(22419, shell.getPid(), "host pids");
         assertEquals(22408, shell.getPpid());
         assertEquals("/bin/sh", shell.getExe(), "EXEC: exe is the file executed");
-        assertTrue(shell.getCmdline().startsWith("sh -c \necho hello > /tmp/note.txt\n"), shell.getCmdline());
+        // Byte-exact text: the script's newlines are written \x0a (FieldText), never raw.
+        assertTrue(shell.getCmdline().startsWith("sh -c \\x0aecho hello > /tmp/note.txt\\x0a"), shell.getCmdline());
 
         FileEvent cp = out.events.get(4);
         assertEquals("cp", cp.getProcessName());
         assertEquals("/bin/busybox", cp.getExe());
         assertEquals(22425, cp.getPid());
         assertEquals(22419, cp.getPpid());
-        assertTrue(cp.getCmdline().startsWith("sh -c \necho hello > /tmp/note.txt"), "PROCTITLE, NULs as spaces: "
-                + cp.getCmdline());
-        assertTrue(cp.getCmdline().length() <= 128, "the kernel logs 128 bytes of the process title");
+        assertTrue(cp.getCmdline().startsWith("sh -c \\x0aecho hello > /tmp/note.txt"), "PROCTITLE, NULs as spaces, "
+                + "newlines as \\x0a: " + cp.getCmdline());
+        assertTrue(io.driftwatch.schemas.text.FieldText.decodeKernelBytes(cp.getCmdline()).length <= 128,
+                "the kernel logs 128 bytes of the process title");
 
         FileEvent setuid = out.events.get(5);
         assertEquals(04644, setuid.getMode(), "chmod u+s");
