@@ -1,5 +1,6 @@
 package io.driftwatch.testkit;
 
+import io.driftwatch.embedded.SchemaRegistryServer;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;

@@ -17,7 +17,7 @@ import io.driftwatch.schemas.registry.SchemaRegistryException;
 import io.driftwatch.schemas.serde.AvroDeserializer;
 import io.driftwatch.schemas.serde.AvroSerdeConfig;
 import io.driftwatch.schemas.serde.AvroSerializer;
-import io.driftwatch.testkit.KafkaBroker;
+import io.driftwatch.embedded.KafkaBroker;
 import io.driftwatch.testkit.KafkaBrokerExtension;
 import java.io.IOException;
 import java.net.InetSocketAddress;

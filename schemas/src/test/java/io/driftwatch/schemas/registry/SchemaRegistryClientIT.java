@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.driftwatch.model.ExecSession;
 import io.driftwatch.model.FileEvent;
 import io.driftwatch.testkit.SchemaRegistryExtension;
-import io.driftwatch.testkit.SchemaRegistryServer;
+import io.driftwatch.embedded.SchemaRegistryServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -10,7 +10,7 @@ import io.driftwatch.model.EventType;
 import io.driftwatch.model.FileEvent;
 import io.driftwatch.schemas.registry.SchemaRegistryClient;
 import io.driftwatch.schemas.registry.SchemaRegistryException;
-import io.driftwatch.testkit.SchemaRegistryServer;
+import io.driftwatch.embedded.SchemaRegistryServer;
 import io.driftwatch.testkit.SchemaRegistryExtension;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.driftwatch.schemas.Records;
 import io.driftwatch.schemas.SampleRecords;
-import io.driftwatch.testkit.KafkaBroker;
+import io.driftwatch.embedded.KafkaBroker;
 import io.driftwatch.testkit.RealKafka;
-import io.driftwatch.testkit.SchemaRegistryServer;
+import io.driftwatch.embedded.SchemaRegistryServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

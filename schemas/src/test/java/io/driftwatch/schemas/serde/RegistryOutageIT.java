@@ -11,7 +11,7 @@ import io.driftwatch.model.ExecSession;
 import io.driftwatch.model.FileEvent;
 import io.driftwatch.schemas.SampleRecords;
 import io.driftwatch.schemas.registry.RegistryClientConfig;
-import io.driftwatch.testkit.SchemaRegistryServer;
+import io.driftwatch.embedded.SchemaRegistryServer;
 import io.driftwatch.testkit.TestkitDirectories;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -1,4 +1,4 @@
-package io.driftwatch.testkit;
+package io.driftwatch.embedded;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

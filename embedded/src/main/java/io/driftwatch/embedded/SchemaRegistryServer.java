@@ -1,4 +1,4 @@
-package io.driftwatch.testkit;
+package io.driftwatch.embedded;
 
 import java.io.IOException;
 import java.net.InetAddress;

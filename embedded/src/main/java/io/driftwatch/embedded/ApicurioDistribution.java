@@ -1,4 +1,4 @@
-package io.driftwatch.testkit;
+package io.driftwatch.embedded;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 
 /**
  * Where the Apicurio Registry distribution is: the build unpacks it (maven-dependency-plugin, from
- * Maven Central) and records the directory in {@code testkit.properties}; the system property or
+ * Maven Central) and records the directory in {@code embedded.properties}; the system property or
  * environment variable {@code DRIFTWATCH_APICURIO_HOME} overrides it.
  */
 public final class ApicurioDistribution {
@@ -35,7 +35,7 @@ public final class ApicurioDistribution {
         Path jar = runnerJar(home);
         if (jar == null) {
             throw new IllegalStateException("No Apicurio Registry distribution at " + home.toAbsolutePath()
-                    + " (no *-runner.jar or quarkus-run.jar). Build the testkit module first (mvn -pl testkit package "
+                    + " (no *-runner.jar or quarkus-run.jar). Build the embedded module first (mvn -pl embedded package "
                     + "unpacks io.apicurio:apicurio-registry-app:" + version + ":all:tar.gz), or point "
                     + HOME_PROPERTY + " / " + HOME_ENV + " at an unpacked distribution.");
         }
@@ -59,7 +59,7 @@ public final class ApicurioDistribution {
 
     private static Properties builtProperties() {
         Properties props = new Properties();
-        try (InputStream in = ApicurioDistribution.class.getResourceAsStream("testkit.properties")) {
+        try (InputStream in = ApicurioDistribution.class.getResourceAsStream("embedded.properties")) {
             if (in != null) {
                 props.load(in);
             }
