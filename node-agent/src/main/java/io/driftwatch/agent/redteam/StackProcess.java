@@ -49,7 +49,7 @@ public final class StackProcess implements AutoCloseable {
         String classpath = System.getProperty("driftwatch.streams.classpath", System.getProperty("java.class.path"));
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(javaBin, "-Xmx768m", "-XX:+UseSerialGC", "-cp", classpath,
-                "io.driftwatch.app.cli.Main", "run", "--embedded", "--partitions", "1", "--dir", dir.toString()));
+                "io.driftwatch.cli.Main", "run", "--embedded", "--partitions", "1", "--dir", dir.toString()));
         if (!app) {
             command.add("--no-app");
         }

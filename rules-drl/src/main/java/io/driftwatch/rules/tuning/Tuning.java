@@ -1,5 +1,6 @@
 package io.driftwatch.rules.tuning;
 
+import io.driftwatch.schemas.yaml.YamlLines;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,0 +1,198 @@
+package io.driftwatch.cli;
+
+import io.driftwatch.app.DriftwatchApp;
+import io.driftwatch.app.config.DriftwatchConfig;
+import io.driftwatch.app.config.TopicCatalog;
+import io.driftwatch.cli.embedded.EmbeddedStack;
+import io.driftwatch.model.Alert;
+import io.driftwatch.model.ContainerMetadata;
+import io.driftwatch.model.ExecSession;
+import io.driftwatch.model.FileEvent;
+import io.driftwatch.model.ResponseCommand;
+import io.driftwatch.schemas.json.JsonRecords;
+import io.driftwatch.schemas.serde.AvroDeserializer;
+import io.driftwatch.schemas.serde.AvroSerdeConfig;
+import io.driftwatch.schemas.serde.AvroSerializer;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"The embedded default, no setup: starts a local Kafka broker and schema registry, creates the topics,",
+                "starts the app with the built-in rules, plays the seed scenario (a binary overwritten through kubectl exec)",
+                "and prints alerts and commands as they arrive. State goes under ./.driftwatch/demo. Ctrl-C stops it."})
+final class DemoCommand implements Callable<Integer> {
+    private static final String SCENARIO = "/io/driftwatch/app/demo/";
+
+    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Stop after this many seconds (default 0: run until Ctrl-C).")
+    long durationSeconds;
+
+    @Option(names = "--dir", paramLabel = "DIR", defaultValue = ".driftwatch/demo",
+            description = "Where the demo keeps its state (default: ${DEFAULT-VALUE}).")
+    Path dir;
+
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter out;
+
+    @Override
+    public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
+        out.println("Driftwatch demo: a local Kafka and schema registry, the built-in rules, and the seed scenario");
+        CountDownLatch finished = new CountDownLatch(1);
+        CountDownLatch cleanedUp = new CountDownLatch(1);
+        // On Ctrl-C the JVM waits for shutdown hooks, not for this thread: the hook waits for the clean-up below.
+        Thread hook = new Thread(() -> {
+            finished.countDown();
+            try {
+                cleanedUp.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "demo-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (EmbeddedStack stack = EmbeddedStack.start(dir, out)) {
+            DriftwatchConfig config = stack.config("driftwatch-demo", Map.of());
+            stack.createTopics(config, 2);
+            EmbeddedStack.step(out, "starting Driftwatch with the built-in rules");
+            try (DriftwatchApp app = DriftwatchApp.start(config)) {
+                DriftwatchApp.awaitRunning(app.streams(), Duration.ofSeconds(60));
+                stack.done("Driftwatch running: " + app.rules().rules().size() + " rules, version " + app.rules().version());
+                AtomicBoolean stop = new AtomicBoolean();
+                Thread printer = new Thread(() -> printOutputs(config, stop), "demo-printer");
+                printer.start();
+                stack.done("seed scenario played: " + play(config));
+                out.println("Watching driftwatch.alerts and driftwatch.response-commands"
+                        + (durationSeconds > 0 ? " for " + durationSeconds + " s" : "; Ctrl-C to stop") + ":");
+                out.flush();
+                if (durationSeconds > 0) {
+                    finished.await(durationSeconds, TimeUnit.SECONDS);
+                } else {
+                    finished.await();
+                }
+                stop.set(true);
+                printer.join(10_000);
+                out.println(app.counters());
+                out.println("stopping ...");
+                out.flush();
+            }
+        } finally {
+            cleanedUp.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C: the hook is running and now returns
+            }
+        }
+        return 0;
+    }
+
+    /** Produces the seed scenario with its times shifted so that it happened just now. */
+    private String play(DriftwatchConfig config) throws Exception {
+        List<ContainerMetadata> containers = readResource("containers.jsonl", ContainerMetadata.class);
+        List<ExecSession> sessions = readResource("exec-sessions.jsonl", ExecSession.class);
+        List<FileEvent> events = readResource("events.jsonl", FileEvent.class);
+        long first = events.stream().mapToLong(FileEvent::getTimestamp).min().orElse(0);
+        long last = events.stream().mapToLong(FileEvent::getTimestamp).max().orElse(0);
+        long shift = System.currentTimeMillis() - 1000 - (last - first) - first;
+
+        TopicCatalog catalog = TopicCatalog.builtIn();
+        Map<String, Object> props = new HashMap<>(config.clientProperties());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(props)) {
+            for (ContainerMetadata c : containers) {
+                ContainerMetadata shifted = ContainerMetadata.newBuilder(c)
+                        .setStartedAt(c.getStartedAt() == null ? null : c.getStartedAt() + shift)
+                        .setStoppedAt(c.getStoppedAt() == null ? null : c.getStoppedAt() + shift).build();
+                long time = shifted.getStartedAt() == null ? System.currentTimeMillis() : shifted.getStartedAt();
+                producer.send(new ProducerRecord<>(catalog.name("container-metadata", config), null, time,
+                        c.getContainerId(), shifted)).get();
+            }
+            for (ExecSession s : sessions) {
+                ExecSession shifted = ExecSession.newBuilder(s).setStartedAt(s.getStartedAt() + shift)
+                        .setEndedAt(s.getEndedAt() == null ? null : s.getEndedAt() + shift).build();
+                producer.send(new ProducerRecord<>(catalog.name("exec-sessions", config), null, shifted.getStartedAt(),
+                        s.getContainerId(), shifted)).get();
+            }
+            events.sort(Comparator.comparingLong(FileEvent::getTimestamp));
+            for (FileEvent e : events) {
+                FileEvent shifted = FileEvent.newBuilder(e).setTimestamp(e.getTimestamp() + shift).build();
+                producer.send(new ProducerRecord<>(catalog.name("file-events", config), null, shifted.getTimestamp(),
+                        e.getContainerId(), shifted));
+            }
+            producer.flush();
+        }
+        return containers.size() + " container, " + sessions.size() + " exec session and " + events.size()
+                + " file events produced";
+    }
+
+    private void printOutputs(DriftwatchConfig config, AtomicBoolean stop) {
+        TopicCatalog catalog = TopicCatalog.builtIn();
+        Map<String, Object> props = new HashMap<>(config.clientProperties());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "driftwatch-demo-printer");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroDeserializer.class);
+        props.put(AvroSerdeConfig.SPECIFIC_AVRO_READER, true);
+        String alerts = catalog.name("alerts", config);
+        try (KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(props)) {
+            consumer.subscribe(List.of(alerts, catalog.name("response-commands", config)));
+            while (!stop.get()) {
+                for (ConsumerRecord<String, Object> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (record.value() instanceof Alert alert) {
+                        out.println(AlertPrinter.alert(alert));
+                    } else if (record.value() instanceof ResponseCommand command) {
+                        out.println(AlertPrinter.command(command));
+                    }
+                    out.flush();
+                }
+            }
+        }
+    }
+
+    private static <T extends SpecificRecord> List<T> readResource(String name, Class<T> type) throws Exception {
+        List<T> records = new ArrayList<>();
+        try (InputStream in = DemoCommand.class.getResourceAsStream(SCENARIO + name);
+             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (!line.isBlank()) {
+                    records.add(JsonRecords.read(line, type));
+                }
+            }
+        }
+        return records;
+    }
+
+}

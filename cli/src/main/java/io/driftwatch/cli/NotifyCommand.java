@@ -1,0 +1,143 @@
+package io.driftwatch.cli;
+
+import io.driftwatch.app.config.DriftwatchConfig;
+import io.driftwatch.notify.NotifierSpec;
+import io.driftwatch.notify.NotifiersFile;
+import io.driftwatch.notify.NotifyEngine;
+import io.driftwatch.notify.NotifyService;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "notify", mixinStandardHelpOptions = true,
+        description = {"Send alerts to Slack-compatible webhooks, PagerDuty (Events API v2) and generic webhooks until stopped (Ctrl-C).",
+                "",
+                "Consumes the alerts topic with its own consumer group; each notifier has its own filters, queue, thread and "
+                        + "retries, so one that is slow or down never holds up the others. The notifiers file is checked completely at "
+                        + "start (file:line: message). Kafka and registry settings as for run: --properties, KAFKA_* variables, flags. "
+                        + "See src/notifications.md."})
+final class NotifyCommand implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "NOTIFIERS.yaml", required = true,
+            description = "The notifiers file (YAML; example: deploy/notifiers.example.yaml).")
+    Path notifiersFile;
+
+    @Option(names = "--properties", paramLabel = "FILE",
+            description = "Properties file with the Kafka, registry and driftwatch.* keys (what run takes as --config).")
+    Path propertiesFile;
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--group", paramLabel = "ID", defaultValue = NotifyService.DEFAULT_GROUP,
+            description = "Consumer group (default: ${DEFAULT-VALUE}); one group per set of notifiers.")
+    String group;
+
+    @Option(names = "--from-beginning",
+            description = "A group without committed offsets starts at the oldest alert instead of the newest.")
+    boolean fromBeginning;
+
+    @Option(names = "--status-interval", paramLabel = "SECONDS", defaultValue = "60",
+            description = "Print sent/retried/failed/dropped per notifier this often (default: ${DEFAULT-VALUE}; 0: never).")
+    long statusSeconds;
+
+    @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "On stop, how long the notifiers may take to deliver what they hold (default: ${DEFAULT-VALUE}).")
+    long drainSeconds;
+
+    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Stop after this many seconds (default 0: run until Ctrl-C).")
+    long durationSeconds;
+
+    @Option(names = "--check", description = "Only check the notifiers file (secrets included) and list the notifiers.")
+    boolean check;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        List<NotifierSpec> notifiers = NotifiersFile.load(notifiersFile, System.getenv());
+        if (notifiers.isEmpty()) {
+            throw new IllegalArgumentException(notifiersFile + ": every notifier is disabled; nothing to do");
+        }
+        if (check) {
+            out.println(notifiersFile + ": " + notifiers.size() + " notifier(s)");
+            notifiers.forEach(n -> out.println("  " + n));
+            out.flush();
+            return 0;
+        }
+        DriftwatchConfig config = connection.load(propertiesFile);
+        config.require(DriftwatchConfig.BOOTSTRAP_SERVERS);
+        config.require(DriftwatchConfig.SCHEMA_REGISTRY_URL);
+
+        NotifyEngine engine = NotifyEngine.start(notifiers);
+        NotifyService service = new NotifyService(NotifyCommand.clientProperties(config), io.driftwatch.app.config.TopicCatalog.builtIn().name("alerts", config), engine, group, fromBeginning);
+        out.println("notify: " + notifiers.size() + " notifier(s) on " + service.topic() + " (group " + group + ")");
+        notifiers.forEach(n -> out.println("  " + n));
+        out.flush();
+
+        CountDownLatch cleanedUp = new CountDownLatch(1);
+        // On Ctrl-C the JVM waits for shutdown hooks, not for this thread: the hook stops the consumer
+        // and waits for the notifiers to drain.
+        Thread hook = new Thread(() -> {
+            service.stop();
+            try {
+                cleanedUp.await(drainSeconds + 20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "notify-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Thread timer = null;
+        if (durationSeconds > 0) {
+            timer = new Thread(() -> {
+                try {
+                    Thread.sleep(TimeUnit.SECONDS.toMillis(durationSeconds));
+                    service.stop();
+                } catch (InterruptedException ignored) {
+                    // stopped otherwise
+                }
+            }, "notify-duration");
+            timer.setDaemon(true);
+            timer.start();
+        }
+        try {
+            service.run(out, Duration.ofSeconds(statusSeconds));
+        } finally {
+            if (timer != null) {
+                timer.interrupt();
+            }
+            out.println("notify: stopping; delivering what is queued (at most " + drainSeconds + " s)");
+            out.flush();
+            boolean drained = engine.close(Duration.ofSeconds(drainSeconds));
+            out.println(service.statusLine() + (drained ? "" : " (some alerts not delivered: see the log)"));
+            out.flush();
+            cleanedUp.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C: the hook is running and now returns
+            }
+        }
+        return 0;
+    }
+
+    /** The Kafka and registry keys the notifier's consumer needs, both addresses required. */
+    static java.util.Map<String, Object> clientProperties(io.driftwatch.app.config.DriftwatchConfig config) {
+        java.util.Map<String, Object> props = new java.util.HashMap<>(config.clientProperties());
+        props.put(io.driftwatch.app.config.DriftwatchConfig.BOOTSTRAP_SERVERS,
+                config.require(io.driftwatch.app.config.DriftwatchConfig.BOOTSTRAP_SERVERS));
+        config.require(io.driftwatch.app.config.DriftwatchConfig.SCHEMA_REGISTRY_URL);
+        return props;
+    }
+}

@@ -1,0 +1,276 @@
+package io.driftwatch.cli.bench;
+
+import io.driftwatch.app.DriftwatchApp;
+import io.driftwatch.app.config.DriftwatchConfig;
+import io.driftwatch.app.config.TopicCatalog;
+import io.driftwatch.cli.embedded.EmbeddedStack;
+import io.driftwatch.model.Alert;
+import io.driftwatch.model.ContainerMetadata;
+import io.driftwatch.model.FileEvent;
+import io.driftwatch.schemas.serde.AvroDeserializer;
+import io.driftwatch.schemas.serde.AvroSerdeConfig;
+import io.driftwatch.schemas.serde.AvroSerializer;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+
+/**
+ * The benchmark: N synthetic events in the input topic, then (1) a pass-through topology that
+ * copies the same bytes without decoding them, the physical limit of this machine, and (2) the
+ * full pipeline, on the same topic and partitions, each timed from RUNNING until its committed
+ * offsets reach the end of the input; then a latency phase, where suspicious events are produced
+ * at a steady rate and the time from each event to its alert being readable is measured.
+ */
+public final class Bench {
+    /** The figures, under the keys `--json` prints. */
+    public record Result(double pipelineEventsPerSec, double passThroughEventsPerSec, double ratio, double p50LatencyMs,
+                         double p99LatencyMs, long events, int partitions) {
+        public String toJson() {
+            return String.format(java.util.Locale.ROOT, "{\"pipelineEventsPerSec\": %.1f, \"passThroughEventsPerSec\": %.1f, "
+                            + "\"ratio\": %.3f, \"p50LatencyMs\": %.1f, \"p99LatencyMs\": %.1f, \"events\": %d, \"partitions\": %d}",
+                    pipelineEventsPerSec, passThroughEventsPerSec, ratio, p50LatencyMs, p99LatencyMs, events, partitions);
+        }
+    }
+
+    private final EmbeddedStack stack;
+    private final PrintWriter progress;
+    private final long events;
+    private final int containers;
+    private final int partitions;
+    private final int latencySamples;
+    private final double eventRate;
+    private final int threads;
+
+    public Bench(EmbeddedStack stack, PrintWriter progress, long events, int containers, int partitions, int latencySamples,
+                 double eventRate, int threads) {
+        this.stack = stack;
+        this.progress = progress;
+        this.events = events;
+        this.containers = containers;
+        this.partitions = partitions;
+        this.latencySamples = latencySamples;
+        this.eventRate = eventRate;
+        this.threads = threads;
+    }
+
+    public Result run() throws Exception {
+        DriftwatchConfig config = stack.config("driftwatch-bench", Map.of(
+                "num.stream.threads", Integer.toString(threads),
+                // The same transactional commit cadence for both topologies.
+                "commit.interval.ms", "100"));
+        stack.createTopics(config, partitions);
+        TopicCatalog catalog = TopicCatalog.builtIn();
+        String input = catalog.name("file-events", config);
+        String passThroughOutput = "bench.pass-through";
+        stack.kafka().createTopics(List.of(new NewTopic(passThroughOutput, partitions, (short) 1)));
+
+        long now = System.currentTimeMillis();
+        SyntheticWorkload probe = new SyntheticWorkload(containers, 0, eventRate, 42);
+        SyntheticWorkload workload = new SyntheticWorkload(containers, now - probe.span(events) - 120_000, eventRate, 42);
+        produceWorkload(config, catalog, workload);
+
+        double passThrough = runPassThrough(config, "bench-pass-through", passThroughTopology(input, passThroughOutput),
+                input);
+        progress.printf("  ok pass-through: %,.0f events/s%n", passThrough);
+        progress.flush();
+
+        EmbeddedStack.step(progress, "running the full pipeline over the same " + String.format("%,d", events) + " events");
+        double pipeline;
+        List<Double> latencies;
+        try (DriftwatchApp app = DriftwatchApp.start(config.withOverrides(Map.of("application.id", "bench-pipeline")))) {
+            pipeline = drain(app.streams(), config, "bench-pipeline", input);
+            progress.printf("  ok pipeline: %,.0f events/s (%s)%n", pipeline, app.counters());
+            progress.flush();
+            latencies = latencyPhase(config, catalog, workload);
+        }
+        Collections.sort(latencies);
+        return new Result(pipeline, passThrough, pipeline / passThrough, percentile(latencies, 50),
+                percentile(latencies, 99), events, partitions);
+    }
+
+    private void produceWorkload(DriftwatchConfig config, TopicCatalog catalog, SyntheticWorkload workload)
+            throws Exception {
+        EmbeddedStack.step(progress, String.format("producing %,d events across %,d containers (Avro through the registry)",
+                events, containers));
+        long began = System.nanoTime();
+        try (KafkaProducer<String, Object> producer = producer(config)) {
+            for (int c = 0; c < containers; c++) {
+                ContainerMetadata metadata = workload.container(c);
+                producer.send(new ProducerRecord<>(catalog.name("container-metadata", config), null,
+                        metadata.getStartedAt(), metadata.getContainerId(), metadata));
+            }
+            producer.flush();
+            long reportEvery = Math.max(1, events / 10);
+            for (long i = 0; i < events; i++) {
+                FileEvent event = workload.event(i);
+                producer.send(new ProducerRecord<>(catalog.name("file-events", config), null, event.getTimestamp(),
+                        event.getContainerId(), event));
+                if ((i + 1) % reportEvery == 0) {
+                    progress.printf("     %,d / %,d produced%n", i + 1, events);
+                    progress.flush();
+                }
+            }
+            producer.flush();
+        }
+        stack.done(String.format("produced in %.1f s", (System.nanoTime() - began) / 1e9));
+    }
+
+    private KafkaProducer<String, Object> producer(DriftwatchConfig config) {
+        Map<String, Object> props = new HashMap<>(config.clientProperties());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        return new KafkaProducer<>(props);
+    }
+
+    private static Topology passThroughTopology(String input, String output) {
+        Topology topology = new Topology();
+        topology.addSource("read", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), input);
+        topology.addSink("write", output, Serdes.String().serializer(), Serdes.ByteArray().serializer(), "read");
+        return topology;
+    }
+
+    private double runPassThrough(DriftwatchConfig config, String applicationId, Topology topology, String input)
+            throws Exception {
+        EmbeddedStack.step(progress, "running the pass-through topology (copies bytes, decodes nothing)");
+        Properties props = DriftwatchApp.streamsProperties(config);
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        try (KafkaStreams streams = new KafkaStreams(topology, props)) {
+            streams.start();
+            return drain(streams, config, applicationId, input);
+        }
+    }
+
+    /** Events per second from RUNNING until the group's committed offsets reach the input's end. */
+    private double drain(KafkaStreams streams, DriftwatchConfig config, String groupId, String input) throws Exception {
+        DriftwatchApp.awaitRunning(streams, Duration.ofSeconds(60));
+        long began = System.nanoTime();
+        try (Admin admin = Admin.create(config.adminProperties())) {
+            Map<TopicPartition, Long> ends = endOffsets(admin, input);
+            long total = ends.values().stream().mapToLong(Long::longValue).sum();
+            long lastReport = 0;
+            while (true) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
+                        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                long done = 0;
+                for (TopicPartition tp : ends.keySet()) {
+                    OffsetAndMetadata offset = committed.get(tp);
+                    done += offset == null ? 0 : offset.offset();
+                }
+                if (done >= total) {
+                    return events / ((System.nanoTime() - began) / 1e9);
+                }
+                if (streams.state() == KafkaStreams.State.ERROR) {
+                    throw new IllegalStateException(groupId + " failed while running");
+                }
+                long elapsed = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began);
+                if (elapsed >= lastReport + 5) {
+                    lastReport = elapsed;
+                    progress.printf("     %s: %,d / %,d offsets committed after %d s%n", groupId, done, total, elapsed);
+                    progress.flush();
+                }
+                if (elapsed > 1800) {
+                    throw new IllegalStateException(groupId + " did not finish within 30 minutes");
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) throws Exception {
+        Set<TopicPartition> partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                .stream().map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toSet());
+        Map<TopicPartition, OffsetSpec> request = partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()));
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result = admin.listOffsets(request).all().get();
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        result.forEach((tp, info) -> ends.put(tp, info.offset()));
+        return ends;
+    }
+
+    /** Suspicious events at a steady rate, each timestamped when sent; latency is alert readable minus that. */
+    private List<Double> latencyPhase(DriftwatchConfig config, TopicCatalog catalog, SyntheticWorkload workload)
+            throws Exception {
+        EmbeddedStack.step(progress, "measuring event-to-alert latency over " + latencySamples + " suspicious events");
+        Map<String, Object> props = new HashMap<>(config.clientProperties());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-latency");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(AvroSerdeConfig.SPECIFIC_AVRO_READER, true);
+        List<Double> latencies = new ArrayList<>();
+        AvroDeserializer<Alert> alerts = new AvroDeserializer<>();
+        alerts.configure(props, false); // instances handed to a consumer are not configured by it
+        try (KafkaConsumer<String, Alert> consumer = new KafkaConsumer<>(props, new StringDeserializer(), alerts);
+             KafkaProducer<String, Object> producer = producer(config)) {
+            consumer.subscribe(List.of(catalog.name("alerts", config)));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (consumer.assignment().isEmpty() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(100));
+            }
+            Map<String, Long> sentAt = new HashMap<>();
+            long interval = 10_000_000L; // 100 events per second
+            long next = System.nanoTime();
+            int sent = 0;
+            deadline = System.nanoTime() + Duration.ofSeconds(latencySamples / 100 + 30).toNanos();
+            while ((sent < latencySamples || latencies.size() < sent) && System.nanoTime() < deadline) {
+                if (sent < latencySamples && System.nanoTime() >= next) {
+                    long now = System.currentTimeMillis();
+                    String id = "latency-" + sent;
+                    FileEvent event = SyntheticWorkload.suspicious(id, SyntheticWorkload.containerId(sent % containers), now, 0);
+                    sentAt.put(id, now);
+                    producer.send(new ProducerRecord<>(catalog.name("file-events", config), null, now,
+                            event.getContainerId(), event));
+                    producer.flush();
+                    sent++;
+                    next += interval;
+                }
+                for (ConsumerRecord<String, Alert> record : consumer.poll(Duration.ofMillis(2))) {
+                    long received = System.currentTimeMillis();
+                    for (String id : record.value().getEventIds()) {
+                        Long at = sentAt.remove(id);
+                        if (at != null) {
+                            latencies.add((double) (received - at));
+                        }
+                    }
+                }
+            }
+        }
+        stack.done(latencies.size() + " of " + latencySamples + " latency samples");
+        return latencies;
+    }
+
+    static double percentile(List<Double> sorted, int p) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+    }
+}

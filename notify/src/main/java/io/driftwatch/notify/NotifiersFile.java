@@ -1,0 +1,394 @@
+package io.driftwatch.notify;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.driftwatch.model.Severity;
+import io.driftwatch.schemas.yaml.YamlLines;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+
+/**
+ * The notifiers file ({@code notify --config notifiers.yaml}): a list of notifiers, each checked
+ * completely when the file is loaded, so a typo, a missing secret or an unknown placeholder stops
+ * the command at start with {@code file:line: message} instead of losing alerts later.
+ *
+ * <pre>
+ * notifiers:
+ *   - type: slack                 # slack | pagerduty | webhook
+ *     name: security-chat
+ *     urlEnv: SLACK_WEBHOOK_URL   # or url, or urlFile
+ *     minSeverity: MEDIUM         # INFO | LOW (default) | MEDIUM | HIGH | CRITICAL
+ *     namespaces: [payments, "prod-*"]
+ *     rules: ["DW-FIM-*"]
+ *   - type: pagerduty
+ *     name: on-call
+ *     routingKeyEnv: PD_ROUTING_KEY   # or routingKeyFile
+ *     minSeverity: HIGH
+ *   - type: webhook
+ *     name: siem
+ *     url: https://siem.example/api/events
+ *     method: POST
+ *     headers: {Authorization: "Bearer ${env:SIEM_TOKEN}"}
+ *     body: {rule: "${alert.ruleId}", users: "${alert.users}", text: "${alert.message} on ${alert.node}"}
+ * </pre>
+ *
+ * Every notifier also takes {@code timeoutMs}, {@code retries}, {@code backoffMs},
+ * {@code maxBackoffMs}, {@code queueSize}, {@code dedupSize} and {@code enabled}. See src/notifications.md.
+ */
+public final class NotifiersFile {
+    public static final URI PAGERDUTY_EVENTS_URL = URI.create("https://events.pagerduty.com/v2/enqueue");
+
+    private static final ObjectMapper YAML = new ObjectMapper(
+            new YAMLFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION));
+
+    private static final Set<String> COMMON = Set.of("type", "name", "url", "urlEnv", "urlFile", "minSeverity",
+            "namespaces", "rules", "timeoutMs", "retries", "backoffMs", "maxBackoffMs", "queueSize", "dedupSize", "enabled");
+    private static final Map<String, Set<String>> BY_TYPE = Map.of(
+            "slack", Set.of("channel", "username", "iconEmoji"),
+            "pagerduty", Set.of("routingKeyEnv", "routingKeyFile"),
+            "webhook", Set.of("method", "headers", "body"));
+    /** Headers the HTTP client sets itself. */
+    private static final Set<String> RESTRICTED_HEADERS = Set.of("connection", "content-length", "expect", "host", "upgrade");
+
+    /** YAML reads on, off, yes, no, true and false unquoted as booleans. */
+    private static final String BOOLEAN_HINT = "\"%s\" must be a string, and YAML reads on/off/yes/no/true/false as true or false: quote it";
+
+    private NotifiersFile() {
+    }
+
+    /** Reads and checks a notifiers file; {@code ${env:...}}, {@code *Env} and {@code *File} references resolve now. */
+    public static List<NotifierSpec> load(Path file, Map<String, String> env) throws IOException, NotifierConfigException {
+        String yaml;
+        try {
+            yaml = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new NotifierConfigException(file.toString(), 0, "notifiers file not found");
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        return parse(yaml, file.toString(), dir == null ? Path.of(".") : dir, env);
+    }
+
+    /** The enabled notifiers of a file's text; {@code fileName} is what errors name, {@code baseDir} what relative paths start from. */
+    public static List<NotifierSpec> parse(String yaml, String fileName, Path baseDir, Map<String, String> env)
+            throws NotifierConfigException {
+        JsonNode root;
+        try {
+            root = YAML.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            int line = e.getLocation() == null ? 0 : Math.max(0, e.getLocation().getLineNr());
+            if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblem() != null) {
+                // SnakeYAML: the problem where it was found, and the context it was in (often an indentation slip)
+                line = marked.getProblemMark() == null ? line : marked.getProblemMark().getLine() + 1;
+                String context = marked.getContext() == null ? ""
+                        : " (" + marked.getContext() + (marked.getContextMark() == null ? ""
+                        : " that starts at line " + (marked.getContextMark().getLine() + 1)) + ")";
+                throw new NotifierConfigException(fileName, line, "not valid YAML: " + marked.getProblem() + context);
+            }
+            throw new NotifierConfigException(fileName, line, "not valid YAML: " + firstLine(e.getOriginalMessage()));
+        }
+        ConfigSource source = new ConfigSource(fileName, baseDir, env, YamlLines.byPointer(yaml));
+        JsonNode list;
+        String at;
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            throw new NotifierConfigException(fileName, 1, "no notifiers: the file is empty (expected \"notifiers:\" and a list)");
+        } else if (root.isArray()) {
+            list = root;
+            at = "";
+        } else if (root.isObject()) {
+            for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+                String key = it.next();
+                if (!key.equals("notifiers")) {
+                    throw source.error("/" + key, "unknown key \"" + key + "\" at the top; expected \"notifiers:\" and a list");
+                }
+            }
+            list = root.get("notifiers");
+            at = "/notifiers";
+            if (list == null || !list.isArray()) {
+                throw source.error(at, "\"notifiers\" must be a list of notifiers");
+            }
+        } else {
+            throw source.error("", "expected \"notifiers:\" and a list of notifiers");
+        }
+        List<NotifierSpec> specs = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            NotifierSpec spec = notifier(list.get(i), at + "/" + i, source, names);
+            if (spec != null) {
+                specs.add(spec);
+            }
+        }
+        if (list.isEmpty()) {
+            throw source.error(at, "no notifiers: the list is empty");
+        }
+        return specs;
+    }
+
+    private static NotifierSpec notifier(JsonNode node, String at, ConfigSource source, Set<String> names)
+            throws NotifierConfigException {
+        if (!node.isObject()) {
+            throw source.error(at, "a notifier is a mapping (type, name, url, ...)");
+        }
+        if (node.get("type") == null) {
+            throw source.error(at, "missing \"type\": slack, pagerduty or webhook");
+        }
+        String type = text(node, "type", at, source).toLowerCase(Locale.ROOT);
+        Set<String> own = BY_TYPE.get(type);
+        if (own == null) {
+            throw source.error(at + "/type", "unknown type \"" + type + "\": slack, pagerduty or webhook");
+        }
+        Set<String> known = new TreeSet<>(COMMON);
+        known.addAll(own);
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!known.contains(key)) {
+                String hint = key.equalsIgnoreCase("routingKey") || key.equalsIgnoreCase("routing_key")
+                        ? "a routing key is a secret and is not written in this file: use routingKeyEnv or routingKeyFile"
+                        : "known for a " + type + " notifier: " + String.join(", ", known);
+                throw source.error(at + "/" + key, "unknown key \"" + key + "\"; " + hint);
+            }
+        }
+        if (node.get("name") == null) {
+            throw source.error(at, "missing \"name\" (used in logs and the status line)");
+        }
+        String name = text(node, "name", at, source);
+        if (name.isBlank()) {
+            throw source.error(at + "/name", "\"name\" is empty");
+        }
+        if (!names.add(name)) {
+            throw source.error(at + "/name", "a notifier named \"" + name + "\" is already defined");
+        }
+        boolean enabled = node.has("enabled") ? bool(node, "enabled", at, source) : true;
+
+        Severity minSeverity = Severity.LOW;
+        if (node.has("minSeverity")) {
+            String value = text(node, "minSeverity", at, source).toUpperCase(Locale.ROOT);
+            try {
+                minSeverity = Severity.valueOf(value);
+            } catch (IllegalArgumentException e) {
+                throw source.error(at + "/minSeverity", "unknown severity \"" + node.get("minSeverity").asText()
+                        + "\": INFO, LOW, MEDIUM, HIGH or CRITICAL");
+            }
+        }
+        AlertFilter filter = new AlertFilter(minSeverity, strings(node, "namespaces", at, source),
+                strings(node, "rules", at, source));
+
+        long timeoutMs = number(node, "timeoutMs", at, source, NotifierSpec.DEFAULT_TIMEOUT_MS, 1, 600_000);
+        int retries = (int) number(node, "retries", at, source, NotifierSpec.DEFAULT_RETRIES, 0, 100);
+        long backoffMs = number(node, "backoffMs", at, source, NotifierSpec.DEFAULT_BACKOFF_MS, 1, 3_600_000);
+        long maxBackoffMs = number(node, "maxBackoffMs", at, source,
+                Math.max(backoffMs, NotifierSpec.DEFAULT_MAX_BACKOFF_MS), 1, 3_600_000);
+        if (maxBackoffMs < backoffMs) {
+            throw source.error(at + "/maxBackoffMs", "maxBackoffMs (" + maxBackoffMs + ") is below backoffMs (" + backoffMs + ")");
+        }
+        int queueSize = (int) number(node, "queueSize", at, source, NotifierSpec.DEFAULT_QUEUE_SIZE, 1, 1_000_000);
+        int dedupSize = (int) number(node, "dedupSize", at, source, NotifierSpec.DEFAULT_DEDUP_SIZE, 0, 10_000_000);
+
+        if (!enabled) {
+            return null; // checked as far as it goes without its secrets, which need not exist while it is off
+        }
+        URI url = url(node, at, source, type.equals("pagerduty") ? PAGERDUTY_EVENTS_URL : null);
+        PayloadFormat format = switch (type) {
+            case "slack" -> new SlackFormat(optionalText(node, "channel", at, source),
+                    optionalText(node, "username", at, source), optionalText(node, "iconEmoji", at, source));
+            case "pagerduty" -> new PagerDutyFormat(secret(node, at, source, "routingKeyEnv", "routingKeyFile", "routing key"));
+            default -> webhook(node, at, source);
+        };
+        return new NotifierSpec(name, type, url, filter, Duration.ofMillis(timeoutMs), retries, backoffMs,
+                maxBackoffMs, queueSize, dedupSize, format);
+    }
+
+    private static WebhookFormat webhook(JsonNode node, String at, ConfigSource source) throws NotifierConfigException {
+        String method = node.has("method") ? text(node, "method", at, source).toUpperCase(Locale.ROOT) : "POST";
+        if (!method.equals("POST") && !method.equals("PUT")) {
+            throw source.error(at + "/method", "method " + method + " is not supported: POST or PUT");
+        }
+        Map<String, TextTemplate> headers = new LinkedHashMap<>();
+        JsonNode headerNode = node.get("headers");
+        if (headerNode != null && !headerNode.isNull()) {
+            if (!headerNode.isObject()) {
+                throw source.error(at + "/headers", "\"headers\" must be a mapping of header name to value");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = headerNode.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> header = it.next();
+                String where = at + "/headers/" + header.getKey();
+                if (!header.getKey().matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+                    throw source.error(where, "\"" + header.getKey() + "\" is not a valid header name");
+                }
+                if (RESTRICTED_HEADERS.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+                    throw source.error(where, "header " + header.getKey() + " is set by the HTTP client and cannot be configured");
+                }
+                if (!header.getValue().isValueNode() || header.getValue().isNull()) {
+                    throw source.error(where, "the value of header " + header.getKey() + " must be a string");
+                }
+                headers.put(header.getKey(), TextTemplate.compile(header.getValue().asText(), where, source, true));
+            }
+        }
+        JsonNode body = node.get("body");
+        String bodyAt = at + "/body";
+        if (body == null || body.isNull()) {
+            body = com.fasterxml.jackson.databind.node.TextNode.valueOf("${alert}");
+        } else if (body.isTextual() && looksLikeJson(body.asText())) {
+            try {
+                body = new ObjectMapper().readTree(body.asText());
+            } catch (JsonProcessingException e) {
+                throw source.error(bodyAt, "the body is not valid JSON: " + firstLine(e.getOriginalMessage())
+                        + " (line " + e.getLocation().getLineNr() + " of the body)");
+            }
+        }
+        return new WebhookFormat(method, headers, JsonTemplate.compile(body, bodyAt, source));
+    }
+
+    private static boolean looksLikeJson(String text) {
+        String t = text.strip();
+        return t.startsWith("{") || t.startsWith("[");
+    }
+
+    /** url, urlEnv or urlFile (exactly one), or the default. The value may be a secret: errors never show it. */
+    private static URI url(JsonNode node, String at, ConfigSource source, URI fallback) throws NotifierConfigException {
+        int given = (node.has("url") ? 1 : 0) + (node.has("urlEnv") ? 1 : 0) + (node.has("urlFile") ? 1 : 0);
+        if (given > 1) {
+            throw source.error(at, "give one of url, urlEnv and urlFile");
+        }
+        String value;
+        String where;
+        String what;
+        if (node.has("url")) {
+            where = at + "/url";
+            value = TextTemplate.compile(text(node, "url", at, source), where, source, false).render(null);
+            what = "url";
+        } else if (node.has("urlEnv")) {
+            where = at + "/urlEnv";
+            String variable = text(node, "urlEnv", at, source);
+            value = source.env(variable, where);
+            what = "the URL in environment variable " + variable;
+        } else if (node.has("urlFile")) {
+            where = at + "/urlFile";
+            value = source.file(text(node, "urlFile", at, source), where);
+            what = "the URL in file " + node.get("urlFile").asText();
+        } else if (fallback != null) {
+            return fallback;
+        } else {
+            throw source.error(at, "missing url: give url, urlEnv or urlFile");
+        }
+        try {
+            URI uri = new URI(value.strip());
+            if (uri.getScheme() == null || !(uri.getScheme().equalsIgnoreCase("http") || uri.getScheme().equalsIgnoreCase("https"))
+                    || uri.getHost() == null) {
+                throw source.error(where, what + " is not an absolute http:// or https:// URL");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw source.error(where, what + " is not a valid URL (" + e.getReason() + ")");
+        }
+    }
+
+    private static String secret(JsonNode node, String at, ConfigSource source, String envKey, String fileKey, String what)
+            throws NotifierConfigException {
+        if (node.has(envKey) && node.has(fileKey)) {
+            throw source.error(at, "give one of " + envKey + " and " + fileKey);
+        }
+        if (node.has(envKey)) {
+            return source.env(text(node, envKey, at, source), at + "/" + envKey);
+        }
+        if (node.has(fileKey)) {
+            return source.file(text(node, fileKey, at, source), at + "/" + fileKey);
+        }
+        throw source.error(at, "missing " + what + ": give " + envKey + " (an environment variable) or " + fileKey + " (a file)");
+    }
+
+    private static String text(JsonNode node, String key, String at, ConfigSource source) throws NotifierConfigException {
+        JsonNode value = node.get(key);
+        if (value == null || !value.isValueNode() || value.isNull()) {
+            throw source.error(at + "/" + key, "\"" + key + "\" must be a string");
+        }
+        if (value.isBoolean()) {
+            throw source.error(at + "/" + key, BOOLEAN_HINT.formatted(key));
+        }
+        return value.asText();
+    }
+
+    private static String optionalText(JsonNode node, String key, String at, ConfigSource source) throws NotifierConfigException {
+        return node.has(key) && !node.get(key).isNull() ? text(node, key, at, source) : null;
+    }
+
+    private static boolean bool(JsonNode node, String key, String at, ConfigSource source) throws NotifierConfigException {
+        JsonNode value = node.get(key);
+        if (!value.isBoolean()) {
+            throw source.error(at + "/" + key, "\"" + key + "\" must be true or false");
+        }
+        return value.asBoolean();
+    }
+
+    private static long number(JsonNode node, String key, String at, ConfigSource source, long fallback, long min, long max)
+            throws NotifierConfigException {
+        JsonNode value = node.get(key);
+        if (value == null || value.isNull()) {
+            return fallback;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+            throw source.error(at + "/" + key, "\"" + key + "\" must be a whole number, not \"" + value.asText() + "\"");
+        }
+        long n = value.asLong();
+        if (n < min || n > max) {
+            throw source.error(at + "/" + key, "\"" + key + "\" must be between " + min + " and " + max + ", not " + n);
+        }
+        return n;
+    }
+
+    /** A list of names (or one name). */
+    private static List<String> strings(JsonNode node, String key, String at, ConfigSource source) throws NotifierConfigException {
+        JsonNode value = node.get(key);
+        List<String> out = new ArrayList<>();
+        if (value == null || value.isNull()) {
+            return out;
+        }
+        if (value.isBoolean()) {
+            throw source.error(at + "/" + key, BOOLEAN_HINT.formatted(key));
+        }
+        if (value.isValueNode()) {
+            out.add(value.asText());
+            return out;
+        }
+        if (!value.isArray()) {
+            throw source.error(at + "/" + key, "\"" + key + "\" must be a list of names (a name may end in *)");
+        }
+        for (int i = 0; i < value.size(); i++) {
+            JsonNode item = value.get(i);
+            if (item.isBoolean()) {
+                throw source.error(at + "/" + key + "/" + i, BOOLEAN_HINT.formatted(key));
+            }
+            if (!item.isValueNode() || item.isNull() || item.asText().isBlank()) {
+                throw source.error(at + "/" + key + "/" + i, "\"" + key + "\" must be a list of names (a name may end in *)");
+            }
+            out.add(item.asText());
+        }
+        return out;
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "not valid YAML";
+        }
+        int newline = message.indexOf('\n');
+        return (newline < 0 ? message : message.substring(0, newline)).strip();
+    }
+}

@@ -1,0 +1,75 @@
+package io.driftwatch.notify;
+
+import io.driftwatch.model.Alert;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The notifiers together: {@link #dispatch} hands an alert to every notifier whose filters match
+ * and returns at once (each notifier sends from its own queue and thread).
+ */
+public final class NotifyEngine implements AutoCloseable {
+    public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(10);
+
+    private final List<Notifier> notifiers;
+    private volatile boolean closed;
+
+    private NotifyEngine(List<Notifier> notifiers) {
+        this.notifiers = List.copyOf(notifiers);
+    }
+
+    public static NotifyEngine start(List<NotifierSpec> specs) {
+        List<Notifier> notifiers = new ArrayList<>();
+        for (NotifierSpec spec : specs) {
+            notifiers.add(new Notifier(spec));
+        }
+        notifiers.forEach(Notifier::start);
+        return new NotifyEngine(notifiers);
+    }
+
+    /** How many notifiers took the alert into their queue. Never blocks. */
+    public int dispatch(Alert alert) {
+        int queued = 0;
+        for (Notifier notifier : notifiers) {
+            if (notifier.offer(alert) == Notifier.Offer.QUEUED) {
+                queued++;
+            }
+        }
+        return queued;
+    }
+
+    public List<Notifier> notifiers() {
+        return notifiers;
+    }
+
+    public List<Notifier.Stats> stats() {
+        return notifiers.stream().map(Notifier::stats).collect(Collectors.toList());
+    }
+
+    /** One line: every notifier's sent, retried, failed and dropped counts. */
+    public String status() {
+        return stats().stream().map(Notifier.Stats::toString).collect(Collectors.joining(" | "));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        close(DEFAULT_DRAIN);
+    }
+
+    /** Stops taking alerts and gives every notifier together at most {@code drain} to deliver what it holds. */
+    public boolean close(Duration drain) throws InterruptedException {
+        if (closed) {
+            return true;
+        }
+        closed = true;
+        notifiers.forEach(Notifier::stopAccepting);
+        long deadline = System.nanoTime() + drain.toNanos();
+        boolean all = true;
+        for (Notifier notifier : notifiers) {
+            all &= notifier.awaitDrained(deadline);
+        }
+        return all;
+    }
+}

@@ -1,0 +1,135 @@
+package io.driftwatch.notify;
+
+import io.driftwatch.model.Alert;
+import io.driftwatch.schemas.serde.AvroDeserializer;
+import io.driftwatch.schemas.serde.AvroSerdeConfig;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code notify}: consumes the alerts topic with its own consumer group and hands every alert to
+ * the engine. Offsets are committed after each polled batch has been handed to every notifier's
+ * queue (at least once; notifiers drop a redelivered alertId they still remember, and PagerDuty
+ * de-duplicates by dedup_key = alertId across restarts).
+ */
+public final class NotifyService {
+    public static final String DEFAULT_GROUP = "driftwatch-notify";
+    private static final Logger LOG = LoggerFactory.getLogger(NotifyService.class);
+
+    private final Map<String, Object> clientProperties;
+    private final String topic;
+    private final NotifyEngine engine;
+    private final String groupId;
+    private final boolean fromBeginning;
+    private volatile boolean stopped;
+    private volatile KafkaConsumer<String, Object> consumer;
+    private long alerts;
+    private long unreadable;
+
+    /**
+     * @param clientProperties the Kafka and schema registry keys (bootstrap.servers and schema.registry.url present)
+     * @param topic            the alerts topic
+     */
+    public NotifyService(Map<String, Object> clientProperties, String topic, NotifyEngine engine, String groupId,
+                         boolean fromBeginning) {
+        this.clientProperties = Map.copyOf(clientProperties);
+        this.topic = topic;
+        this.engine = engine;
+        this.groupId = groupId;
+        this.fromBeginning = fromBeginning;
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    /** Consumes until {@link #stop()}; prints the engine's status every {@code statusInterval} (zero: never). */
+    public void run(PrintWriter out, Duration statusInterval) {
+        Map<String, Object> props = new HashMap<>(clientProperties);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, groupId);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
+        props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroDeserializer.class);
+        props.put(AvroSerdeConfig.SPECIFIC_AVRO_READER, true);
+        long nextStatus = System.nanoTime() + statusInterval.toNanos();
+        try (KafkaConsumer<String, Object> kafka = new KafkaConsumer<>(props)) {
+            consumer = kafka;
+            if (stopped) {
+                return;
+            }
+            kafka.subscribe(List.of(topic));
+            while (!stopped) {
+                ConsumerRecords<String, Object> records;
+                try {
+                    records = kafka.poll(Duration.ofMillis(500));
+                } catch (WakeupException e) {
+                    continue;
+                } catch (RecordDeserializationException e) {
+                    unreadable++;
+                    LOG.warn("notify: {}-{} offset {} cannot be read as an Alert and is skipped: {}", e.topicPartition().topic(),
+                            e.topicPartition().partition(), e.offset(), e.getMessage());
+                    kafka.seek(e.topicPartition(), e.offset() + 1);
+                    continue;
+                }
+                for (ConsumerRecord<String, Object> record : records) {
+                    if (record.value() instanceof Alert alert) {
+                        alerts++;
+                        engine.dispatch(alert);
+                    } else if (record.value() != null) {
+                        unreadable++;
+                        LOG.warn("notify: {}-{} offset {} is a {}, not an Alert; skipped", record.topic(), record.partition(),
+                                record.offset(), record.value().getClass().getSimpleName());
+                    }
+                }
+                if (!records.isEmpty()) {
+                    try {
+                        kafka.commitSync();
+                    } catch (WakeupException e) {
+                        kafka.commitSync();
+                    } catch (KafkaException e) {
+                        // A rebalance took the partitions: the next owner gets the batch again; de-duplication absorbs it.
+                        LOG.warn("notify: offsets not committed ({}); the alerts may be delivered again", e.getMessage());
+                    }
+                }
+                if (!statusInterval.isZero() && System.nanoTime() - nextStatus >= 0) {
+                    nextStatus = System.nanoTime() + statusInterval.toNanos();
+                    out.println(statusLine());
+                    out.flush();
+                }
+            }
+        } finally {
+            consumer = null;
+        }
+    }
+
+    /** {@code notify: N alerts read | name: sent ..., ...}. */
+    public String statusLine() {
+        return "notify: " + alerts + " alerts read" + (unreadable > 0 ? ", " + unreadable + " unreadable" : "")
+                + " | " + engine.status();
+    }
+
+    /** From any thread: ends {@link #run} after its current poll. */
+    public void stop() {
+        stopped = true;
+        KafkaConsumer<String, Object> current = consumer;
+        if (current != null) {
+            current.wakeup();
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package io.driftwatch.notify;
+
+import io.driftwatch.model.Alert;
+import java.util.Map;
+
+/** Turns an alert into the HTTP request one kind of endpoint expects. */
+interface PayloadFormat {
+    /** Method, extra headers and body of one request. */
+    record Payload(String method, Map<String, String> headers, String body) {
+    }
+
+    Payload build(Alert alert);
+}

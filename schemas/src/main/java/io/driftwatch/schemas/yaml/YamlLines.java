@@ -1,0 +1,36 @@
+package io.driftwatch.schemas.yaml;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Where each key and value of a YAML document is, for problems reported as file:line after the document
+ * was read into objects (which keep no locations). Used by tuning files and by the notifiers file.
+ */
+public final class YamlLines {
+  private static final YAMLFactory FACTORY = new YAMLFactory();
+
+  private YamlLines() {
+  }
+
+  /** JSON pointer of every key, scalar and structure start to its 1-based line; empty if it does not parse. */
+  public static Map<String, Integer> byPointer(String yaml) {
+    Map<String, Integer> lines = new HashMap<>();
+    try (JsonParser parser = FACTORY.createParser(yaml)) {
+      JsonToken token;
+      while ((token = parser.nextToken()) != null) {
+        String pointer = parser.getParsingContext().pathAsPointer().toString();
+        if (token == JsonToken.FIELD_NAME || token.isScalarValue() || token.isStructStart()) {
+          lines.putIfAbsent(pointer, parser.currentTokenLocation().getLineNr());
+        }
+      }
+    } catch (IOException ignored) {
+      // A document that does not parse has no paths; its problem carries the parser's own location.
+    }
+    return lines;
+  }
+}
