@@ -68,17 +68,8 @@ final class DemoCommand implements Callable<Integer> {
         out = spec.commandLine().getOut();
         out.println("Driftwatch demo: a local Kafka and schema registry, the built-in rules, and the seed scenario");
         CountDownLatch finished = new CountDownLatch(1);
-        CountDownLatch cleanedUp = new CountDownLatch(1);
-        // On Ctrl-C the JVM waits for shutdown hooks, not for this thread: the hook waits for the clean-up below.
-        Thread hook = new Thread(() -> {
-            finished.countDown();
-            try {
-                cleanedUp.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "demo-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
+        // Ctrl-C ends the watch below; the hook waits for the clean-up.
+        StopHook hook = new StopHook("demo-stop", finished::countDown, Duration.ofSeconds(30));
         try (EmbeddedStack stack = EmbeddedStack.start(dir, out)) {
             DriftwatchConfig config = stack.config("driftwatch-demo", Map.of());
             stack.createTopics(config, 2);
@@ -105,12 +96,7 @@ final class DemoCommand implements Callable<Integer> {
                 out.flush();
             }
         } finally {
-            cleanedUp.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // Ctrl-C: the hook is running and now returns
-            }
+            hook.close();
         }
         return 0;
     }

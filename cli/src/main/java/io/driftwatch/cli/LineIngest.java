@@ -43,23 +43,14 @@ final class LineIngest implements AutoCloseable {
     private final FollowOptions options;
     private final PrintWriter err;
     private final CountDownLatch stop = new CountDownLatch(1);
-    private final CountDownLatch cleanedUp = new CountDownLatch(1);
-    private final Thread hook;
+    private final StopHook hook;
 
     LineIngest(Path file, FollowOptions options, PrintWriter err) {
         this.file = file;
         this.options = options;
         this.err = err;
-        // On Ctrl-C the JVM waits for shutdown hooks, not for the command's thread: the hook waits for close().
-        hook = new Thread(() -> {
-            stop.countDown();
-            try {
-                cleanedUp.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "ingest-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
+        // Ctrl-C stops the following; the hook waits for close().
+        hook = new StopHook("ingest-stop", stop::countDown, java.time.Duration.ofSeconds(30));
     }
 
     /** Reads (or follows) the file into {@code lines}, then finishes them; {@code target} is where the records go. */
@@ -135,12 +126,7 @@ final class LineIngest implements AutoCloseable {
 
     @Override
     public void close() {
-        cleanedUp.countDown();
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // Ctrl-C: the hook is running and now returns
-        }
+        hook.close();
     }
 
     /** Prints the first problems of the input to standard error, then only counts them. */

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -86,18 +85,8 @@ final class NotifyCommand implements Callable<Integer> {
         notifiers.forEach(n -> out.println("  " + n));
         out.flush();
 
-        CountDownLatch cleanedUp = new CountDownLatch(1);
-        // On Ctrl-C the JVM waits for shutdown hooks, not for this thread: the hook stops the consumer
-        // and waits for the notifiers to drain.
-        Thread hook = new Thread(() -> {
-            service.stop();
-            try {
-                cleanedUp.await(drainSeconds + 20, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "notify-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
+        // Ctrl-C stops the consumer; the hook waits for the notifiers to drain.
+        StopHook hook = new StopHook("notify-stop", service::stop, Duration.ofSeconds(drainSeconds + 20));
         Thread timer = null;
         if (durationSeconds > 0) {
             timer = new Thread(() -> {
@@ -122,12 +111,7 @@ final class NotifyCommand implements Callable<Integer> {
             boolean drained = engine.close(Duration.ofSeconds(drainSeconds));
             out.println(service.statusLine() + (drained ? "" : " (some alerts not delivered: see the log)"));
             out.flush();
-            cleanedUp.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // Ctrl-C: the hook is running and now returns
-            }
+            hook.close();
         }
         return 0;
     }

@@ -111,7 +111,7 @@ public final class SensorBench {
                         c.snapshot());
             }
         } finally {
-            deleteQuietly(workDir);
+            io.driftwatch.agent.AgentFiles.deleteQuietly(workDir);
         }
     }
 
@@ -171,16 +171,5 @@ public final class SensorBench {
             }
         }
         return count;
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException ignored) {
-            // best effort
-        }
     }
 }

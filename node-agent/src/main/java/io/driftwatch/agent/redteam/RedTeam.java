@@ -118,7 +118,7 @@ public final class RedTeam {
                 step("stopping the streams app");
                 stack.close();
             }
-            deleteQuietly(config.workDir());
+            io.driftwatch.agent.AgentFiles.deleteQuietly(config.workDir());
         }
     }
 
@@ -285,16 +285,5 @@ public final class RedTeam {
     private void done(long began, String what) {
         out.printf("  ok %s (%.1f s)%n", what, (System.nanoTime() - began) / 1e9);
         out.flush();
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort
-        }
     }
 }

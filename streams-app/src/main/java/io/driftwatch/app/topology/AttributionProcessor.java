@@ -126,15 +126,7 @@ final class AttributionProcessor implements Processor<String, EnrichedEvent, Str
 
     private void forgetOldProcesses(long streamTime) {
         long cutoff = streamTime - settings.lineageRetention().toMillis();
-        List<String> old = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = lineage.all()) {
-            it.forEachRemaining(entry -> {
-                if (lastSeen(entry.value) < cutoff) {
-                    old.add(entry.key);
-                }
-            });
-        }
-        old.forEach(lineage::delete);
+        StoreNames.deleteWhere(lineage, lineage.all(), (key, value) -> lastSeen(value) < cutoff);
     }
 
     private static String key(String containerId, int pid) {

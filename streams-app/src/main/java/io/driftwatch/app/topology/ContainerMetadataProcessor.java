@@ -73,18 +73,18 @@ final class ContainerMetadataProcessor implements Processor<String, ContainerMet
      * those naming none (they belong to every container of the pod; see {@link ExecSessionProcessor}).
      */
     private void index(ContainerMetadata metadata) {
-        if (blank(metadata.getNamespace()) || blank(metadata.getPodName())) {
+        if (RecordChecks.blank(metadata.getNamespace()) || RecordChecks.blank(metadata.getPodName())) {
             return;
         }
         String name = metadata.getContainerName();
         String podKey = StoreNames.podKey(metadata.getNamespace(), metadata.getPodName(), null);
-        String containerKey = blank(name) ? podKey + "/" : StoreNames.podKey(metadata.getNamespace(),
+        String containerKey = RecordChecks.blank(name) ? podKey + "/" : StoreNames.podKey(metadata.getNamespace(),
                 metadata.getPodName(), name);
         String indexed = podIndex.get(containerKey);
         if (indexed == null || indexed.equals(metadata.getContainerId()) || startedNoEarlier(metadata, indexed)) {
             podIndex.put(containerKey, metadata.getContainerId());
         }
-        if (!blank(name)) {
+        if (!RecordChecks.blank(name)) {
             adoptPendingSessions(containerKey, metadata, true);
         }
         adoptPendingSessions(podKey, metadata, false);
@@ -123,10 +123,6 @@ final class ContainerMetadataProcessor implements Processor<String, ContainerMet
         }
     }
 
-    private static boolean blank(String value) {
-        return value == null || value.isBlank();
-    }
-
     private void releaseHeld(String containerId) {
         List<KeyValue<String, FileEvent>> waiting = new ArrayList<>();
         try (KeyValueIterator<String, FileEvent> it = held.prefixScan(containerId + StoreNames.SEPARATOR,
@@ -139,8 +135,7 @@ final class ContainerMetadataProcessor implements Processor<String, ContainerMet
             if (valid != null) {
                 held.delete(entry.key);
                 counters.late();
-                context.forward(new Record<>(containerId, EnrichedEvent.newBuilder().setEvent(event).setContainer(valid)
-                        .setUsers(List.of()).setEnrichment(Enrichment.METADATA_LATE).build(), event.getTimestamp()));
+                context.forward(EnrichProcessor.enriched(event, valid, Enrichment.METADATA_LATE));
             }
         }
     }

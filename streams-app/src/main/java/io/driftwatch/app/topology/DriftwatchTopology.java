@@ -97,7 +97,8 @@ public final class DriftwatchTopology {
                 DecodeProcessor.KeyPolicy.DEAD_LETTER, RECORD_METADATA, null, TO_DEAD_LETTER, counters),
                 "read-container-metadata");
         // Sessions not keyed by their own container id are re-keyed once, through a topic co-partitioned with file-events.
-        topology.addProcessor(ROUTE_SESSIONS, () -> new ExecSessionRouter(sessionSerde.deserializer(), DECODE_SESSIONS,
+        topology.addProcessor(ROUTE_SESSIONS, () -> new ExecSessionRouter(sessionSerde.deserializer(), caps, counters,
+                RECORD_SESSION, DECODE_SESSIONS,
                 TO_SESSIONS_BY_CONTAINER, TO_SESSIONS_EVERY_PARTITION), "read-exec-sessions");
         topology.addProcessor(DECODE_SESSIONS, () -> new DecodeProcessor<ExecSession>(sessionSerde.deserializer(),
                 s -> RecordChecks.execSession(s, caps), ExecSession::getSessionId, caps::apply, DecodeProcessor.KeyPolicy.ANY,
@@ -116,7 +117,7 @@ public final class DriftwatchTopology {
         topology.addProcessor(ENRICH, () -> new EnrichProcessor(settings, counters), CHECK_EVENT_TIME);
         topology.addProcessor(RECORD_METADATA, () -> new ContainerMetadataProcessor(settings, counters), DECODE_METADATA);
         topology.addProcessor(RECORD_SESSION, () -> new ExecSessionProcessor(settings), DECODE_SESSIONS,
-                DECODE_SESSIONS_BY_CONTAINER);
+                DECODE_SESSIONS_BY_CONTAINER, ROUTE_SESSIONS);
         topology.addProcessor(ATTRIBUTE, () -> new AttributionProcessor(settings), ENRICH, RECORD_METADATA);
         topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, settings, TO_ENRICHED, TO_ALERTS, TO_COMMANDS),
                 ATTRIBUTE);

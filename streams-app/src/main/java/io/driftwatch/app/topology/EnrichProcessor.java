@@ -114,7 +114,12 @@ final class EnrichProcessor implements Processor<String, FileEvent, String, Enri
     }
 
     private void forward(FileEvent event, ContainerMetadata metadata, Enrichment enrichment) {
-        context.forward(new Record<>(event.getContainerId(), EnrichedEvent.newBuilder().setEvent(event)
-                .setContainer(metadata).setUsers(List.of()).setEnrichment(enrichment).build(), event.getTimestamp()));
+        context.forward(enriched(event, metadata, enrichment));
+    }
+
+    /** An event joined with its metadata (null when missing), before attribution adds users; keyed by container. */
+    static Record<String, EnrichedEvent> enriched(FileEvent event, ContainerMetadata metadata, Enrichment enrichment) {
+        return new Record<>(event.getContainerId(), EnrichedEvent.newBuilder().setEvent(event).setContainer(metadata)
+                .setUsers(List.of()).setEnrichment(enrichment).build(), event.getTimestamp());
     }
 }

@@ -7,8 +7,6 @@ import io.driftwatch.rules.Outputs;
 import io.driftwatch.rules.RuleEvaluator;
 import io.driftwatch.rules.RuleSet;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -207,12 +205,8 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
             return;
         }
         String below = stateKey(cutoff, 0);
-        List<String> old = new ArrayList<>();
         // From where the last pass stopped: below it are only deleted entries.
-        try (KeyValueIterator<String, EnrichedEvent> events = stateEvents.range(forgottenBelow, below)) {
-            events.forEachRemaining(entry -> old.add(entry.key));
-        }
-        old.forEach(stateEvents::delete);
+        StoreNames.deleteWhere(stateEvents, stateEvents.range(forgottenBelow, below), (key, event) -> true);
         forgottenBelow = below;
     }
 
@@ -227,11 +221,11 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
     }
 
     static String bufferKey(long eventTime, String eventId) {
-        return String.format("%020d", Math.max(0, eventTime)) + StoreNames.SEPARATOR + eventId;
+        return StoreNames.padded(eventTime) + StoreNames.SEPARATOR + eventId;
     }
 
     static String stateKey(long clock, long sequence) {
-        return String.format("%020d", Math.max(0, clock)) + StoreNames.SEPARATOR + String.format("%020d", sequence);
+        return StoreNames.padded(clock) + StoreNames.SEPARATOR + StoreNames.padded(sequence);
     }
 
     @Override

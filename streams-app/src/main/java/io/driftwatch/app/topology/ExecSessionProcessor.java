@@ -55,8 +55,8 @@ final class ExecSessionProcessor implements Processor<String, ExecSession, Void,
     public void process(Record<String, ExecSession> record) {
         ExecSession session = record.value();
         String containerId = session.getContainerId();
-        boolean podKnown = !blank(session.getNamespace()) && !blank(session.getPodName());
-        if (!blank(containerId)) {
+        boolean podKnown = !RecordChecks.blank(session.getNamespace()) && !RecordChecks.blank(session.getPodName());
+        if (!RecordChecks.blank(containerId)) {
             ExecSessions.put(sessions, ExecSessions.placedKey(containerId, session.getSessionId()), session);
             if (podKnown) {
                 sessions.delete(ExecSessions.pendingKey(session)); // an earlier record of it may have waited
@@ -66,7 +66,7 @@ final class ExecSessionProcessor implements Processor<String, ExecSession, Void,
         if (!podKnown) {
             return; // the decoder lets no such session through
         }
-        if (!blank(session.getContainerName())) {
+        if (!RecordChecks.blank(session.getContainerName())) {
             String placed = podIndex.get(StoreNames.podKey(session.getNamespace(), session.getPodName(),
                     session.getContainerName()));
             if (placed != null && ranAtStart(placed, session)) {
@@ -108,19 +108,7 @@ final class ExecSessionProcessor implements Processor<String, ExecSession, Void,
     private void forgetOldSessions(long streamTime) {
         long placedCutoff = streamTime - settings.metadataHistory().toMillis();
         long pendingCutoff = streamTime - settings.metadataGrace().toMillis();
-        List<String> old = new ArrayList<>();
-        try (KeyValueIterator<String, ExecSession> it = sessions.all()) {
-            it.forEachRemaining(entry -> {
-                long end = ExecSessions.end(entry.value, settings.sessionIdle());
-                if (end < (entry.key.startsWith(StoreNames.PENDING) ? pendingCutoff : placedCutoff)) {
-                    old.add(entry.key);
-                }
-            });
-        }
-        old.forEach(sessions::delete);
-    }
-
-    private static boolean blank(String value) {
-        return value == null || value.isBlank();
+        StoreNames.deleteWhere(sessions, sessions.all(), (key, session) -> ExecSessions.end(session, settings.sessionIdle())
+                < (key.startsWith(StoreNames.PENDING) ? pendingCutoff : placedCutoff));
     }
 }

@@ -18,8 +18,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * own container id is on its container's partition. So, looking at each raw record:
  *
  * <ul>
- *   <li>keyed by its own {@code containerId}: on the right partition already, it goes on to be
- *       decoded and recorded here;</li>
+ *   <li>keyed by its own {@code containerId}: on the right partition already, it is brought within
+ *       the field caps and recorded here (decoded once: this peek is the decode);</li>
  *   <li>naming a {@code containerId} under another key: written, as it arrived, to the
  *       exec-sessions-by-container topic keyed by that id, so it lands on its container's
  *       partition;</li>
@@ -27,55 +27,71 @@ import org.apache.kafka.streams.processor.api.Record;
  *       {@code namespace/pod}); each task knows the containers of its own partition (the pod index
  *       and the metadata), so the one holding the container resolves it, now or when the metadata
  *       arrives (see {@link ExecSessionProcessor});</li>
- *   <li>anything it cannot read goes on unchanged, to be dead-lettered by the decoder.</li>
+ *   <li>anything it cannot read or that is invalid goes on unchanged, to be dead-lettered by the
+ *       decoder with the reason.</li>
  * </ul>
  *
  * The record's bytes and timestamp are passed on unchanged; the topic read back is decoded like
  * every input.
  */
-final class ExecSessionRouter implements Processor<String, byte[], String, byte[]> {
+final class ExecSessionRouter implements Processor<String, byte[], String, Object> {
     private final Deserializer<ExecSession> deserializer;
+    private final FieldCaps caps;
+    private final EnrichmentCounters counters;
+    private final String recordChild;
     private final String localChild;
     private final String rekeyChild;
     private final String everyPartitionChild;
-    private ProcessorContext<String, byte[]> context;
+    private ProcessorContext<String, Object> context;
 
     /**
-     * @param localChild          the decoder of sessions already on their container's partition
+     * @param recordChild         where a valid session already on its container's partition goes, decoded
+     * @param localChild          the decoder, which dead-letters what cannot be read or is invalid
      * @param rekeyChild          a sink to the exec-sessions-by-container topic, partitioned by key
      * @param everyPartitionChild a sink to the same topic that writes each record to every partition
      *                            ({@link #everyPartition()})
      */
-    ExecSessionRouter(Deserializer<ExecSession> deserializer, String localChild, String rekeyChild,
-                      String everyPartitionChild) {
+    ExecSessionRouter(Deserializer<ExecSession> deserializer, FieldCaps caps, EnrichmentCounters counters,
+                      String recordChild, String localChild, String rekeyChild, String everyPartitionChild) {
         this.deserializer = deserializer;
+        this.caps = caps;
+        this.counters = counters;
+        this.recordChild = recordChild;
         this.localChild = localChild;
         this.rekeyChild = rekeyChild;
         this.everyPartitionChild = everyPartitionChild;
     }
 
     @Override
-    public void init(ProcessorContext<String, byte[]> context) {
+    public void init(ProcessorContext<String, Object> context) {
         this.context = context;
     }
 
     @Override
     public void process(Record<String, byte[]> record) {
         ExecSession session = peek(record);
-        if (session == null || RecordChecks.execSession(session) != null) {
-            context.forward(record, localChild); // the decoder dead-letters it with the reason
+        if (session == null || RecordChecks.execSession(session, caps) != null) {
+            context.forward(new Record<String, Object>(record.key(), record.value(), record.timestamp(),
+                    record.headers()), localChild); // the decoder dead-letters it with the reason
             return;
         }
         String containerId = session.getContainerId();
-        if (!blank(containerId)) {
+        if (!RecordChecks.blank(containerId)) {
             if (containerId.equals(record.key())) {
-                context.forward(record, localChild);
+                ExecSession normalized = caps.apply(session);
+                if (normalized != session) {
+                    counters.sanitized();
+                }
+                context.forward(new Record<String, Object>(normalized.getSessionId(), normalized, record.timestamp(),
+                        record.headers()), recordChild);
             } else {
-                context.forward(record.withKey(containerId), rekeyChild);
+                context.forward(new Record<String, Object>(containerId, record.value(), record.timestamp(),
+                        record.headers()), rekeyChild);
             }
             return;
         }
-        context.forward(record.withKey(podKey(session)), everyPartitionChild);
+        context.forward(new Record<String, Object>(podKey(session), record.value(), record.timestamp(),
+                record.headers()), everyPartitionChild);
     }
 
     private ExecSession peek(Record<String, byte[]> record) {
@@ -106,9 +122,5 @@ final class ExecSessionRouter implements Processor<String, byte[], String, byte[
             }
             return Optional.of(all);
         };
-    }
-
-    private static boolean blank(String value) {
-        return value == null || value.isBlank();
     }
 }

@@ -61,7 +61,8 @@ final class RecordChecks {
         return null;
     }
 
-    private static boolean blank(String value) {
+    /** Null, empty or only white space. */
+    static boolean blank(String value) {
         return value == null || value.isBlank();
     }
 }

@@ -27,7 +27,30 @@ final class StoreNames {
     }
 
     static String heldKey(String containerId, long timestamp, String eventId) {
-        return containerId + SEPARATOR + String.format("%020d", timestamp) + SEPARATOR + eventId;
+        return containerId + SEPARATOR + padded(timestamp) + SEPARATOR + eventId;
+    }
+
+    /** A time or sequence as 20 zero-padded digits (negative as 0), so that keys sort by it. */
+    static String padded(long value) {
+        return String.format("%020d", Math.max(0, value));
+    }
+
+    /**
+     * Deletes the entries of {@code entries} (an iterator over a store) that {@code old} picks: collected
+     * first, deleted after, since a store must not change under an open iterator.
+     */
+    static <V> void deleteWhere(org.apache.kafka.streams.state.KeyValueStore<String, V> store,
+                                org.apache.kafka.streams.state.KeyValueIterator<String, V> entries,
+                                java.util.function.BiPredicate<String, V> old) {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        try (entries) {
+            entries.forEachRemaining(entry -> {
+                if (old.test(entry.key, entry.value)) {
+                    keys.add(entry.key);
+                }
+            });
+        }
+        keys.forEach(store::delete);
     }
 
     static String podKey(String namespace, String pod, String container) {
