@@ -214,8 +214,91 @@ public final class LinuxAuditAdapter {
     private record Item(long index, String name, String nametype, Long mode) {
     }
 
+    /** The records of one audit event, by type (the first of each; EXECVE arguments merged). */
+    private record Gathered(AuditRecord syscall, AuditRecord cwd, AuditRecord proctitle, AuditRecord openat2,
+                            Map<String, String> execve, boolean hasExecve, List<Item> items) {
+        boolean hasMoreThanSyscall() {
+            return !items.isEmpty() || cwd != null || hasExecve || openat2 != null || proctitle != null;
+        }
+    }
+
+    /** What one syscall did to which path, before the container map is applied. */
+    private record Operation(EventType type, String path, String newPath, Integer mode, Integer previousMode,
+                             String cmdline, String exe, boolean translateNewPath) {
+    }
+
     /** The FileEvent of one event's records, or null when it is counted and skipped. */
     FileEvent map(List<AuditRecord> records) throws MalformedAuditException {
+        Gathered g = gather(records);
+        String stamp = records.get(0).stamp();
+        String name = syscallName(g, stamp);
+        if (name == null) {
+            return null;
+        }
+        AuditRecord syscall = g.syscall();
+        Long pid = syscall.number("pid");
+        if (pid == null) {
+            throw new MalformedAuditException("SYSCALL record without 'pid'");
+        }
+        Integer pidValue = pid(pid, "pid");
+        Long ppid = syscall.number("ppid");
+        Long uid = first(syscall.number("euid"), syscall.number("uid"));
+        Long gid = first(syscall.number("egid"), syscall.number("gid"));
+        Long auid = syscall.number("auid");
+        String comm = syscall.text("comm");
+        String exe = syscall.text("exe");
+        List<String> keys = keys(syscall.string("key"));
+        String cwd = g.cwd() == null ? null : g.cwd().text("cwd");
+        g.items().sort((a, b) -> Long.compare(a.index(), b.index()));
+
+        Operation op = operation(name, syscall, g, cwd, exe);
+        String path = op.path();
+        String newPath = op.newPath();
+        boolean translateNewPath = op.translateNewPath();
+        String cmdline = op.cmdline();
+        AuditRecord proctitle = g.proctitle();
+        if (path == null || path.isEmpty()) {
+            counts.withoutPath++;
+            return null;
+        }
+        if (cmdline == null && proctitle != null) {
+            cmdline = proctitle(proctitle);
+        }
+        AuditContainerMap.Resolved where = containers.resolve(keys, path,
+                translateNewPath ? newPath : null);
+        if (where.containerId().equals(AuditContainerMap.HOST)) {
+            counts.hostEvents++;
+            if (!keys.isEmpty()) {
+                counts.unmappedKeys++;
+            }
+        }
+        String node = records.get(0).node() != null ? records.get(0).node() : defaultNode;
+        return FileEvent.newBuilder()
+                .setEventId("audit-" + (node == null ? "" : node + "-") + stamp)
+                .setTimestamp(records.get(0).timeMillis())
+                .setNode(node)
+                .setContainerId(where.containerId())
+                .setType(op.type())
+                .setPath(where.path())
+                .setNewPath(translateNewPath ? where.newPath() : newPath)
+                .setMode(op.mode())
+                .setUid(uid)
+                .setGid(gid)
+                .setPid(pidValue)
+                .setPpid(ppid == null ? null : pid(ppid, "ppid"))
+                .setProcessName(comm)
+                .setExe(op.exe())
+                .setCmdline(cmdline)
+                .setParentProcessName(null)
+                .setLoginUid(auid == null || auid == UNSET_ID || auid == -1 ? null : auid)
+                .setPreviousMode(op.previousMode())
+                .setSource(SOURCE)
+                .build();
+    }
+
+
+    /** Sorts one event's records by type. */
+    private static Gathered gather(List<AuditRecord> records) throws MalformedAuditException {
         AuditRecord syscall = null;
         AuditRecord cwdRecord = null;
         AuditRecord proctitle = null;
@@ -253,9 +336,14 @@ public final class LinuxAuditAdapter {
                 }
             }
         }
-        String stamp = records.get(0).stamp();
+        return new Gathered(syscall, cwdRecord, proctitle, openat2, execve, hasExecve, items);
+    }
+
+    /** The syscall's name when it is one this adapter maps and it succeeded; else null, counted (or malformed). */
+    private String syscallName(Gathered g, String stamp) throws MalformedAuditException {
+        AuditRecord syscall = g.syscall();
         if (syscall == null) {
-            if (!items.isEmpty() || cwdRecord != null || hasExecve || openat2 != null || proctitle != null) {
+            if (g.hasMoreThanSyscall()) {
                 throw new MalformedAuditException("records of event " + stamp + " without its SYSCALL record");
             }
             counts.otherEvents++;
@@ -285,21 +373,17 @@ public final class LinuxAuditAdapter {
         if (!success.equals("yes")) {
             throw new MalformedAuditException("'success' is neither yes nor no: '" + AuditRecord.clip(success) + "'");
         }
-        Long pid = syscall.number("pid");
-        if (pid == null) {
-            throw new MalformedAuditException("SYSCALL record without 'pid'");
-        }
-        Integer pidValue = pid(pid, "pid");
-        Long ppid = syscall.number("ppid");
-        Long uid = first(syscall.number("euid"), syscall.number("uid"));
-        Long gid = first(syscall.number("egid"), syscall.number("gid"));
-        Long auid = syscall.number("auid");
-        String comm = syscall.text("comm");
-        String exe = syscall.text("exe");
-        List<String> keys = keys(syscall.string("key"));
-        String cwd = cwdRecord == null ? null : cwdRecord.text("cwd");
-        items.sort((a, b) -> Long.compare(a.index(), b.index()));
+        return name;
+    }
 
+    /** Which path one syscall touched and how, from its arguments and PATH records. */
+    private static Operation operation(String name, AuditRecord syscall, Gathered g, String cwd, String exeOfProcess)
+            throws MalformedAuditException {
+        AuditRecord openat2 = g.openat2();
+        List<Item> items = g.items();
+        boolean hasExecve = g.hasExecve();
+        Map<String, String> execve = g.execve();
+        String exe = exeOfProcess;
         EventType type;
         String path;
         String newPath = null;
@@ -432,43 +516,7 @@ public final class LinuxAuditAdapter {
             }
             default -> throw new IllegalStateException("unmapped syscall " + name);
         }
-        if (path == null || path.isEmpty()) {
-            counts.withoutPath++;
-            return null;
-        }
-        if (cmdline == null && proctitle != null) {
-            cmdline = proctitle(proctitle);
-        }
-        AuditContainerMap.Resolved where = containers.resolve(keys, path,
-                translateNewPath ? newPath : null);
-        if (where.containerId().equals(AuditContainerMap.HOST)) {
-            counts.hostEvents++;
-            if (!keys.isEmpty()) {
-                counts.unmappedKeys++;
-            }
-        }
-        String node = records.get(0).node() != null ? records.get(0).node() : defaultNode;
-        return FileEvent.newBuilder()
-                .setEventId("audit-" + (node == null ? "" : node + "-") + stamp)
-                .setTimestamp(records.get(0).timeMillis())
-                .setNode(node)
-                .setContainerId(where.containerId())
-                .setType(type)
-                .setPath(where.path())
-                .setNewPath(translateNewPath ? where.newPath() : newPath)
-                .setMode(mode)
-                .setUid(uid)
-                .setGid(gid)
-                .setPid(pidValue)
-                .setPpid(ppid == null ? null : pid(ppid, "ppid"))
-                .setProcessName(comm)
-                .setExe(exe)
-                .setCmdline(cmdline)
-                .setParentProcessName(null)
-                .setLoginUid(auid == null || auid == UNSET_ID || auid == -1 ? null : auid)
-                .setPreviousMode(previousMode)
-                .setSource(SOURCE)
-                .build();
+        return new Operation(type, path, newPath, mode, previousMode, cmdline, exe, translateNewPath);
     }
 
     private static boolean handled(String syscall) {
