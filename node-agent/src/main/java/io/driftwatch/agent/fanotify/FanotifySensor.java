@@ -289,6 +289,40 @@ public final class FanotifySensor implements AutoCloseable {
         }
     }
 
+    /** One event on its way through {@link #handle}: where it happened, and its process, read at most once. */
+    private final class Handling {
+        final RawEvent ev;
+        final ContainerInfo c;
+        final String path;
+        final String hostPath;
+        final ContainerIndex.Kind kind;
+        final boolean ondir;
+        final long now;
+        ProcessTable.Info proc;
+
+        Handling(RawEvent ev, ContainerIndex.Resolved where, String hostPath, boolean ondir, long now) {
+            this.ev = ev;
+            this.c = where.container();
+            this.path = where.path();
+            this.hostPath = hostPath;
+            this.kind = where.kind();
+            this.ondir = ondir;
+            this.now = now;
+        }
+
+        ProcessTable.Info proc() {
+            if (proc == null) {
+                proc = process(ev.pid(), now, c);
+            }
+            return proc;
+        }
+
+        /** The fold key of this pid's writes ("W") or reads ("R") of this file. */
+        String fold(char kind) {
+            return kind + c.id() + '\0' + path + '\0' + ev.pid();
+        }
+    }
+
     void handle(RawEvent ev) {
         counters.kernelEvents.incrementAndGet();
         if (ev.has(LibC.FAN_Q_OVERFLOW)) {
@@ -331,90 +365,111 @@ public final class FanotifySensor implements AutoCloseable {
             overlayWork(ev, hostPath, ondir, now);
             return;
         }
-        ContainerInfo c = where.container();
-        String path = where.path();
-        ProcessTable.Info proc = null;
-
+        // One mask can carry several operations: each is reported, in this order.
+        Handling h = new Handling(ev, where, hostPath, ondir, now);
         if (ev.has(LibC.FAN_CREATE)) {
-            if (where.kind() == ContainerIndex.Kind.UPPER && ev.target() != null
-                    && workObjects.replace(Fanotify.key(ev.target()), Boolean.FALSE, Boolean.TRUE)) {
-                // copy-up: the image's file, copied to a temporary file in work/ and linked into place. Not
-                // the container's doing; the write or chmod that caused it is in this mask or the next event.
-                counters.overlayInternal.incrementAndGet();
-            } else {
-                proc = process(ev.pid(), now, c);
-                created(c, path, hostPath, ondir, where.kind(), proc, now);
-            }
-            if (where.kind() == ContainerIndex.Kind.UPPER) {
-                whiteouts.remove(hostPath);
-            }
+            onCreate(h);
         }
         if (ev.has(LibC.FAN_MODIFY) && !ondir) {
-            String fold = "W" + c.id() + '\0' + path + '\0' + ev.pid();
-            if (folds.putIfAbsent(fold, now) == null) {
-                proc = proc != null ? proc : process(ev.pid(), now, c);
-                FileEvent modify = event(c, EventType.MODIFY, path, proc, now);
-                if (!ev.has(LibC.FAN_CREATE) && empty(hostPath) && !ev.has(LibC.FAN_CLOSE_WRITE)) {
-                    emptied.put(fold, new Emptied(modify, hostPath, now)); // decided when the file is closed
-                } else {
-                    if (!ev.has(LibC.FAN_CREATE) && empty(hostPath)) {
-                        modify.setType(EventType.TRUNCATE);
-                    }
-                    emit(modify);
-                }
-                rememberStat(c, path, hostPath);
-            } else {
-                counters.folded.incrementAndGet();
-            }
+            onModify(h);
         }
         if (ev.has(LibC.FAN_CLOSE_WRITE) && !ondir) {
-            String fold = "W" + c.id() + '\0' + path + '\0' + ev.pid();
-            Emptied pending = emptied.remove(fold);
-            if (pending != null) {
-                settle(pending);
-            }
-            folds.remove(fold);
+            onCloseWrite(h);
         }
         if (ev.has(LibC.FAN_ATTRIB)) {
-            proc = attrib(c, path, hostPath, where.kind(), ev.pid(), proc, now);
+            h.proc = attrib(h.c, h.path, hostPath, h.kind, ev.pid(), h.proc, now);
         }
         if (ev.has(LibC.FAN_ACCESS) && !ondir && !ev.has(LibC.FAN_OPEN_EXEC)) { // exec reads the file too
-            String fold = "R" + c.id() + '\0' + path + '\0' + ev.pid();
-            Long last = folds.get(fold);
-            if (last == null || now - last > READ_FOLD_MS) {
-                folds.put(fold, now);
-                proc = proc != null ? proc : process(ev.pid(), now, c);
-                emit(event(c, EventType.OPEN_READ, path, proc, now));
-            } else {
-                counters.folded.incrementAndGet();
-            }
+            onRead(h);
         }
         if (ev.has(LibC.FAN_OPEN_EXEC) && !ondir) {
-            proc = proc != null ? proc : process(ev.pid(), now, c);
-            FileEvent exec = event(c, EventType.EXEC, path, proc, now);
-            if (!path.equals(exec.getExe())) {
-                // Read in the middle of the exec: /proc still shows the old program (runc:[2:INIT], sh).
-                exec.setProcessName(ProcessTable.baseName(path));
-                exec.setCmdline(null);
-                exec.getTruncated().remove("cmdline");
-            }
-            exec.setExe(path);
-            emit(exec);
-            processes.forget(ev.pid()); // the next event of this pid reads the new program
-            // exec reads the file: when that read is queued after this event was read, it arrives alone
-            folds.put("R" + c.id() + '\0' + path + '\0' + ev.pid(), now);
+            onExec(h);
         }
         if (ev.has(LibC.FAN_RENAME) && ev.newDir() != null) {
-            renamed(ev, c, path, hostPath, ondir, where.kind(), proc, now);
+            renamed(ev, h.c, h.path, hostPath, ondir, h.kind, h.proc, now);
         }
         if (ev.has(LibC.FAN_DELETE)) {
-            proc = proc != null ? proc : process(ev.pid(), now, c);
-            emit(event(c, ondir ? EventType.RMDIR : EventType.DELETE, path, proc, now));
-            if (ondir) {
-                fanotify.directoryRemoved(ev.target());
-            }
-            stats.remove(c.id() + '\0' + path);
+            onDelete(h);
         }
+    }
+
+    private void onCreate(Handling h) {
+        RawEvent ev = h.ev;
+        if (h.kind == ContainerIndex.Kind.UPPER && ev.target() != null
+                && workObjects.replace(Fanotify.key(ev.target()), Boolean.FALSE, Boolean.TRUE)) {
+            // copy-up: the image's file, copied to a temporary file in work/ and linked into place. Not
+            // the container's doing; the write or chmod that caused it is in this mask or the next event.
+            counters.overlayInternal.incrementAndGet();
+        } else {
+            created(h.c, h.path, h.hostPath, h.ondir, h.kind, h.proc(), h.now);
+        }
+        if (h.kind == ContainerIndex.Kind.UPPER) {
+            whiteouts.remove(h.hostPath);
+        }
+    }
+
+    /** A write: one MODIFY per process and file until it closes; a file left empty is a TRUNCATE. */
+    private void onModify(Handling h) {
+        RawEvent ev = h.ev;
+        String fold = h.fold('W');
+        if (folds.putIfAbsent(fold, h.now) != null) {
+            counters.folded.incrementAndGet();
+            return;
+        }
+        FileEvent modify = event(h.c, EventType.MODIFY, h.path, h.proc(), h.now);
+        if (!ev.has(LibC.FAN_CREATE) && empty(h.hostPath) && !ev.has(LibC.FAN_CLOSE_WRITE)) {
+            emptied.put(fold, new Emptied(modify, h.hostPath, h.now)); // decided when the file is closed
+        } else {
+            if (!ev.has(LibC.FAN_CREATE) && empty(h.hostPath)) {
+                modify.setType(EventType.TRUNCATE);
+            }
+            emit(modify);
+        }
+        rememberStat(h.c, h.path, h.hostPath);
+    }
+
+    private void onCloseWrite(Handling h) {
+        String fold = h.fold('W');
+        Emptied pending = emptied.remove(fold);
+        if (pending != null) {
+            settle(pending);
+        }
+        folds.remove(fold);
+    }
+
+    /** A read: one OPEN_READ per process and file every READ_FOLD_MS. */
+    private void onRead(Handling h) {
+        String fold = h.fold('R');
+        Long last = folds.get(fold);
+        if (last == null || h.now - last > READ_FOLD_MS) {
+            folds.put(fold, h.now);
+            emit(event(h.c, EventType.OPEN_READ, h.path, h.proc(), h.now));
+        } else {
+            counters.folded.incrementAndGet();
+        }
+    }
+
+    private void onExec(Handling h) {
+        FileEvent exec = event(h.c, EventType.EXEC, h.path, h.proc(), h.now);
+        if (!h.path.equals(exec.getExe())) {
+            // Read in the middle of the exec: /proc still shows the old program (runc:[2:INIT], sh).
+            exec.setProcessName(ProcessTable.baseName(h.path));
+            exec.setCmdline(null);
+            exec.getTruncated().remove("cmdline");
+        }
+        exec.setExe(h.path);
+        emit(exec);
+        processes.forget(h.ev.pid()); // the next event of this pid reads the new program
+        // exec reads the file: when that read is queued after this event was read, it arrives alone
+        folds.put(h.fold('R'), h.now);
+    }
+
+    private void onDelete(Handling h) {
+        emit(event(h.c, h.ondir ? EventType.RMDIR : EventType.DELETE, h.path, h.proc(), h.now));
+        if (h.ondir) {
+            fanotify.directoryRemoved(h.ev.target());
+        }
+        stats.remove(h.c.id() + '\0' + h.path);
     }
 
     private void created(ContainerInfo c, String path, String hostPath, boolean ondir, ContainerIndex.Kind kind,
