@@ -5,7 +5,6 @@ import io.driftwatch.model.RuleBundle;
 import io.driftwatch.rules.RuleBundles;
 import io.driftwatch.rules.RuleCompilationException;
 import io.driftwatch.rules.RuleSet;
-import io.driftwatch.schemas.serde.SchemaRegistryUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -29,12 +28,7 @@ import java.util.stream.Stream;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,7 +99,7 @@ public final class RulesManager implements AutoCloseable {
     private volatile long lastReloadAt;
     /** The digest of the directory as last read; touched on the worker thread only. */
     private String lastDirectoryDigest;
-    private Follower follower;
+    private RulesTopicFollower follower;
     private ObjectName registeredAs;
 
     private RulesManager(RulesSettings settings, RuleBundleTopic topic, Compiler compiler) {
@@ -202,11 +196,22 @@ public final class RulesManager implements AutoCloseable {
             running.set(new Running(RuleSet.builtIn(), RuleBundles.sha256(Map.of()), BUILT_IN));
         }
         if (topic != null) {
-            follower = new Follower(topic.newConsumer());
+            follower = new RulesTopicFollower(topic.newConsumer(), topic, settings.name(),
+                new RulesTopicFollower.Listener() {
+                    @Override
+                    public void published(RuleBundle bundle) {
+                        offer(bundle);
+                    }
+
+                    @Override
+                    public void unreadable(String source, String reason) {
+                        refuse(source, reason, null);
+                    }
+                }, TOPIC_LOOKUP_INTERVAL, RETRY_PAUSE);
             Optional<RuleBundle> latest = follower.catchUp();
             if (latest.isPresent()) {
                 adoptAtStart(latest.get(), directoryFiles);
-            } else if (directoryFiles != null && follower.assigned) {
+            } else if (directoryFiles != null && follower.assigned()) {
                 publish(directoryFiles, running.get());
             }
             follower.start();
@@ -480,183 +485,6 @@ public final class RulesManager implements AutoCloseable {
         @Override
         public long getLastReloadAt() {
             return lastReloadAt;
-        }
-    }
-
-    // ---- the rules topic ----
-
-    /** Reads the rules topic from the beginning and keeps following it, on a thread of its own. */
-    private final class Follower implements Runnable {
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final Thread thread;
-        private volatile boolean stopping;
-        private boolean assigned;
-
-        Follower(KafkaConsumer<String, byte[]> consumer) {
-            this.consumer = consumer;
-            this.thread = new Thread(this, "driftwatch-rules-follower");
-            this.thread.setDaemon(true);
-        }
-
-        /** Reads to the end of the topic as it is now; the newest bundle for our name, if any. */
-        Optional<RuleBundle> catchUp() {
-            RuleBundle newest = null;
-            try {
-                if (!assign()) {
-                    LOG.warn("rules topic {} does not exist: following it once it does (create it with "
-                            + "./driftwatch topics create)", topic.name());
-                    return Optional.empty();
-                }
-                Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), RuleBundleTopic.TIMEOUT);
-                long deadline = System.nanoTime() + RuleBundleTopic.TIMEOUT.toNanos();
-                while (!reached(end) && System.nanoTime() < deadline) {
-                    try {
-                        RuleBundle bundle = newestOfOurs(consumer.poll(Duration.ofMillis(200)));
-                        newest = bundle == null ? newest : bundle;
-                    } catch (RegistryUnavailable e) {
-                        pause();
-                    }
-                }
-                if (!reached(end)) {
-                    LOG.warn("did not reach the end of rules topic {} within {} s; going on with what was read",
-                            topic.name(), RuleBundleTopic.TIMEOUT.toSeconds());
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("could not read rules topic {} at start: {}; following it from now on", topic.name(), e.toString());
-            }
-            return Optional.ofNullable(newest);
-        }
-
-        void start() {
-            thread.start();
-        }
-
-        void stop() {
-            stopping = true;
-            consumer.wakeup();
-            if (thread.isAlive()) {
-                try {
-                    thread.join(10_000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            } else {
-                consumer.close(Duration.ofSeconds(5));
-            }
-        }
-
-        @Override
-        public void run() {
-            try {
-                while (!stopping) {
-                    try {
-                        if (!assigned) {
-                            if (!assign()) {
-                                sleep(TOPIC_LOOKUP_INTERVAL);
-                                continue;
-                            }
-                            LOG.info("rules topic {} appeared: following it", topic.name());
-                        }
-                        RuleBundle newest = newestOfOurs(consumer.poll(Duration.ofSeconds(1)));
-                        if (newest != null) {
-                            LOG.info("rules topic {}: rule set '{}' version {} published {}", topic.name(), newest.getName(),
-                                    newest.getVersion(), Instant.ofEpochMilli(newest.getPublishedAt()));
-                            offer(newest);
-                        }
-                    } catch (WakeupException e) {
-                        // stopping
-                    } catch (RegistryUnavailable e) {
-                        pause();
-                    } catch (RuntimeException e) {
-                        if (!stopping) {
-                            LOG.warn("following rules topic {}: {}; retrying", topic.name(), e.toString());
-                            pause();
-                        }
-                    }
-                }
-            } finally {
-                consumer.close(Duration.ofSeconds(5));
-            }
-        }
-
-        private boolean assign() {
-            List<PartitionInfo> partitions = consumer.partitionsFor(topic.name(), RuleBundleTopic.TIMEOUT);
-            if (partitions == null || partitions.isEmpty()) {
-                return false;
-            }
-            List<TopicPartition> assignment = partitions.stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(assignment);
-            consumer.seekToBeginning(assignment);
-            assigned = true;
-            return true;
-        }
-
-        private boolean reached(Map<TopicPartition, Long> end) {
-            for (Map.Entry<TopicPartition, Long> partition : end.entrySet()) {
-                if (consumer.position(partition.getKey(), RuleBundleTopic.TIMEOUT) < partition.getValue()) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        /**
-         * The newest decodable bundle for our name among the records. A bundle that does not decode
-         * counts as refused. When the schema registry cannot be reached, the consumer is moved back
-         * to that record so it is read again.
-         */
-        private RuleBundle newestOfOurs(Iterable<ConsumerRecord<String, byte[]>> records) {
-            RuleBundle newest = null;
-            for (ConsumerRecord<String, byte[]> record : records) {
-                if (!settings.name().equals(record.key())) {
-                    continue;
-                }
-                if (record.value() == null) {
-                    LOG.info("rules topic {}: rule set '{}' deleted (tombstone); the running set stays", topic.name(),
-                            settings.name());
-                    continue;
-                }
-                try {
-                    newest = topic.decode(record.value());
-                } catch (SchemaRegistryUnavailableException e) {
-                    consumer.seek(new TopicPartition(record.topic(), record.partition()), record.offset());
-                    // Bundles before this one in the batch are older than it: reading it again supersedes them.
-                    LOG.warn("rules topic {}: schema registry unavailable, reading offset {} again shortly: {}",
-                            topic.name(), record.offset(), e.getMessage());
-                    throw new RegistryUnavailable();
-                } catch (RuntimeException e) {
-                    refuse("topic " + topic.name() + " partition " + record.partition() + " offset " + record.offset(),
-                            "not a readable rule bundle: " + e.getMessage(), null);
-                }
-            }
-            return newest;
-        }
-
-        private void pause() {
-            sleep(RETRY_PAUSE);
-        }
-
-        private void sleep(Duration duration) {
-            long deadline = System.nanoTime() + duration.toNanos();
-            while (!stopping && System.nanoTime() < deadline) {
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    stopping = true;
-                    return;
-                }
-            }
-        }
-    }
-
-    /** Control flow: the registry is down; the follower pauses and reads the same record again. */
-    private static final class RegistryUnavailable extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        RegistryUnavailable() {
-            super(null, null, false, false);
         }
     }
 }
