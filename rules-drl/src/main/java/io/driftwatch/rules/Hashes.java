@@ -6,7 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** SHA-256 in hex, for the ids and versions that must come out the same for the same input. */
-final class Hashes {
+public final class Hashes {
   private Hashes() {}
 
   static MessageDigest sha256() {
@@ -18,7 +18,7 @@ final class Hashes {
   }
 
   /** The first {@code hexChars} hex digits of SHA-256 over the parts, each followed by a NUL separator. */
-  static String sha256Hex(int hexChars, String... parts) {
+  public static String sha256Hex(int hexChars, String... parts) {
     MessageDigest digest = sha256();
     for (String part : parts) {
       digest.update(part.getBytes(StandardCharsets.UTF_8));

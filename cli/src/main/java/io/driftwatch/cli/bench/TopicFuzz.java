@@ -16,11 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -264,16 +262,16 @@ public final class TopicFuzz {
         var deserializer = AvroSerde.specific(EnrichedEvent.class,
                 SchemaRegistryClient.fromConfigs(config.clientProperties())).configuredForValues(serdeConfig).deserializer();
         Map<String, Integer> seen = new HashMap<>();
-        AtomicInteger quiet = new AtomicInteger();
+        int quiet = 0;
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + timeout.toNanos();
             // Read until every expected id is there, then a little longer to catch duplicates.
-            while (System.nanoTime() < deadline && (seen.size() < expected || quiet.get() < 10)) {
+            while (System.nanoTime() < deadline && (seen.size() < expected || quiet < 10)) {
                 var records = consumer.poll(Duration.ofMillis(300));
                 if (seen.size() >= expected) {
-                    quiet.incrementAndGet();
+                    quiet++;
                 }
                 for (ConsumerRecord<String, byte[]> record : records) {
                     EnrichedEvent e = deserializer.deserialize(topic, record.value());
@@ -285,11 +283,5 @@ public final class TopicFuzz {
             }
         }
         return seen;
-    }
-
-    /** Every input role whose topic must exist. */
-    static Set<String> inputRoles() {
-        return new HashSet<>(List.of("file-events", "container-metadata", "exec-sessions", "exec-sessions-by-container",
-                "file-events-by-container"));
     }
 }

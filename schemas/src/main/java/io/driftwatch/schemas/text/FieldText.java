@@ -31,6 +31,18 @@ public final class FieldText {
 
     /** Raw bytes (a file name, a command line) as record text, byte-exact (see the class comment). */
     public static String fromKernelBytes(byte[] bytes, int offset, int length) {
+        // The common case (the sensor calls this for every name): printable ASCII, nothing to escape.
+        boolean plain = true;
+        for (int i = offset; i < offset + length; i++) {
+            byte b = bytes[i];
+            if (b < 0x20 || b == 0x7f || b == '\\') { // negative: not ASCII
+                plain = false;
+                break;
+            }
+        }
+        if (plain) {
+            return new String(bytes, offset, length, StandardCharsets.ISO_8859_1);
+        }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);

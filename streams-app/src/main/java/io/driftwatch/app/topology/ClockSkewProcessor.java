@@ -3,12 +3,8 @@ package io.driftwatch.app.topology;
 import io.driftwatch.model.Alert;
 import io.driftwatch.model.FileEvent;
 import io.driftwatch.model.Severity;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -91,7 +87,7 @@ final class ClockSkewProcessor implements Processor<String, FileEvent, String, O
                 + event.getEventId() + ")";
         LOG.warn("{}", message);
         Alert alert = Alert.newBuilder()
-                .setAlertId(id(RULE_ID, node, event.getEventId()))
+                .setAlertId(io.driftwatch.rules.Hashes.sha256Hex(32, RULE_ID, node, event.getEventId()))
                 .setRuleId(RULE_ID)
                 .setRuleName("Event time far from the pipeline's clock")
                 .setRuleVersion("builtin")
@@ -127,18 +123,5 @@ final class ClockSkewProcessor implements Processor<String, FileEvent, String, O
             return d.toMinutes() + " min " + d.toSecondsPart() + " s";
         }
         return d.toSeconds() + " s";
-    }
-
-    private static String id(String... parts) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (String part : parts) {
-                digest.update(String.valueOf(part).getBytes(StandardCharsets.UTF_8));
-                digest.update((byte) 0);
-            }
-            return HexFormat.of().formatHex(digest.digest()).substring(0, 32);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

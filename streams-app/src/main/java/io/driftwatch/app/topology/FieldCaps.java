@@ -137,13 +137,24 @@ public record FieldCaps(int maxCmdline, int maxPath, int maxText, int maxEntries
         }
     }
 
-    /** Collects what was cut; escaping control characters is a change but not a cut. */
+    /**
+     * Collects what was cut; escaping control characters is a change but not a cut. Per event on the
+     * hot path: nothing is allocated unless something is cut.
+     */
     private static final class Cutter {
-        private final Set<String> names;
+        private final List<String> already;
+        private Set<String> names;
         private boolean changed;
 
         Cutter(List<String> already) {
-            this.names = new LinkedHashSet<>(already == null ? List.of() : already);
+            this.already = already == null ? List.of() : already;
+        }
+
+        private void cut(String field) {
+            if (names == null) {
+                names = new LinkedHashSet<>(already);
+            }
+            names.add(field);
         }
 
         String text(String field, String value, int max) {
@@ -153,7 +164,7 @@ public record FieldCaps(int maxCmdline, int maxPath, int maxText, int maxEntries
             String escaped = FieldText.escapeControls(value);
             String capped = FieldText.cap(escaped, max);
             if (capped.length() != escaped.length()) {
-                names.add(field);
+                cut(field);
             }
             if (capped != value) {
                 changed = true;
@@ -168,7 +179,7 @@ public record FieldCaps(int maxCmdline, int maxPath, int maxText, int maxEntries
             List<String> out = new ArrayList<>(Math.min(values.size(), maxEntries));
             for (String value : values) {
                 if (out.size() == maxEntries) {
-                    names.add(field);
+                    cut(field);
                     changed = true;
                     break;
                 }
@@ -185,7 +196,7 @@ public record FieldCaps(int maxCmdline, int maxPath, int maxText, int maxEntries
             Map<String, String> out = new TreeMap<>();
             for (Map.Entry<String, String> entry : new TreeMap<>(values).entrySet()) {
                 if (out.size() == maxEntries) {
-                    names.add(field);
+                    cut(field);
                     changed = true;
                     break;
                 }
@@ -195,7 +206,7 @@ public record FieldCaps(int maxCmdline, int maxPath, int maxText, int maxEntries
         }
 
         List<String> truncated() {
-            return List.copyOf(names);
+            return names == null ? already : List.copyOf(names);
         }
     }
 }
