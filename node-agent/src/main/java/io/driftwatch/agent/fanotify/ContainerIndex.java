@@ -8,12 +8,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * Host path -> container, by the container's root filesystem (the rule from the runtime watcher's
  * rootfs map). For a container on overlayfs the upper directory maps to the container too (that is the
  * filesystem the sensor can mark), and the work directory is recognised so that overlay's own copy-up
- * and whiteout traffic is not reported as the container's.
+ * and whiteout traffic is not reported as the container's. The container's other mounts (its /dev and
+ * /dev/shm, volumes) map from the host path the sensor reaches them by (a bind source, or
+ * {@code /proc/PID/root/MOUNTPOINT} for a mount only the container's namespace has) to their mount point
+ * inside the container ({@link Kind#MOUNT}).
  */
 final class ContainerIndex {
-    enum Kind { ROOTFS, UPPER, WORK }
+    enum Kind { ROOTFS, UPPER, WORK, MOUNT }
 
-    record Entry(ContainerInfo container, Kind kind) {
+    /** {@code inside}: the container path the prefix stands for ("" for a root). */
+    record Entry(ContainerInfo container, Kind kind, String inside) {
     }
 
     /** A host path resolved to a container and the path as seen inside it. */
@@ -23,7 +27,12 @@ final class ContainerIndex {
     private final Map<String, Entry> prefixes = new ConcurrentHashMap<>();
 
     void add(String hostPrefix, ContainerInfo container, Kind kind) {
-        prefixes.put(strip(hostPrefix), new Entry(container, kind));
+        prefixes.put(strip(hostPrefix), new Entry(container, kind, ""));
+    }
+
+    /** A mount of the container: {@code hostPrefix} holds what the container sees at {@code mountPoint}. */
+    void addMount(String hostPrefix, ContainerInfo container, String mountPoint) {
+        prefixes.put(strip(hostPrefix), new Entry(container, Kind.MOUNT, "/".equals(mountPoint) ? "" : strip(mountPoint)));
     }
 
     void remove(String containerId) {
@@ -44,6 +53,9 @@ final class ContainerIndex {
             Entry e = prefixes.get(prefix);
             if (e != null) {
                 String inside = end == p.length() ? "/" : end == 0 ? p : p.substring(end);
+                if (!e.inside().isEmpty()) {
+                    inside = "/".equals(inside) ? e.inside() : e.inside() + inside;
+                }
                 return new Resolved(e.container(), e.kind(), inside);
             }
             if (end == 0) {

@@ -20,8 +20,8 @@ import java.util.function.Consumer;
  * namespace it came through, which is what containers need (a mount mark on the host does not see
  * writes made through the container's own mounts). Needs CAP_SYS_ADMIN.
  *
- * <p>Not thread-safe: one reader thread calls {@link #poll}; {@link #watch} is called by the same thread
- * or before reading starts.
+ * <p>One reader thread calls {@link #poll}; everything else is synchronized, as the sensor's handler thread
+ * and {@code watch} use the directory cache and the marks while the reader reads.
  */
 final class Fanotify implements AutoCloseable {
     private static final int BUFFER = 256 * 1024;
@@ -36,6 +36,13 @@ final class Fanotify implements AutoCloseable {
     /** fsid -> a descriptor of the marked directory, for open_by_handle_at. */
     private final Map<Long, Integer> mountFds = new HashMap<>();
     private final Map<Long, Path> markedPaths = new HashMap<>();
+    /**
+     * fsid -> what to put before a path read back from a handle. A mount only a container's namespace has (its
+     * /dev/shm) is reached as {@code /proc/PID/root/dev/shm}, but a path read back from a descriptor on it is the
+     * path inside the container ({@code /dev/shm/x}): with the prefix it becomes a host path again, the same
+     * kind of path the rest of the sensor uses.
+     */
+    private final Map<Long, String> viewPrefixes = new HashMap<>();
     /**
      * directory handle -> host path (byte-exact text, as event paths are: {@link ProcFiles}). Filled from the baseline (every directory of a container root, by
      * name_to_handle_at), from directory-creation events, and by open_by_handle_at; kept right across
@@ -77,6 +84,14 @@ final class Fanotify implements AutoCloseable {
 
     /** Marks the filesystem that holds {@code path}, once per filesystem; returns its fsid. */
     long watch(Path path) throws IOException {
+        return watch(path, null);
+    }
+
+    /**
+     * Marks the filesystem that holds {@code path}, once per filesystem; returns its fsid. {@code viewPrefix}:
+     * for a mount reached through {@code /proc/PID/root}, that prefix (see {@link #viewPrefixes}); else null.
+     */
+    synchronized long watch(Path path, String viewPrefix) throws IOException {
         String p = path.toString();
         long fsid = fsid(p);
         if (mountFds.containsKey(fsid)) {
@@ -101,36 +116,40 @@ final class Fanotify implements AutoCloseable {
         }
         mountFds.put(fsid, mountFd);
         markedPaths.put(fsid, path);
+        if (viewPrefix != null) {
+            viewPrefixes.put(fsid, viewPrefix);
+        }
         return fsid;
     }
 
-    /** Removes the mark on the filesystem holding {@code path}, if this group marked it. */
-    void unwatch(Path path) {
-        long fsid;
-        try {
-            fsid = fsid(path.toString());
-        } catch (IOException e) {
-            return;
-        }
+    /** The directory descriptor this group holds on a marked filesystem, or -1. */
+    synchronized int mountFd(long fsid) {
+        Integer mountFd = mountFds.get(fsid);
+        return mountFd == null ? -1 : mountFd;
+    }
+
+    /** Removes the mark on filesystem {@code fsid}, if this group marked it. */
+    synchronized void unwatch(long fsid) {
         Integer mountFd = mountFds.remove(fsid);
-        Path marked = markedPaths.remove(fsid);
+        markedPaths.remove(fsid);
+        viewPrefixes.remove(fsid);
         if (mountFd == null) {
             return;
         }
         try {
-            LibC.fanotify_mark(fd, LibC.FAN_MARK_REMOVE | LibC.FAN_MARK_FILESYSTEM, mask, LibC.AT_FDCWD,
-                    marked.toString());
+            // by the descriptor held, not a path: a path through /proc/PID/root is gone with the container's process
+            LibC.fanotify_mark(fd, LibC.FAN_MARK_REMOVE | LibC.FAN_MARK_FILESYSTEM, mask, mountFd, null);
         } catch (LastErrorException ignored) {
             // the filesystem went away with its container: the kernel dropped the mark already
         }
         LibC.close(mountFd);
     }
 
-    boolean watches(long fsid) {
+    synchronized boolean watches(long fsid) {
         return mountFds.containsKey(fsid);
     }
 
-    int marks() {
+    synchronized int marks() {
         return mountFds.size();
     }
 
@@ -164,7 +183,7 @@ final class Fanotify implements AutoCloseable {
      * The host path of the directory a handle names, or null when it cannot be opened any more (removed
      * before the event was read: ESTALE) or its filesystem is not marked by this group.
      */
-    String directory(RawEvent.HandleName hn) {
+    synchronized String directory(RawEvent.HandleName hn) {
         Integer mountFd = mountFds.get(hn.fsid());
         if (mountFd == null) {
             return null;
@@ -189,6 +208,10 @@ final class Fanotify implements AutoCloseable {
                 return null;
             }
             String path = FieldText.fromKernelBytes(link.getByteArray(0, (int) n)); // byte-exact, as names are
+            String prefix = viewPrefixes.get(hn.fsid());
+            if (prefix != null) {
+                path = "/".equals(path) ? prefix : prefix + path;
+            }
             if (path.endsWith(" (deleted)")) {
                 return path.substring(0, path.length() - " (deleted)".length());
             }
@@ -208,7 +231,7 @@ final class Fanotify implements AutoCloseable {
     }
 
     /** A directory was created (or found by the baseline) at {@code path}: remember its handle. */
-    void directoryCreated(RawEvent.HandleName handle, String path) {
+    synchronized void directoryCreated(RawEvent.HandleName handle, String path) {
         dirPaths.put(key(handle), path);
     }
 
@@ -219,7 +242,7 @@ final class Fanotify implements AutoCloseable {
      * directory prepared in work/ takes the place of the old one, which goes to work/ to be removed), and
      * the two halves of an exchange must not carry each other along.
      */
-    void directoryRenamed(RawEvent.HandleName moved, String from, String to) {
+    synchronized void directoryRenamed(RawEvent.HandleName moved, String from, String to) {
         String below = from + "/";
         ByteBuffer movedKey = moved == null ? null : key(moved);
         for (Map.Entry<ByteBuffer, String> e : dirPaths.entrySet()) {
@@ -243,7 +266,7 @@ final class Fanotify implements AutoCloseable {
      * over the whiteout may already have replaced it. Kernels 5.8+ share one whiteout inode per overlay
      * (linked into place each time), so the answer is cached per handle.
      */
-    boolean isWhiteout(RawEvent.HandleName object) {
+    synchronized boolean isWhiteout(RawEvent.HandleName object) {
         if (object == null) {
             return false;
         }
@@ -281,15 +304,40 @@ final class Fanotify implements AutoCloseable {
         }
     }
 
+    /**
+     * The stat of the object a handle names, read through the handle (so it holds whatever name the object has
+     * now, or none: a hard link's first name after the new one is gone), or null when the object no longer exists.
+     */
+    synchronized FileStat statOf(RawEvent.HandleName object) {
+        Integer mountFd = object == null ? null : mountFds.get(object.fsid());
+        if (mountFd == null) {
+            return null;
+        }
+        handle.setInt(0, object.handle().length);
+        handle.setInt(4, object.handleType());
+        handle.write(8, object.handle(), 0, object.handle().length);
+        int objectFd;
+        try {
+            objectFd = LibC.open_by_handle_at(mountFd, handle, LibC.O_PATH | LibC.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            return null; // ESTALE: unlinked and closed
+        }
+        try {
+            return FileStat.of(objectFd);
+        } finally {
+            LibC.close(objectFd);
+        }
+    }
+
     /** A directory was removed; events queued before its removal have been handled. */
-    void directoryRemoved(RawEvent.HandleName handle) {
+    synchronized void directoryRemoved(RawEvent.HandleName handle) {
         if (handle != null) {
             dirPaths.remove(key(handle));
         }
     }
 
     /** The handle of the file or directory at {@code path}, as fanotify reports it, or null. */
-    RawEvent.HandleName handleOf(long fsid, String path) {
+    synchronized RawEvent.HandleName handleOf(long fsid, String path) {
         try (Memory fh = new Memory(8 + 128); Memory mountId = new Memory(4)) {
             fh.setInt(0, 128);
             LibC.name_to_handle_at(LibC.AT_FDCWD, path, fh, mountId, 0);
@@ -310,7 +358,7 @@ final class Fanotify implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         for (int mountFd : mountFds.values()) {
             LibC.close(mountFd);
         }

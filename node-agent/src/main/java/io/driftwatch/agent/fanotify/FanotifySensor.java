@@ -92,9 +92,17 @@ public final class FanotifySensor implements AutoCloseable {
      * @param proc            the proc filesystem (/proc)
      * @param maxCmdlineBytes at most this many bytes of a process's command line are read (and its text is at most
      *                        this many characters); a longer one is cut and marked in the event's {@code truncated}
+     * @param mounts          also watch the container's other mounts: /dev, /dev/shm, volumes
+     * @param pins            hold new files open for a moment ({@link PinGroup}) so a file deleted at once still tells
+     *                        its mode
      */
     public record Config(String node, boolean reads, boolean exec, boolean unlimitedQueue, int baselineLimit, Path proc,
-            int maxCmdlineBytes) {
+            int maxCmdlineBytes, boolean mounts, boolean pins) {
+        public Config(String node, boolean reads, boolean exec, boolean unlimitedQueue, int baselineLimit, Path proc,
+                int maxCmdlineBytes) {
+            this(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, true, true);
+        }
+
         public Config {
             if (maxCmdlineBytes < 1) {
                 throw new IllegalArgumentException("maxCmdlineBytes must be at least 1, not " + maxCmdlineBytes);
@@ -106,17 +114,27 @@ public final class FanotifySensor implements AutoCloseable {
         }
 
         public Config withMaxCmdlineBytes(int bytes) {
-            return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, bytes);
+            return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, bytes, mounts, pins);
+        }
+
+        /** Whether the container's mounts besides its root (/dev, /dev/shm, volumes) are watched (default yes). */
+        public Config withMounts(boolean watchMounts) {
+            return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, watchMounts, pins);
+        }
+
+        /** Whether new files are held open for a moment by the pin group (default yes): see {@link PinGroup}. */
+        public Config withPins(boolean pinNewFiles) {
+            return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, mounts, pinNewFiles);
         }
     }
 
     /**
-     * Mode and owner of a file, and the read batch in which the sensor took them ({@code -1} for the
-     * baseline scan). A stat taken while handling an event is taken after the fact: a chmod queued in the
+     * Mode and owner of a file, and when the sensor took them ({@code batch}: the System.nanoTime at which the
+     * handler began the batch it was handling then; {@code Long.MIN_VALUE} for the baseline scan). A stat taken while handling an event is taken after the fact: a chmod queued in the
      * same or the next batch may already show in it, so such a stat cannot serve as that chmod's
      * previousMode.
      */
-    private record Stat(int mode, long uid, long gid, long batch, boolean dir) {
+    private record Stat(int mode, long uid, long gid, long batch, boolean dir, long ino) {
     }
 
     /** The layers of a container on overlayfs, from its mount's options. */
@@ -129,12 +147,18 @@ public final class FanotifySensor implements AutoCloseable {
     private final Fanotify fanotify;
     private final ProcessTable processes;
     private final ContainerIndex index = new ContainerIndex();
-    private final Map<String, List<Path>> markedBy = new ConcurrentHashMap<>();
+    /** containerId -> the fsids marked for it (its root, its other mounts). */
+    private final Map<String, List<Long>> markedBy = new ConcurrentHashMap<>();
+    private final PinGroup pins;
     private final ReentrantLock lock = new ReentrantLock();
     private final int selfPid = (int) ProcessHandle.current().pid();
     private final String idPrefix;
     private long sequence;
-    private long batch;
+    /** When the handler began the batch it is handling (System.nanoTime), the time stats taken now carry. */
+    private long batch = Long.MIN_VALUE + 1;
+    /** When the previous batch, and this one, were read by the reader thread. */
+    private long previousRead = Long.MIN_VALUE + 1;
+    private long lastRead = Long.MIN_VALUE + 1;
     private volatile boolean running = true;
     private Thread thread;
 
@@ -161,13 +185,17 @@ public final class FanotifySensor implements AutoCloseable {
         this.processes = new ProcessTable(config.proc(), config.maxCmdlineBytes());
         long mask = LibC.FAN_CREATE | LibC.FAN_DELETE | LibC.FAN_RENAME | LibC.FAN_MODIFY | LibC.FAN_CLOSE_WRITE
                 | LibC.FAN_ATTRIB | LibC.FAN_ONDIR | (config.exec() ? LibC.FAN_OPEN_EXEC : 0)
-                | (config.reads() ? LibC.FAN_ACCESS : 0);
+                | (config.reads() ? LibC.FAN_ACCESS | LibC.FAN_OPEN : 0);
         this.fanotify = new Fanotify(mask, config.unlimitedQueue());
+        this.pins = config.pins() ? new PinGroup(counters) : null;
         this.idPrefix = config.node() + "-" + Long.toString(System.currentTimeMillis(), 36) + "-";
     }
 
     /** Starts the reader thread. */
     public FanotifySensor start() {
+        reader = new Thread(this::read, "fanotify-reader");
+        reader.setDaemon(true);
+        reader.start();
         thread = new Thread(this::loop, "fanotify-sensor");
         thread.setDaemon(true);
         thread.start();
@@ -187,11 +215,12 @@ public final class FanotifySensor implements AutoCloseable {
         MountInfo mount = MountInfo.at(config.proc().resolve("self/mountinfo"), rootfs.toString());
         lock.lock();
         try {
-            List<Path> marked = new ArrayList<>();
+            List<Long> marked = new ArrayList<>();
             if (mount != null && "overlay".equals(mount.fsType()) && mount.superOptions().containsKey("upperdir")) {
                 Path upper = Path.of(mount.superOptions().get("upperdir"));
                 long fsid = fanotify.watch(upper);
-                marked.add(upper);
+                pin(fsid);
+                marked.add(fsid);
                 String work = mount.superOptions().get("workdir");
                 overlays.put(container.id(), new Overlay(upper, work == null ? null : Path.of(work),
                         lowerDirs(mount.superOptions().get("lowerdir"))));
@@ -202,12 +231,16 @@ public final class FanotifySensor implements AutoCloseable {
                 }
             } else {
                 long fsid = fanotify.watch(rootfs);
-                marked.add(rootfs);
+                pin(fsid);
+                marked.add(fsid);
                 rememberDirectories(rootfs, fsid);
                 index.add(ProcFiles.text(rootfs), container, ContainerIndex.Kind.ROOTFS);
             }
             markedBy.put(container.id(), marked);
-            baseline(container);
+            baseline(container, rootfs, "");
+            if (config.mounts()) {
+                watchMounts(container, marked);
+            }
         } finally {
             lock.unlock();
         }
@@ -220,12 +253,15 @@ public final class FanotifySensor implements AutoCloseable {
         lock.lock();
         try {
             index.remove(containerId);
-            List<Path> marked = markedBy.remove(containerId);
+            List<Long> marked = markedBy.remove(containerId);
             if (marked != null) {
-                for (Path p : marked) {
-                    boolean shared = markedBy.values().stream().anyMatch(l -> l.stream().anyMatch(o -> sameFs(o, p)));
+                for (long fsid : marked) {
+                    boolean shared = markedBy.values().stream().anyMatch(l -> l.contains(fsid));
                     if (!shared) {
-                        fanotify.unwatch(p);
+                        if (pins != null) {
+                            pins.unwatch(fsid);
+                        }
+                        fanotify.unwatch(fsid);
                     }
                 }
             }
@@ -241,31 +277,219 @@ public final class FanotifySensor implements AutoCloseable {
         }
     }
 
-    private static boolean sameFs(Path a, Path b) {
-        try {
-            return Fanotify.fsid(a.toString()) == Fanotify.fsid(b.toString());
-        } catch (IOException e) {
-            return false;
+    private void pin(long fsid) throws IOException {
+        if (pins != null) {
+            pins.watch(fsid, fanotify.mountFd(fsid));
         }
+    }
+
+    /** Filesystem types a container mounts that hold no files of its own (or cannot be marked). */
+    private static final java.util.Set<String> PSEUDO = java.util.Set.of("proc", "sysfs", "devpts", "mqueue", "cgroup",
+            "cgroup2", "securityfs", "debugfs", "tracefs", "bpf", "pstore", "configfs", "fusectl", "binfmt_misc", "autofs",
+            "nsfs", "efivarfs", "rpc_pipefs", "hugetlbfs", "overlay");
+
+    /**
+     * Watches the container's mounts besides its root, from its init process's mountinfo: its own tmpfs mounts
+     * (/dev, /dev/shm, emptyDir with medium Memory) and bind mounts (volumes: emptyDir, hostPath, PVCs, the files
+     * Kubernetes mounts such as /etc/hosts). A mount whose filesystem the host also has mounted is reached by the
+     * host path of its source, like a root; a mount only the container's namespace has, through
+     * {@code /proc/PID/root/MOUNTPOINT}. Pseudo filesystems (proc, sysfs, devpts, mqueue, cgroup) are left out:
+     * see src/sensors.md for what that means for /proc.
+     */
+    private void watchMounts(ContainerInfo container, List<Long> marked) {
+        Integer pid = container.initPid();
+        if (pid == null) {
+            LOG.warn("container {} has no init pid: only its root is watched", container.id());
+            return;
+        }
+        List<MountInfo> inside;
+        List<MountInfo> host;
+        try {
+            inside = MountInfo.all(config.proc().resolve(pid + "/mountinfo"));
+            host = MountInfo.all(config.proc().resolve("self/mountinfo"));
+        } catch (IOException e) {
+            LOG.warn("cannot read the mounts of container {} (pid {}): only its root is watched: {}", container.id(), pid,
+                    e.toString());
+            return;
+        }
+        String rootDevice = inside.stream().filter(m -> "/".equals(m.mountPoint())).map(MountInfo::device)
+                .reduce((a, b) -> b).orElse(null);
+        for (MountInfo m : inside) {
+            if ("/".equals(m.mountPoint()) || PSEUDO.contains(m.fsType()) || m.device() == null
+                    || m.device().equals(rootDevice)) {
+                continue;
+            }
+            try {
+                watchMount(container, pid, m, host, marked);
+            } catch (IOException | RuntimeException e) {
+                counters.mountsRefused.incrementAndGet();
+                LOG.warn("container {}: mount {} ({}) not watched: {}", container.id(), m.mountPoint(), m.fsType(),
+                        e.getMessage());
+            }
+        }
+    }
+
+    private void watchMount(ContainerInfo c, int pid, MountInfo m, List<MountInfo> host, List<Long> marked) throws IOException {
+        Path source = hostSource(m, host);
+        Path access;
+        String viewPrefix = null;
+        if (source != null) {
+            access = source;
+        } else {
+            viewPrefix = config.proc().resolve(pid + "/root").toString();
+            access = Path.of(viewPrefix + m.mountPoint());
+        }
+        boolean file = !Files.isDirectory(access, LinkOption.NOFOLLOW_LINKS);
+        if (file && source == null) {
+            return; // a file bind-mounted from a filesystem the host does not show: nothing to mark it by
+        }
+        Path markAt = file ? access.getParent() : access;
+        long fsid = fanotify.watch(markAt, viewPrefix);
+        if (!"/dev".equals(m.mountPoint())) {
+            pin(fsid); // not /dev: the pin group would open every device node the container opens
+        }
+        if (!marked.contains(fsid)) {
+            marked.add(fsid);
+        }
+        index.addMount(ProcFiles.text(access), c, m.mountPoint());
+        if (!file) {
+            rememberDirectories(access, fsid);
+            baseline(c, access, m.mountPoint());
+        }
+        counters.mountsWatched.incrementAndGet();
+        LOG.info("watching container {}'s {} ({}) at {}", c.id(), m.mountPoint(), m.fsType(), access);
+    }
+
+    /**
+     * The host path of a container mount's source, when the host has the same filesystem mounted and the source
+     * below one of its mount points; else null (a mount only the container's namespace has).
+     */
+    static Path hostSource(MountInfo m, List<MountInfo> host) {
+        MountInfo best = null;
+        for (MountInfo h : host) {
+            if (m.device().equals(h.device()) && h.root() != null && m.root() != null && under(m.root(), h.root())
+                    && (best == null || h.root().length() > best.root().length())) {
+                best = h;
+            }
+        }
+        if (best == null) {
+            return null;
+        }
+        String rest = "/".equals(best.root()) ? m.root() : m.root().substring(best.root().length());
+        String path = "/".equals(best.mountPoint()) ? rest : best.mountPoint() + ("/".equals(rest) ? "" : rest);
+        Path p = Path.of(path.isEmpty() ? "/" : path);
+        return Files.exists(p, LinkOption.NOFOLLOW_LINKS) ? p : null;
+    }
+
+    private static boolean under(String path, String dir) {
+        return "/".equals(dir) || path.equals(dir) || path.startsWith(dir + "/");
     }
 
     public SensorCounters counters() {
         return counters;
     }
 
+    /** A batch of events as read, with what was seen of the entries they created right after the read. */
+    private record Batch(List<RawEvent> events, Map<RawEvent, PreStat> created, long readNanos) {
+    }
+
+    /** A new entry's attributes (and a symbolic link's target), read by the reader thread right after the read. */
+    private record PreStat(Map<String, Object> attrs, String target) {
+    }
+
+    /** Batches read and not yet handled; when full the reader waits and the kernel queue holds the rest. */
+    private final java.util.concurrent.BlockingQueue<Batch> batches = new java.util.concurrent.ArrayBlockingQueue<>(4096);
+    private Thread reader;
+    /** What the reader saw of the entries created by the event being handled (handler thread only). */
+    private Map<RawEvent, PreStat> createdInBatch = Map.of();
+    private RawEvent handling;
+
+    /**
+     * The reader thread: reads the kernel's events as soon as they come, and does at once the little that cannot
+     * wait: the stat (and link target) of each entry just created, and the pin group's drain. Attack tools create,
+     * change and delete a file within a millisecond; the handler, which reads /proc for each process, may be
+     * milliseconds behind. An entry created and gone before even the reader gets to it is described from a pinned
+     * descriptor when it was opened (see {@link PinGroup}); else its mode is unknown.
+     */
+    private void read() {
+        while (running) {
+            try {
+                List<RawEvent> read = new ArrayList<>();
+                fanotify.poll(100, read::add);
+                long readNanos = System.nanoTime();
+                Map<RawEvent, PreStat> created = read.isEmpty() ? Map.of() : prestat(read);
+                if (pins != null) {
+                    // After the batch is read, before it is handled: the open of every file this batch tells of
+                    // was queued before the batch's events were, so its descriptor is held by now.
+                    pins.drain(System.currentTimeMillis());
+                }
+                if (!read.isEmpty()) {
+                    batches.put(new Batch(read, created, readNanos));
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (running) {
+                    LOG.error("fanotify sensor: {}", e.toString(), e);
+                    sleep(100);
+                }
+            }
+        }
+    }
+
+    private Map<RawEvent, PreStat> prestat(List<RawEvent> read) {
+        Map<RawEvent, PreStat> created = null;
+        for (RawEvent ev : read) {
+            if (!ev.has(LibC.FAN_CREATE) || ev.has(LibC.FAN_ONDIR) || ev.dir() == null) {
+                continue;
+            }
+            String dir = fanotify.directory(ev.dir());
+            if (dir == null) {
+                continue;
+            }
+            Path file = ProcFiles.file(child(dir, ev.dir().name()));
+            Map<String, Object> attrs = unixAttributes(file);
+            if (attrs != null) {
+                if (created == null) {
+                    created = new java.util.IdentityHashMap<>();
+                }
+                int type = ((Integer) attrs.get("mode")) & 0170000;
+                created.put(ev, new PreStat(attrs, type == 0120000 ? ProcFiles.link(file) : null));
+            }
+        }
+        return created == null ? Map.of() : created;
+    }
+
+    /** The handler thread: handles each batch under the lock (watch() waits at most one batch). */
     private void loop() {
         while (running) {
             try {
-                // One poll (at most 100 ms) and its batch under the lock; watch() waits at most that long.
+                Batch b = batches.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
                 lock.lock();
                 try {
-                    batch++;
-                    fanotify.poll(100, this::handleOne);
-                    settleEmptied(System.currentTimeMillis());
+                    if (b != null) {
+                        // A stat taken after the previous batch was read may already show a change this batch
+                        // tells of (see Stat): such a stat is no change's "before".
+                        batch = System.nanoTime();
+                        previousRead = lastRead;
+                        lastRead = b.readNanos();
+                        createdInBatch = b.created();
+                        for (RawEvent ev : b.events()) {
+                            handling = ev;
+                            handleOne(ev);
+                        }
+                        handling = null;
+                        createdInBatch = Map.of();
+                    }
+                    long now = System.currentTimeMillis();
+                    settleEmptied(now);
+                    settleOpens(now);
                 } finally {
                     lock.unlock();
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
                 if (running) {
                     LOG.error("fanotify sensor: {}", e.toString(), e);
                     sleep(100);
@@ -371,13 +595,17 @@ public final class FanotifySensor implements AutoCloseable {
             onCreate(h);
         }
         if (ev.has(LibC.FAN_MODIFY) && !ondir) {
+            opens.remove(h.fold('R')); // opened for writing: the MODIFY tells it
             onModify(h);
         }
         if (ev.has(LibC.FAN_CLOSE_WRITE) && !ondir) {
             onCloseWrite(h);
         }
         if (ev.has(LibC.FAN_ATTRIB)) {
-            h.proc = attrib(h.c, h.path, hostPath, h.kind, ev.pid(), h.proc, now);
+            h.proc = attrib(h.c, h.path, hostPath, h.kind, ev.pid(), h.proc, now, ev.target());
+        }
+        if (ev.has(LibC.FAN_OPEN) && !ondir && !ev.has(LibC.FAN_OPEN_EXEC)) { // an exec opens the file too
+            onOpen(h);
         }
         if (ev.has(LibC.FAN_ACCESS) && !ondir && !ev.has(LibC.FAN_OPEN_EXEC)) { // exec reads the file too
             onRead(h);
@@ -401,7 +629,10 @@ public final class FanotifySensor implements AutoCloseable {
             // the container's doing; the write or chmod that caused it is in this mask or the next event.
             counters.overlayInternal.incrementAndGet();
         } else {
-            created(h.c, h.path, h.hostPath, h.ondir, h.kind, h.proc(), h.now);
+            created(h.c, h.path, h.hostPath, h.ondir, h.kind, h.proc(), h.now, ev.target());
+            if (!h.ondir) {
+                folds.put(h.fold('R'), h.now); // the creator's open of its new file is the CREATE
+            }
         }
         if (h.kind == ContainerIndex.Kind.UPPER) {
             whiteouts.remove(h.hostPath);
@@ -435,17 +666,89 @@ public final class FanotifySensor implements AutoCloseable {
             settle(pending);
         }
         folds.remove(fold);
+        Opened open = opens.remove(h.fold('R'));
+        if (open != null) {
+            // opened for writing (the close says so) and closed without a write
+            open.event().setType(EventType.OPEN_WRITE);
+            emit(open.event());
+        }
     }
 
-    /** A read: one OPEN_READ per process and file every READ_FOLD_MS. */
+    /** A read: one OPEN_READ per process and file every READ_FOLD_MS (an open not yet reported is this read's). */
     private void onRead(Handling h) {
         String fold = h.fold('R');
+        Opened open = opens.remove(fold);
+        if (open != null) {
+            folds.put(fold, open.since());
+            emit(open.event());
+            return;
+        }
         Long last = folds.get(fold);
         if (last == null || h.now - last > READ_FOLD_MS) {
             folds.put(fold, h.now);
             emit(event(h.c, EventType.OPEN_READ, h.path, h.proc(), h.now));
         } else {
             counters.folded.incrementAndGet();
+        }
+    }
+
+    /**
+     * An open, with or without a read. fanotify's file-handle mode does not say how a file was opened, so the open
+     * waits (at most {@value #OPEN_WAIT_MS} ms) for what the process does next: a read makes it OPEN_READ (as
+     * before), a write leaves the MODIFY to tell it, a close after writing-mode without a write makes it OPEN_WRITE.
+     * An open still undecided then is settled from the process's descriptor table ({@code /proc/PID/fdinfo}: the
+     * access mode of the descriptor open on that file), and is OPEN_READ when the descriptor is gone (a file open
+     * for writing would have reported its close). Opens fold with reads: one per process and file every
+     * {@value #READ_FOLD_MS} ms.
+     */
+    private void onOpen(Handling h) {
+        String fold = h.fold('R');
+        Long last = folds.get(fold);
+        if (last != null && h.now - last <= READ_FOLD_MS || opens.containsKey(fold)) {
+            counters.folded.incrementAndGet();
+            return;
+        }
+        if (h.ev.has(LibC.FAN_ACCESS | LibC.FAN_MODIFY)) {
+            return; // the read or the write in the same mask tells it
+        }
+        FileEvent e = event(h.c, EventType.OPEN_READ, h.path, h.proc(), h.now);
+        if (h.ev.has(LibC.FAN_CLOSE_WRITE)) {
+            e.setType(EventType.OPEN_WRITE);
+            emit(e);
+            return;
+        }
+        opens.put(fold, new Opened(e, h.hostPath, h.ev.pid(), h.now));
+    }
+
+    /** An open waiting for what its process does next (see {@link #onOpen}). */
+    private record Opened(FileEvent event, String hostPath, int pid, long since) {
+    }
+
+    static final long OPEN_WAIT_MS = 250;
+    private final Map<String, Opened> opens = new LinkedHashMap<>();
+
+    private void settleOpens(long now) {
+        if (opens.isEmpty()) {
+            return;
+        }
+        var it = opens.entrySet().iterator();
+        while (it.hasNext()) {
+            var entry = it.next();
+            Opened open = entry.getValue();
+            if (now - open.since() < OPEN_WAIT_MS) {
+                break; // insertion order: the rest are younger
+            }
+            it.remove();
+            try {
+                if (ProcFiles.openForWriting(config.proc(), open.pid(), open.event().getPath(), open.hostPath())) {
+                    open.event().setType(EventType.OPEN_WRITE);
+                }
+                folds.put(entry.getKey(), open.since());
+                emit(open.event());
+            } catch (RuntimeException e) {
+                counters.handlingFailed.incrementAndGet();
+                FAILURES.error("fanotify sensor: settling the open of " + open.event().getPath() + " failed: " + e, e);
+            }
         }
     }
 
@@ -472,8 +775,14 @@ public final class FanotifySensor implements AutoCloseable {
         stats.remove(h.c.id() + '\0' + h.path);
     }
 
+    /**
+     * A new directory entry. Its type, mode and link count come from the name when it is still there, else from
+     * the object itself: a descriptor the pin group holds, or the object's handle (a hard link's first name still
+     * names it). Only an object created and gone before its event is read, and never opened (a symlink, a
+     * node), stays a CREATE without a mode.
+     */
     private void created(ContainerInfo c, String path, String hostPath, boolean ondir, ContainerIndex.Kind kind,
-            ProcessTable.Info proc, long now) {
+            ProcessTable.Info proc, long now, RawEvent.HandleName object) {
         if (ondir) {
             emit(event(c, EventType.MKDIR, path, proc, now));
             rememberStat(c, path, hostPath);
@@ -481,45 +790,98 @@ public final class FanotifySensor implements AutoCloseable {
         }
         Path file = ProcFiles.file(hostPath);
         Map<String, Object> attrs = unixAttributes(file);
-        if (attrs == null) {
-            emit(event(c, EventType.CREATE, path, proc, now)); // already gone: mode unknown
+        PreStat pre = attrs == null && handling != null ? createdInBatch.get(handling) : null;
+        if (pre != null) {
+            attrs = pre.attrs(); // gone by now, but the reader saw it
+        }
+        FileStat gone = attrs == null ? objectStat(object) : null;
+        if (attrs == null && gone == null) {
+            emit(event(c, EventType.CREATE, path, proc, now)); // gone, never opened: mode unknown
             return;
         }
-        int mode = (Integer) attrs.get("mode");
+        int mode = attrs != null ? (Integer) attrs.get("mode") : gone.mode();
+        int nlink = attrs != null ? (Integer) attrs.get("nlink") : gone.nlink();
+        long ino = attrs != null ? ((Number) attrs.get("ino")).longValue() : gone.ino();
         int type = mode & 0170000;
         if (type == 0120000) {
             FileEvent e = event(c, EventType.SYMLINK, path, proc, now);
-            e.setNewPath(ProcFiles.link(file)); // null when removed meanwhile
+            String target = pre != null ? pre.target() : attrs != null ? ProcFiles.link(file) : gone.target();
+            e.setNewPath(target); // null when removed before anyone could read it
             emit(e);
             return;
         }
-        if (type == 0020000 && kind == ContainerIndex.Kind.UPPER && ((Long) attrs.get("rdev")) == 0L) {
+        if (type == 0020000 && kind == ContainerIndex.Kind.UPPER && attrs != null && ((Long) attrs.get("rdev")) == 0L) {
             counters.overlayInternal.incrementAndGet(); // an overlay whiteout: the file was deleted
             emit(event(c, EventType.DELETE, path, proc, now));
             return;
         }
-        if (type == 0100000 && ((Integer) attrs.get("nlink")) > 1) {
-            emit(event(c, EventType.LINK, path, proc, now));
+        // A regular file with another name: a hard link (a new file unlinked at once has nlink 0, not > 1).
+        if (type == 0100000 && nlink > 1) {
+            FileEvent e = event(c, EventType.LINK, path, proc, now);
+            e.setNewPath(otherName(c, ino, path));
+            emit(e);
             return;
         }
         FileEvent e = event(c, EventType.CREATE, path, proc, now);
         e.setMode(mode & 07777);
         emit(e);
-        stats.put(c.id() + '\0' + path, stat(attrs, batch));
+        stats.put(c.id() + '\0' + path, attrs != null ? stat(attrs, batch)
+                : new Stat(gone.mode() & 07777, gone.uid(), gone.gid(), batch, false, gone.ino()));
+    }
+
+    /** The object's stat from a pinned descriptor or its handle, when its name no longer shows it; else null. */
+    private FileStat objectStat(RawEvent.HandleName object) {
+        if (object == null) {
+            return null;
+        }
+        FileStat st = pins == null ? null : pins.stat(object);
+        if (st == null) {
+            st = fanotify.statOf(object);
+        }
+        if (st != null) {
+            counters.statFromObject.incrementAndGet();
+        }
+        return st;
+    }
+
+    /**
+     * The container path of another name of inode {@code ino}, from what the sensor has seen of the container's
+     * files (the baseline and later events); null when none is known. Looked up only for a new hard link (rare), so
+     * a scan of the map is cheap enough.
+     */
+    private String otherName(ContainerInfo c, long ino, String path) {
+        String prefix = c.id() + '\0';
+        for (Map.Entry<String, Stat> e : stats.entrySet()) {
+            Stat s = e.getValue();
+            if (s.ino() == ino && !s.dir() && e.getKey().startsWith(prefix)) {
+                String name = e.getKey().substring(prefix.length());
+                if (!name.equals(path)) {
+                    return name;
+                }
+            }
+        }
+        return null;
     }
 
     /** Returns the process looked up, or {@code proc} when nothing was reported. */
     private ProcessTable.Info attrib(ContainerInfo c, String path, String hostPath, ContainerIndex.Kind kind, int pid,
-            ProcessTable.Info proc, long now) {
-        Map<String, Object> attrs = unixAttributes(ProcFiles.file(hostPath));
-        if (attrs == null) {
+            ProcessTable.Info proc, long now, RawEvent.HandleName object) {
+        // The object changed, not the name: a descriptor the pin group holds tells its mode even when it is gone.
+        FileStat pinned = pins == null || object == null ? null : pins.stat(object);
+        Map<String, Object> attrs = pinned != null ? null : unixAttributes(ProcFiles.file(hostPath));
+        if (attrs == null && pinned == null) {
             counters.attribOther.incrementAndGet();
             return proc;
         }
-        Stat now_ = stat(attrs, batch);
+        if (pinned != null) {
+            counters.statFromObject.incrementAndGet();
+        }
+        Stat now_ = pinned != null
+                ? new Stat(pinned.mode() & 07777, pinned.uid(), pinned.gid(), batch, (pinned.mode() & 0170000) == 0040000, pinned.ino())
+                : stat(attrs, batch);
         String key = c.id() + '\0' + path;
         Stat before = stats.get(key);
-        if (before != null && before.dir() != now_.dir() || kind == ContainerIndex.Kind.UPPER && isWhiteout(attrs)) {
+        if (before != null && before.dir() != now_.dir() || kind == ContainerIndex.Kind.UPPER && attrs != null && isWhiteout(attrs)) {
             // Another object holds the name by now (overlayfs replaced the directory by a whiteout, or the
             // name was reused): the change reported was not made to what is there.
             counters.attribOther.incrementAndGet();
@@ -527,9 +889,9 @@ public final class FanotifySensor implements AutoCloseable {
         }
         stats.put(key, now_);
         // A stat taken after the fact, maybe after this very change: what came before is unknown.
-        boolean recent = before != null && before.batch() >= batch - 1;
+        boolean recent = before != null && before.batch() >= previousRead;
         Long busy = overlayBusy.get(pid);
-        if (recent && kind == ContainerIndex.Kind.UPPER && busy != null && busy >= batch - 1
+        if (recent && kind == ContainerIndex.Kind.UPPER && busy != null && busy >= previousRead
                 && before.mode() == now_.mode() && before.uid() == now_.uid() && before.gid() == now_.gid()) {
             // overlayfs setting its xattrs (impure, origin, opaque) on upper directories during a copy-up
             // by this process: nothing changed that the container did.
@@ -636,7 +998,7 @@ public final class FanotifySensor implements AutoCloseable {
             return;
         }
         if (whiteouts.remove(newHost) != null) {
-            created(c, path, newHost, ondir, ContainerIndex.Kind.UPPER, process(ev.pid(), now, c), now);
+            created(c, path, newHost, ondir, ContainerIndex.Kind.UPPER, process(ev.pid(), now, c), now, null);
             return;
         }
         counters.overlayInternal.incrementAndGet();
@@ -828,10 +1190,14 @@ public final class FanotifySensor implements AutoCloseable {
      */
     private void rememberDirectories(Path root, long fsid) {
         int[] seen = {0};
+        Device device = new Device();
         try {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    if (!device.sameAs(attrs)) {
+                        return FileVisitResult.SKIP_SUBTREE; // another filesystem mounted here: watched on its own
+                    }
                     RawEvent.HandleName h = fanotify.handleOf(fsid, dir.toString());
                     if (h != null) {
                         fanotify.directoryCreated(h, ProcFiles.text(dir));
@@ -861,14 +1227,20 @@ public final class FanotifySensor implements AutoCloseable {
         }
     }
 
-    /** Records mode and owner of the container's existing files, so a later CHMOD carries previousMode. */
-    private void baseline(ContainerInfo c) {
-        Path root = c.rootfs();
+    /**
+     * Records mode and owner of the container's existing files under {@code root} (what the container sees at
+     * {@code inside}: "" for its root), so a later CHMOD carries previousMode.
+     */
+    private void baseline(ContainerInfo c, Path root, String inside) {
         int[] seen = {0};
+        Device device = new Device();
         try {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    if (!device.sameAs(attrs)) {
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
                     record(dir);
                     return seen[0] >= config.baselineLimit() ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
                 }
@@ -887,8 +1259,9 @@ public final class FanotifySensor implements AutoCloseable {
                 private void record(Path p) {
                     Map<String, Object> attrs = unixAttributes(p);
                     if (attrs != null) {
-                        String inside = ProcFiles.text("/" + root.relativize(p).toString());
-                        stats.put(c.id() + '\0' + inside, stat(attrs, -1));
+                        String rel = root.relativize(p).toString();
+                        String path = ProcFiles.text(rel.isEmpty() ? (inside.isEmpty() ? "/" : inside) : inside + "/" + rel);
+                        stats.put(c.id() + '\0' + path, stat(attrs, Long.MIN_VALUE));
                         seen[0]++;
                     }
                 }
@@ -899,15 +1272,34 @@ public final class FanotifySensor implements AutoCloseable {
         LOG.debug("baseline of {}: {} files", c.id(), seen[0]);
     }
 
+    /** The filesystem a walk started on, from the first directory's file key ("(dev=…,ino=…)"). */
+    private static final class Device {
+        private String dev;
+
+        boolean sameAs(BasicFileAttributes attrs) {
+            Object key = attrs.fileKey();
+            if (key == null) {
+                return true;
+            }
+            String k = key.toString();
+            int comma = k.indexOf(',');
+            String d = comma < 0 ? k : k.substring(0, comma);
+            if (dev == null) {
+                dev = d;
+            }
+            return dev.equals(d);
+        }
+    }
+
     private static Stat stat(Map<String, Object> attrs, long batch) {
         int mode = (Integer) attrs.get("mode");
         return new Stat(mode & 07777, ((Number) attrs.get("uid")).longValue(), ((Number) attrs.get("gid")).longValue(),
-                batch, (mode & 0170000) == 0040000);
+                batch, (mode & 0170000) == 0040000, ((Number) attrs.get("ino")).longValue());
     }
 
     private static Map<String, Object> unixAttributes(Path p) {
         try {
-            return Files.readAttributes(p, "unix:mode,uid,gid,nlink,rdev", LinkOption.NOFOLLOW_LINKS);
+            return Files.readAttributes(p, "unix:mode,uid,gid,nlink,rdev,ino", LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException | UnsupportedOperationException e) {
@@ -942,6 +1334,13 @@ public final class FanotifySensor implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (reader != null) {
+            try {
+                reader.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (thread != null) {
             try {
                 thread.join(2_000);
@@ -958,6 +1357,9 @@ public final class FanotifySensor implements AutoCloseable {
         lock.lock();
         try {
             fanotify.close();
+            if (pins != null) {
+                pins.close();
+            }
         } finally {
             lock.unlock();
         }

@@ -61,7 +61,12 @@ final class LibC {
     static final int O_CLOEXEC = 0x80000;
     static final int O_PATH = 0x200000;
     static final int O_LARGEFILE = 0x8000;
+    static final int O_NONBLOCK = 0x800;
     static final int AT_FDCWD = -100;
+    static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    static final int AT_EMPTY_PATH = 0x1000;
+    /** statx mask: type, mode, nlink, uid, gid, ctime, ino (STATX_BASIC_STATS without times we do not need). */
+    static final int STATX_WANTED = 0x001 | 0x002 | 0x004 | 0x008 | 0x010 | 0x080 | 0x100;
 
     static final short POLLIN = 0x1;
 
@@ -87,6 +92,13 @@ final class LibC {
     static native int poll(Pointer fds, long nfds, int timeoutMs) throws LastErrorException;
 
     static native int statfs(String path, Pointer buf) throws LastErrorException;
+
+    static native int fstatfs(int fd, Pointer buf) throws LastErrorException;
+
+    /** statx(2): one layout on every architecture, unlike struct stat. */
+    static native int statx(int dirfd, String path, int flags, int mask, Pointer buf) throws LastErrorException;
+
+    static native long readlinkat(int dirfd, String path, Pointer buf, long size) throws LastErrorException;
 
     static native int name_to_handle_at(int dirfd, String path, Pointer handle, Pointer mountId, int flags)
             throws LastErrorException;

@@ -10,8 +10,31 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The mount at a path, from /proc/self/mountinfo: its filesystem type and super-block options. */
-public record MountInfo(String mountPoint, String fsType, Map<String, String> superOptions) {
+/**
+ * A mount, from a mountinfo file: its mount point, filesystem type and super-block options, its device
+ * ({@code major:minor}, one per super block) and its root (the directory of that filesystem mounted there:
+ * not "/" for a bind mount).
+ */
+public record MountInfo(String mountPoint, String fsType, Map<String, String> superOptions, String device, String root) {
+
+    public MountInfo(String mountPoint, String fsType, Map<String, String> superOptions) {
+        this(mountPoint, fsType, superOptions, null, null);
+    }
+
+    /** Every mount of a mountinfo file, in its order (parents before the mounts on them). */
+    public static List<MountInfo> all(Path mountinfo) throws IOException {
+        List<MountInfo> mounts = new java.util.ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(mountinfo), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                MountInfo m = parse(line);
+                if (m != null) {
+                    mounts.add(m);
+                }
+            }
+        }
+        return mounts;
+    }
 
     /**
      * The last (topmost) mount whose mount point is exactly {@code path}, or null. Read line by line: a node with
@@ -46,7 +69,7 @@ public record MountInfo(String mountPoint, String fsType, Map<String, String> su
                 options.put(eq < 0 ? option : option.substring(0, eq), eq < 0 ? "" : unescape(option.substring(eq + 1)));
             }
         }
-        return new MountInfo(unescape(fields[4]), fsType, options);
+        return new MountInfo(unescape(fields[4]), fsType, options, fields[2], unescape(fields[3]));
     }
 
     /** mountinfo escapes space, tab, newline and backslash as \ooo. */

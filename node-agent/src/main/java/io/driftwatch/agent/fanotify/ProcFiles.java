@@ -167,6 +167,40 @@ public final class ProcFiles {
         return Path.of(name.indexOf('\0') < 0 ? name : text); // no kernel name holds a NUL
     }
 
+    /** At most this many descriptors of a process are looked at to tell how it opened a file. */
+    static final int MAX_FDS_SCANNED = 1024;
+
+    /**
+     * Whether process {@code pid} holds {@code path} (as the container sees it, or as the host does) open for writing,
+     * from its {@code fdinfo} (the {@code flags} line's access mode); false when it holds it read-only, does not hold
+     * it, or is gone.
+     */
+    static boolean openForWriting(Path proc, int pid, String path, String hostPath) {
+        Path fds = proc.resolve(pid + "/fd");
+        try (java.nio.file.DirectoryStream<Path> dir = java.nio.file.Files.newDirectoryStream(fds)) {
+            int seen = 0;
+            for (Path fd : dir) {
+                if (++seen > MAX_FDS_SCANNED) {
+                    return false;
+                }
+                String target = link(fd);
+                if (target != null && (target.equals(path) || target.equals(hostPath))) {
+                    for (String line : java.nio.file.Files.readAllLines(proc.resolve(pid + "/fdinfo/" + fd.getFileName()))) {
+                        if (line.startsWith("flags:")) {
+                            int flags = Integer.parseInt(line.substring(6).strip(), 8);
+                            if ((flags & 3) != 0) {
+                                return true;
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return false; // gone, or not ours to read
+        }
+        return false;
+    }
+
     private static boolean hasControl(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -35,6 +35,18 @@ public final class SensorCounters {
     public final AtomicLong handlingFailed = new AtomicLong();
     /** Events whose command line was longer than the cap and cut (their {@code truncated} lists "cmdline"). */
     public final AtomicLong cmdlineTruncated = new AtomicLong();
+    /** New files held open for a moment by the pin group, so that their mode can be read after they are gone. */
+    public final AtomicLong pinned = new AtomicLong();
+    /** Opens the pin group could not take over (the kernel failed to open the file for it). */
+    public final AtomicLong pinFailed = new AtomicLong();
+    /** Times the pin group's queue overflowed (opens lost to it; the main group is not affected). */
+    public final AtomicLong pinOverflows = new AtomicLong();
+    /** Objects whose mode or link count was read from a pinned descriptor or their handle, their name being gone. */
+    public final AtomicLong statFromObject = new AtomicLong();
+    /** Mounts of containers watched besides their roots (their /dev, /dev/shm, volumes). */
+    public final AtomicLong mountsWatched = new AtomicLong();
+    /** Container mounts that could not be watched (a filesystem without file handles, a mark refused). */
+    public final AtomicLong mountsRefused = new AtomicLong();
 
     public Map<String, Long> snapshot() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -51,6 +63,12 @@ public final class SensorCounters {
         m.put("processGone", processGone.get());
         m.put("handlingFailed", handlingFailed.get());
         m.put("cmdlineTruncated", cmdlineTruncated.get());
+        m.put("pinned", pinned.get());
+        m.put("pinFailed", pinFailed.get());
+        m.put("pinOverflows", pinOverflows.get());
+        m.put("statFromObject", statFromObject.get());
+        m.put("mountsWatched", mountsWatched.get());
+        m.put("mountsRefused", mountsRefused.get());
         return m;
     }
 

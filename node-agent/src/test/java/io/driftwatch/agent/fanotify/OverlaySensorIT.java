@@ -195,7 +195,7 @@ class OverlaySensorIT {
         assertEquals(List.of("CREATE /opt/app/a"), step("create in the opaque directory", ": > @/opt/app/a"));
         assertEquals(List.of("CHMOD /etc/empty"), step("chmod an empty image file", "chmod 600 @/etc/empty"));
         assertEquals(0644, last(EventType.CHMOD, "/etc/empty").getPreviousMode());
-        assertEquals(List.of("LINK /etc/group2"), step("hard link to an image file", "ln @/etc/group @/etc/group2"));
+        assertEquals(List.of("LINK /etc/group2 -> /etc/group"), step("hard link to an image file", "ln @/etc/group @/etc/group2"));
         assertEquals(List.of("DELETE /etc/motd.bak", "SYMLINK /etc/motd -> /x"),
                 step("symlink where a renamed image file was", "rm @/etc/motd.bak; ln -s /x @/etc/motd"));
         // Reads and executions: seen on files of upper/ only. Image files are opened in the lower layer,

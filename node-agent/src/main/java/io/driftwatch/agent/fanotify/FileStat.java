@@ -1,0 +1,54 @@
+package io.driftwatch.agent.fanotify;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import io.driftwatch.schemas.text.FieldText;
+
+/**
+ * What the sensor needs to know of a file object, read with statx(2) from a descriptor (so it holds for a file
+ * already unlinked, as long as the descriptor keeps its inode alive).
+ *
+ * @param mode    type and permission bits (st_mode)
+ * @param ctimeMs the last status change, epoch ms
+ * @param target  for a symbolic link, what it points to (byte-exact text); else null
+ */
+record FileStat(int mode, long uid, long gid, int nlink, long ino, long device, long ctimeMs, String target) {
+    static final int S_IFMT = 0170000;
+    static final int S_IFREG = 0100000;
+    static final int S_IFDIR = 0040000;
+    static final int S_IFLNK = 0120000;
+
+    int type() {
+        return mode & S_IFMT;
+    }
+
+    boolean regular() {
+        return type() == S_IFREG;
+    }
+
+    /** The stat of the object {@code fd} refers to (any kind of descriptor, O_PATH included), or null. */
+    static FileStat of(int fd) {
+        try (Memory buf = new Memory(256)) {
+            LibC.statx(fd, "", LibC.AT_EMPTY_PATH | LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_WANTED, buf);
+            int nlink = buf.getInt(16);
+            long uid = buf.getInt(20) & 0xffffffffL;
+            long gid = buf.getInt(24) & 0xffffffffL;
+            int mode = buf.getShort(28) & 0xffff;
+            long ino = buf.getLong(32);
+            long ctimeMs = buf.getLong(96) * 1000 + (buf.getInt(104) & 0xffffffffL) / 1_000_000;
+            long device = ((long) buf.getInt(136) << 32) | (buf.getInt(140) & 0xffffffffL);
+            String target = null;
+            if ((mode & S_IFMT) == S_IFLNK) {
+                try (Memory link = new Memory(4096)) {
+                    long n = LibC.readlinkat(fd, "", link, link.size());
+                    target = n > 0 ? FieldText.fromKernelBytes(link.getByteArray(0, (int) n)) : null;
+                } catch (LastErrorException e) {
+                    target = null;
+                }
+            }
+            return new FileStat(mode, uid, gid, nlink, ino, device, ctimeMs, target);
+        } catch (LastErrorException e) {
+            return null;
+        }
+    }
+}
