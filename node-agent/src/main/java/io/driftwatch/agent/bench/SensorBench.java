@@ -51,7 +51,14 @@ public final class SensorBench {
     private final Path workDir;
     private final PrintWriter out;
 
+    private final FanotifySensor.Config sensor;
+
     public SensorBench(int operations, int buffer, Path workDir, PrintWriter out) {
+        this(operations, buffer, workDir, out, FanotifySensor.Config.defaults("bench-node"));
+    }
+
+    public SensorBench(int operations, int buffer, Path workDir, PrintWriter out, FanotifySensor.Config sensor) {
+        this.sensor = sensor;
         if (operations < 2 || operations % 2 != 0) {
             throw new IllegalArgumentException("--ops must be an even number of at least 2 (half creates, half deletes)");
         }
@@ -72,7 +79,7 @@ public final class SensorBench {
                         RuncSandbox.Options.defaults().withTmpfsMegabytes(512))) {
             Publisher.Config publisher = new Publisher.Config(stack.bootstrapServers(), stack.registryUrl(),
                     "driftwatch.file-events", "driftwatch.container-metadata", buffer, Map.of());
-            try (NodeAgent agent = new NodeAgent("bench-node", FanotifySensor.Config.defaults("bench-node"),
+            try (NodeAgent agent = new NodeAgent("bench-node", sensor,
                     RuntimeWatcher.Config.runcOnly(sandbox.stateRoot()), publisher).start()) {
                 if (agent.watcher().byId(sandbox.id()).isEmpty() || !agent.failures().isEmpty()) {
                     throw new IllegalStateException("the agent is not watching the container: " + agent.failures());

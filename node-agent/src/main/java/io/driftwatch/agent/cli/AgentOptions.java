@@ -41,8 +41,18 @@ final class AgentOptions {
             description = "Events held while Kafka is slow or away; past that they are dropped and counted (default: ${DEFAULT-VALUE}).")
     int buffer;
 
-    @Option(names = "--no-reads", negatable = false, description = "Do not report reads (OPEN_READ); they are the noisiest events.")
+    @Option(names = "--no-reads", negatable = false, description = "Do not report reads and opens (OPEN_READ, OPEN_WRITE); they are the noisiest events.")
     boolean noReads;
+
+    @Option(names = "--no-mounts", negatable = false, description = "Watch only each container's root, not its other"
+            + " mounts (/dev, /dev/shm, volumes). A volume on the host's root filesystem puts a mark on that filesystem,"
+            + " whose every event the agent then reads and sorts out.")
+    boolean noMounts;
+
+    @Option(names = "--no-pins", negatable = false, description = "Do not hold new files open for a moment to read their"
+            + " mode after they are gone (a second fanotify group that sees every open). Saves the cost of an open"
+            + " per open; a file created, changed and deleted within milliseconds then loses its mode.")
+    boolean noPins;
 
     @Option(names = "--no-exec", negatable = false, description = "Do not report executions (EXEC).")
     boolean noExec;
@@ -93,7 +103,7 @@ final class AgentOptions {
             throw new IllegalArgumentException("--max-cmdline-bytes must be at least 1, not " + maxCmdlineBytes);
         }
         return new FanotifySensor.Config(d.node(), !noReads, !noExec, !boundedKernelQueue, d.baselineLimit(), d.proc(),
-                maxCmdlineBytes);
+                maxCmdlineBytes, !noMounts, !noPins);
     }
 
     /** The runc roots the watcher reads and the responder acts through. */

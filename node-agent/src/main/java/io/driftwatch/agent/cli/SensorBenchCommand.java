@@ -26,14 +26,26 @@ final class SensorBenchCommand implements Callable<Integer> {
             description = "Work directory, removed at the end (default: ${DEFAULT-VALUE}).")
     Path dir;
 
+    @Option(names = "--no-pins", negatable = false, description = "Run the sensor without its pin group (as `agent --no-pins`),"
+            + " to see what holding new files costs.")
+    boolean noPins;
+
+    @Option(names = "--no-reads", negatable = false, description = "Run the sensor without reads and opens (as `agent --no-reads`).")
+    boolean noReads;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        SensorBench.Result r = new SensorBench(operations, buffer, dir.toAbsolutePath(), out).run();
-        out.printf("%nsensor-bench: %,d file operations in a runc container%n", r.operations());
+        io.driftwatch.agent.fanotify.FanotifySensor.Config d = io.driftwatch.agent.fanotify.FanotifySensor.Config.defaults("bench-node");
+        io.driftwatch.agent.fanotify.FanotifySensor.Config sensor = new io.driftwatch.agent.fanotify.FanotifySensor.Config(
+                d.node(), !noReads, d.exec(), d.unlimitedQueue(), d.baselineLimit(), d.proc(), d.maxCmdlineBytes(),
+                d.mounts(), !noPins);
+        SensorBench.Result r = new SensorBench(operations, buffer, dir.toAbsolutePath(), out, sensor).run();
+        out.printf("%nsensor-bench: %,d file operations in a runc container (reads and opens %s, pin group %s)%n",
+                r.operations(), noReads ? "off" : "on", noPins ? "off" : "on");
         out.printf("  burst in the container     %,d ms%n", r.burstMs());
         out.printf("  kernel events read         %,d%n", r.kernelEvents());
         out.printf("  FileEvents emitted         %,d (published and acknowledged by Kafka: %,d)%n", r.emitted(), r.published());
