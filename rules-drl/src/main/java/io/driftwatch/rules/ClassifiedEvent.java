@@ -25,6 +25,8 @@ public final class ClassifiedEvent extends FileEvent {
   private Set<String> newPathRoles = Set.of();
   private Set<String> actorRoles = Set.of();
   private Set<String> modeChanges = Set.of();
+  private Set<String> parentRoles = Set.of();
+  private Set<String> argumentRoles = Set.of();
 
   ClassifiedEvent() {}
 
@@ -51,6 +53,23 @@ public final class ClassifiedEvent extends FileEvent {
     return modeChanges;
   }
 
+  /**
+   * Roles of the directory {@code path} is in, e.g. {@code config-root} for {@code /etc/x} (a FileRole on a
+   * directory makes its direct entries recognisable, where a DirectoryRole covers everything below it).
+   */
+  public Set<String> getParentRoles() {
+    return parentRoles;
+  }
+
+  /**
+   * For an EXEC with a known command line: the roles of its arguments, each read as a path (a relative one as if
+   * from /, with glob stars at the ends of its name dropped, so {@code find / -name '*id_rsa*'} names a private
+   * key); options ({@code -name}) and the program itself are left out. Empty for every other event.
+   */
+  public Set<String> getArgumentRoles() {
+    return argumentRoles;
+  }
+
   /** True when {@code path} or {@code newPath} plays {@code role}. */
   public boolean touches(String role) {
     return pathRoles.contains(role) || newPathRoles.contains(role);
@@ -66,11 +85,14 @@ public final class ClassifiedEvent extends FileEvent {
     return getNewPath() == null ? null : CanonicalPath.fileName(getNewPath());
   }
 
-  void classify(Set<String> pathRoles, Set<String> newPathRoles, Set<String> actorRoles, Set<String> modeChanges) {
+  void classify(Set<String> pathRoles, Set<String> newPathRoles, Set<String> actorRoles, Set<String> modeChanges,
+                Set<String> parentRoles, Set<String> argumentRoles) {
     this.pathRoles = pathRoles;
     this.newPathRoles = newPathRoles;
     this.actorRoles = actorRoles;
     this.modeChanges = modeChanges;
+    this.parentRoles = parentRoles;
+    this.argumentRoles = argumentRoles;
   }
 
   @Override

@@ -36,7 +36,14 @@ final class Classifier implements RuleRuntimeEventListener {
    * executable lies in a binary directory (or is unknown); for these roles the executable (or the
    * script an interpreter runs) must also be the named program, since a name is easy to take.
    */
-  static final Set<String> EXEMPTING_ROLES = Set.of("package-manager", "log-rotator", "auth-tool", "certificate-tool");
+  static final Set<String> EXEMPTING_ROLES =
+      Set.of("package-manager", "log-rotator", "auth-tool", "certificate-tool", "logger", "backup-agent");
+  /** At most this many arguments of a command line are classified (the rest are rarely paths worth a look). */
+  private static final int MAX_ARGUMENTS = 64;
+  /** An argument longer than this is not read as a path. */
+  private static final int MAX_ARGUMENT_LENGTH = 4096;
+  /** Characters of shell syntax around a path in a {@code sh -c} command line: quotes, redirections, separators. */
+  private static final String SHELL_PUNCTUATION = "'\"`<>|;&()";
 
   private final KieSession session;
   private boolean stale = true;
@@ -62,7 +69,90 @@ final class Classifier implements RuleRuntimeEventListener {
     }
     Set<String> pathRoles = pathRoles(event.getPath());
     Set<String> newPathRoles = event.getNewPath() == null ? Set.of() : pathRoles(event.getNewPath());
-    event.classify(pathRoles, newPathRoles, actorRoles(event), modeChanges(event));
+    event.classify(pathRoles, newPathRoles, actorRoles(event), modeChanges(event), parentRoles(event.getPath()),
+        argumentRoles(event));
+  }
+
+  /** Roles of the directory a canonical path is in (of "/etc" for "/etc/x"); none for "/" or a relative name. */
+  private Set<String> parentRoles(String path) {
+    if (path == null) {
+      return Set.of();
+    }
+    int slash = path.lastIndexOf('/');
+    if (slash <= 0) {
+      return Set.of();
+    }
+    return pathRoles(path.substring(0, slash));
+  }
+
+  /**
+   * The roles of an EXEC's arguments, each read as a path: see {@link ClassifiedEvent#getArgumentRoles()}. Not
+   * cached: command lines rarely repeat, and an EXEC is far rarer than a file event.
+   */
+  private Set<String> argumentRoles(FileEvent event) {
+    String cmdline = event.getCmdline();
+    if (event.getType() != EventType.EXEC || cmdline == null || cmdline.isEmpty()) {
+      return Set.of();
+    }
+    Set<String> roles = null;
+    int argument = 0;
+    int start = 0;
+    int length = cmdline.length();
+    while (start <= length && argument <= MAX_ARGUMENTS) {
+      int end = cmdline.indexOf(' ', start);
+      if (end < 0) {
+        end = length;
+      }
+      if (argument > 0 && end > start && end - start <= MAX_ARGUMENT_LENGTH) {
+        String path = argumentPath(cmdline.substring(start, end));
+        if (path != null) {
+          roles = add(roles, rolesOf(path));
+        }
+      }
+      if (end > start) {
+        argument++;
+      }
+      start = end + 1;
+    }
+    return roles == null ? Set.of() : Set.copyOf(roles);
+  }
+
+  /**
+   * An argument as a canonical absolute path, or null for an option or nothing: shell punctuation at its ends
+   * dropped (arguments of {@code sh -c}), a relative one taken from /, glob stars at the ends of its name dropped.
+   */
+  static String argumentPath(String argument) {
+    int from = 0;
+    int to = argument.length();
+    while (from < to && SHELL_PUNCTUATION.indexOf(argument.charAt(from)) >= 0) {
+      from++;
+    }
+    while (to > from && SHELL_PUNCTUATION.indexOf(argument.charAt(to - 1)) >= 0) {
+      to--;
+    }
+    if (from == to || argument.charAt(from) == '-') {
+      return null;
+    }
+    String text = argument.substring(from, to);
+    String path = CanonicalPath.of(text.startsWith("/") ? text : "/" + text);
+    int slash = path.lastIndexOf('/');
+    String name = path.substring(slash + 1);
+    int nameFrom = 0;
+    int nameTo = name.length();
+    while (nameFrom < nameTo && name.charAt(nameFrom) == '*') {
+      nameFrom++;
+    }
+    while (nameTo > nameFrom && name.charAt(nameTo - 1) == '*') {
+      nameTo--;
+    }
+    if (nameFrom == 0 && nameTo == name.length()) {
+      return path;
+    }
+    String directory = slash == 0 ? "/" : path.substring(0, slash);
+    if (nameFrom == nameTo) {
+      return directory; // "/dev/shm/*": the directory
+    }
+    return (slash == 0 ? "/" : directory + "/") + name.substring(nameFrom, nameTo);
   }
 
   /** Roles of a canonical path: of the file, its name, every directory above it and every directory name in it. */
@@ -73,6 +163,19 @@ final class Classifier implements RuleRuntimeEventListener {
     Set<String> cached = pathCache.get(path);
     if (cached != null) {
       return cached;
+    }
+    Set<String> result = rolesOf(path);
+    if (pathCache.size() >= MAX_CACHED_PATHS) {
+      pathCache.clear();
+    }
+    pathCache.put(path, result);
+    return result;
+  }
+
+  /** {@link #pathRoles} without the cache. */
+  private Set<String> rolesOf(String path) {
+    if (stale) {
+      rebuild();
     }
     Set<String> roles = null;
     roles = add(roles, files.get(path));
@@ -98,12 +201,7 @@ final class Classifier implements RuleRuntimeEventListener {
       }
       slash = previous;
     }
-    Set<String> result = roles == null ? Set.of() : Set.copyOf(roles);
-    if (pathCache.size() >= MAX_CACHED_PATHS) {
-      pathCache.clear();
-    }
-    pathCache.put(path, result);
-    return result;
+    return roles == null ? Set.of() : Set.copyOf(roles);
   }
 
   private Set<String> actorRoles(FileEvent event) {
