@@ -464,10 +464,15 @@ public final class FanotifySensor implements AutoCloseable {
     private void loop() {
         while (running) {
             try {
-                Batch b = batches.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                Batch first = batches.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                List<Batch> ready = new ArrayList<>();
+                if (first != null) {
+                    ready.add(first);
+                    batches.drainTo(ready, 256); // under load, what queued meanwhile is handled in the same turn
+                }
                 lock.lock();
                 try {
-                    if (b != null) {
+                    for (Batch b : ready) {
                         // A stat taken after the previous batch was read may already show a change this batch
                         // tells of (see Stat): such a stat is no change's "before".
                         batch = System.nanoTime();
@@ -789,11 +794,10 @@ public final class FanotifySensor implements AutoCloseable {
             return;
         }
         Path file = ProcFiles.file(hostPath);
-        Map<String, Object> attrs = unixAttributes(file);
-        PreStat pre = attrs == null && handling != null ? createdInBatch.get(handling) : null;
-        if (pre != null) {
-            attrs = pre.attrs(); // gone by now, but the reader saw it
-        }
+        // What the reader saw right after the read (closest to the creation; the file may be gone by now), else a
+        // stat now.
+        PreStat pre = handling != null ? createdInBatch.get(handling) : null;
+        Map<String, Object> attrs = pre != null ? pre.attrs() : unixAttributes(file);
         FileStat gone = attrs == null ? objectStat(object) : null;
         if (attrs == null && gone == null) {
             emit(event(c, EventType.CREATE, path, proc, now)); // gone, never opened: mode unknown
