@@ -1,18 +1,24 @@
 #!/bin/bash
 # Records what Linux audit logs while a shell in a real runc container (busybox) changes files.
 #
-#   record-runc-busybox.sh record WORKDIR [enriched|raw]   # prints CONTAINER=..., ROOTFS=..., KEY=..., LOG=...
-#   record-runc-busybox.sh cleanup WORKDIR                  # undoes whatever a record left behind (idempotent)
+#   record-runc-busybox.sh record WORKDIR [enriched|raw] [files|logs]   # prints CONTAINER=, ROOTFS=, KEY=, LOG=
+#   record-runc-busybox.sh cleanup WORKDIR                                # undoes whatever a record left behind
+#
+# The files session (the default) changes files as an intruder would; the logs session empties logs: shell
+# redirections and cp over existing logs (O_TRUNC), a new log-named file in a temp dir (O_CREAT|O_TRUNC), an
+# append and a write to /dev/null as controls.
 #
 # Needs root, runc, a static busybox (busybox-static) and auditd/auditctl (apt-get install runc busybox-static
 # auditd). If no auditd is running, one is started on a configuration of its own (log in WORKDIR) and stopped
 # at the end; if one is running, its log is used and only the rules added here are removed. The container's
 # root is a tmpfs of its own, so the audit watch covers exactly the container's files. Used to make
-# adapters/audit/runc-busybox*.log and by RuncAuditRecordingIT at test time.
+# adapters/audit/runc-busybox*.log (files) and runc-busybox-logs.log (logs), and by RuncAuditRecordingIT at test
+# time.
 set -u
 MODE=${1:?record or cleanup}
 WORK=${2:?work directory}
 FORMAT=${3:-enriched}
+SESSION=${4:-files}
 NAME=dwaudit-$(basename "$WORK" | tr -c 'a-zA-Z0-9\n' '-' | tail -c 20)
 BUNDLE=$WORK/bundle
 ROOTFS=$BUNDLE/rootfs
@@ -37,6 +43,7 @@ cleanup() {
 
 if [ "$MODE" = cleanup ]; then cleanup; exit 0; fi
 [ "$MODE" = record ] || fail "unknown mode $MODE"
+[ "$SESSION" = files ] || [ "$SESSION" = logs ] || fail "unknown session $SESSION (files or logs)"
 [ "$(id -u)" = 0 ] || fail "must run as root"
 for tool in runc auditd auditctl busybox; do command -v $tool >/dev/null || fail "$tool not installed (apt-get install runc busybox-static auditd)"; done
 BUSYBOX=$(command -v busybox)
@@ -50,6 +57,12 @@ cp "$BUSYBOX" "$ROOTFS/bin/busybox"
 for applet in $("$ROOTFS/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$ROOTFS/bin/$applet"; done
 echo 'root:x:0:0:root:/root:/bin/sh' > "$ROOTFS/etc/passwd"
 echo 'root:x:0:' > "$ROOTFS/etc/group"
+if [ "$SESSION" = logs ]; then
+    mkdir -p "$ROOTFS/var/log/app"
+    printf 'Jan  1 00:00:01 web sshd[42]: Accepted password for root from 10.0.0.5\n' > "$ROOTFS/var/log/messages"
+    : > "$ROOTFS/var/log/wtmp"
+    printf 'GET / 200\n' > "$ROOTFS/var/log/app/app.log"
+fi
 (cd "$BUNDLE" && rm -f config.json && runc spec) || fail "runc spec failed"
 sed -i -e 's/"terminal": true/"terminal": false/' -e 's/"readonly": true/"readonly": false/' \
     -e 's/"sh"$/"sleep", "3600"/' "$BUNDLE/config.json"
@@ -87,6 +100,29 @@ auditctl -w "$ROOTFS/etc/shadow" -p r -k "$KEY-secrets" >/dev/null || fail "audi
 # machine) has no audit context, and the kernel never audits its system calls.
 bash -c 'echo "root:*:19000:0:99999:7:::" > "$1"' host-write "$ROOTFS/etc/shadow"
 sleep 0.2
+if [ "$SESSION" = logs ]; then
+    # Logs emptied in the container: O_TRUNC of existing files (with content, and empty), cp over a log, the
+    # event-generator's O_CREAT|O_TRUNC of a new syslog in a temp dir; an append and /dev/null as controls.
+    runc --root "$STATE" exec "$NAME" sh -c '
+: > /var/log/messages
+: > /var/log/wtmp
+cp /dev/null /var/log/app/app.log
+echo "GET /health 200" >> /var/log/app/app.log
+echo quiet > /dev/null
+d=/tmp/falco-event-generator-syscall-ClearLogActivities-rec
+mkdir $d && : > $d/syslog
+rm -rf $d
+touch /tmp/recorded-end
+' || fail "runc exec (logs) failed"
+    for _ in $(seq 50); do tail -n +"$((START_LINES + 1))" "$LOG" | grep -q 'recorded-end' && break; sleep 0.1; done
+    sleep 0.5
+    tail -n +"$((START_LINES + 1))" "$LOG" > "$WORK/recorded.log"
+    echo "CONTAINER=$NAME"
+    echo "ROOTFS=$ROOTFS"
+    echo "KEY=$KEY"
+    echo "LOG=$WORK/recorded.log"
+    exit 0
+fi
 # In the container, as an intruder would (the chown fails: runc's default set has no CAP_CHOWN).
 runc --root "$STATE" exec "$NAME" sh -c '
 echo hello > /tmp/note.txt

@@ -37,6 +37,9 @@ public final class LinuxAuditAdapter {
     private static final long AT_FDCWD = 0xffffff9cL;
     private static final int O_ACCMODE = 3;
     private static final long O_CREAT_WRONLY_TRUNC = 0x241;
+    private static final long O_TRUNC = 0x200;
+    private static final long S_IFMT = 0170000;
+    private static final long S_IFREG = 0100000;
     private static final long AT_REMOVEDIR = 0x200;
     private static final Pattern PROC_EXE = Pattern.compile("/proc/(self|\\d+)/exe|/proc/(self|\\d+)/fd/\\d+|/dev/fd/\\d+");
 
@@ -408,7 +411,11 @@ public final class LinuxAuditAdapter {
                 } else {
                     Item target = target(items);
                     path = target == null ? null : resolve(target.name(), cwd, relativeToCwd);
-                    type = flags != null && (flags & O_ACCMODE) != 0 ? EventType.OPEN_WRITE : EventType.OPEN_READ;
+                    if (truncates(flags, target)) {
+                        type = EventType.TRUNCATE; // : > log, cp over a file: the existing content is gone
+                    } else {
+                        type = flags != null && (flags & O_ACCMODE) != 0 ? EventType.OPEN_WRITE : EventType.OPEN_READ;
+                    }
                 }
             }
             case "unlink", "unlinkat", "rmdir" -> {
@@ -517,6 +524,18 @@ public final class LinuxAuditAdapter {
             default -> throw new IllegalStateException("unmapped syscall " + name);
         }
         return new Operation(type, path, newPath, mode, previousMode, cmdline, exe, translateNewPath);
+    }
+
+    /**
+     * A successful open with O_TRUNC of a file that existed (no CREATE item) emptied it, whatever the access mode
+     * (Linux truncates on O_RDONLY|O_TRUNC too). Not for a device, FIFO or socket ({@code > /dev/null}), where
+     * O_TRUNC does nothing; a file whose PATH record has no mode is taken as a regular file.
+     */
+    private static boolean truncates(Long flags, Item target) {
+        if (flags == null || (flags & O_TRUNC) == 0 || target == null) {
+            return false;
+        }
+        return target.mode() == null || (target.mode() & S_IFMT) == S_IFREG;
     }
 
     private static boolean handled(String syscall) {

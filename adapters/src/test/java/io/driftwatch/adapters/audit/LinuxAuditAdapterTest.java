@@ -24,6 +24,8 @@ class LinuxAuditAdapterTest {
     static final Path DIR = Path.of("src/test/resources/adapters/audit");
     static final Path ENRICHED = DIR.resolve("runc-busybox.log");
     static final Path RAW = DIR.resolve("runc-busybox-raw.log");
+    /** record-runc-busybox.sh's logs session (ENRICHED): logs emptied in the container. */
+    static final Path LOGS = DIR.resolve("runc-busybox-logs.log");
 
     @TempDir
     Path tmp;
@@ -70,7 +72,7 @@ class LinuxAuditAdapterTest {
             "EXEC /bin/sh",                       // runc exec sh -c '...'
             "CREATE /tmp/note.txt",
             "CREATE /usr/bin/tool",
-            "OPEN_WRITE /usr/bin/tool",           // cp over it (O_WRONLY|O_CREAT|O_TRUNC of an existing file)
+            "TRUNCATE /usr/bin/tool",             // cp over it (O_WRONLY|O_CREAT|O_TRUNC of an existing file)
             "CHMOD /usr/bin/tool",
             "DELETE /tmp/note.txt",
             "CREATE /tmp/a.txt",
@@ -154,6 +156,73 @@ class LinuxAuditAdapterTest {
         FileEvent whoami = out.events.get(27);
         assertEquals("whoami", whoami.getProcessName());
         assertEquals(whoami.getPid(), out.events.get(21).getPid(), "the shell exec'd it in place");
+    }
+
+    static final String CLEAR_LOG_DIR = "/tmp/falco-event-generator-syscall-ClearLogActivities-rec";
+
+    /** What the logs session gives (record-runc-busybox.sh record DIR enriched logs). */
+    static final List<String> EXPECTED_LOGS = List.of(
+            "CREATE /etc/shadow",                  // from the host, as in the files session
+            "EXEC /bin/sh",                        // runc exec sh -c '...'
+            "TRUNCATE /var/log/messages",          // : > (O_WRONLY|O_CREAT|O_TRUNC) of a log with content
+            "TRUNCATE /var/log/wtmp",              // the same of an empty one: audit cannot tell, it was emptied
+            "TRUNCATE /var/log/app/app.log",       // cp /dev/null over it
+            "OPEN_WRITE /var/log/app/app.log",     // >> (O_APPEND): nothing emptied
+            "MKDIR " + CLEAR_LOG_DIR,
+            "CREATE " + CLEAR_LOG_DIR + "/syslog", // O_CREAT|O_TRUNC of a file that was not there: a new file
+            "DELETE " + CLEAR_LOG_DIR + "/syslog",
+            "RMDIR " + CLEAR_LOG_DIR,
+            "CREATE /tmp/recorded-end");           // touch: the session's last event
+    // echo > /dev/null leaves nothing: /dev is runc's own tmpfs, outside the watch.
+
+    @Test
+    void anOpenWithOTruncOfAnExistingFileIsATruncateAndOfANewFileACreate() throws Exception {
+        Collected out = new Collected();
+        LinuxAuditAdapter adapter = run(rt1("rt2"), Files.readAllLines(LOGS), out);
+        assertEquals(List.of(), out.malformed);
+        assertEquals(EXPECTED_LOGS, summary(out.events));
+        assertEquals(2, adapter.counts().otherSyscalls, "auditctl's own sendto");
+        FileEvent messages = out.events.get(2);
+        assertEquals(EventType.TRUNCATE, messages.getType());
+        assertEquals("sh", messages.getProcessName());
+        assertEquals("/bin/busybox", messages.getExe());
+        assertEquals("rt2", messages.getContainerId());
+        assertTrue(messages.getCmdline().startsWith("sh -c \\x0a: > /var/log/messages\\x0a"), messages.getCmdline());
+        assertNull(messages.getMode(), "a truncation changes no mode");
+        FileEvent cp = out.events.get(4);
+        assertEquals("cp", cp.getProcessName());
+        FileEvent syslog = out.events.get(7);
+        assertEquals(EventType.CREATE, syslog.getType());
+        assertEquals(0644, syslog.getMode(), "the new file's mode, after the umask");
+        assertEquals("sh", syslog.getProcessName());
+    }
+
+    @Test
+    void oTruncOfADeviceIsNoTruncationAndOTruncOnlyCountsWhenTheOpenSucceeded() throws Exception {
+        List<String> lines = List.of(
+                // echo > /dev/null with /dev watched: O_WRONLY|O_CREAT|O_TRUNC of a character device
+                syscall(1, 40, 257, "ffffff9c", "55d0c0", "241", 1, "sh", "/bin/busybox", "\"dw-c1\""),
+                path(1, 40, 0, "\"/dev/null\"", "NORMAL", "020666"),
+                proctitle(1, 40, "7368"),
+                // truncate through open(2) with O_RDONLY|O_TRUNC: Linux empties the file all the same
+                syscall(2, 41, 2, "55d0c8", "200", "0", 1, "python3", "/usr/bin/python3.12", "\"dw-c1\""),
+                path(2, 41, 0, "\"/var/log/auth.log\"", "NORMAL", "0100640"),
+                proctitle(2, 41, "707974686F6E33"),
+                // O_TRUNC refused (success=no): the file did not change
+                syscall(3, 42, 257, "ffffff9c", "55d0d0", "241", 1, "sh", "/bin/busybox", "\"dw-c1\"")
+                        .replace("success=yes exit=0", "success=no exit=-13"),
+                path(3, 42, 0, "\"/var/log/secure\"", "NORMAL", "0100600"),
+                proctitle(3, 42, "7368"),
+                // creat(2) of an existing file: O_CREAT|O_WRONLY|O_TRUNC
+                syscall(4, 43, 85, "55d0e0", "1a4", "0", 1, "sh", "/bin/busybox", "\"dw-c1\""),
+                path(4, 43, 0, "\"/var/log/btmp\"", "NORMAL", "0100600"),
+                proctitle(4, 43, "7368"));
+        Collected out = new Collected();
+        LinuxAuditAdapter adapter = run(AuditContainerMap.empty().add("dw-c1=c1"), lines, out);
+        assertEquals(List.of(), out.malformed);
+        assertEquals(List.of("OPEN_WRITE /dev/null", "TRUNCATE /var/log/auth.log", "TRUNCATE /var/log/btmp"),
+                summary(out.events));
+        assertEquals(1, adapter.counts().failed);
     }
 
     @Test

@@ -75,6 +75,40 @@ class RuncAuditRecordingIT {
         }
     }
 
+    @Test
+    void logsEmptiedInARuncContainerAreTruncations() throws Exception {
+        Path dir = work.resolve("logs");
+        try {
+            Run record = run(120, "bash", SCRIPT.toString(), "record", dir.toString(), "enriched", "logs");
+            if (record.code() != 0) {
+                fail("recording with auditd and runc failed (root, runc, busybox-static and auditd are needed; "
+                        + "apt-get install runc busybox-static auditd), exit " + record.code() + ":\n" + record.err()
+                        + record.out());
+            }
+            Map<String, String> recorded = new HashMap<>();
+            for (String line : record.out().split("\n")) {
+                int eq = line.indexOf('=');
+                if (eq > 0) {
+                    recorded.put(line.substring(0, eq), line.substring(eq + 1));
+                }
+            }
+            String container = recorded.get("CONTAINER");
+            AuditContainerMap map = AuditContainerMap.empty().add(recorded.get("KEY") + "*=" + container)
+                    .add(recorded.get("ROOTFS") + "=" + container);
+            LinuxAuditAdapterTest.Collected out = new LinuxAuditAdapterTest.Collected();
+            LinuxAuditAdapter adapter = LinuxAuditAdapterTest.run(map,
+                    Files.readAllLines(Path.of(recorded.get("LOG")), StandardCharsets.UTF_8), out);
+            assertEquals(List.of(), out.malformed, "the live log must read cleanly");
+            List<String> seen = out.events.stream().filter(e -> e.getContainerId().equals(container))
+                    .map(e -> e.getType() + " " + e.getPath() + (e.getNewPath() == null ? "" : " -> " + e.getNewPath()))
+                    .toList();
+            assertEquals(LinuxAuditAdapterTest.EXPECTED_LOGS, seen, adapter.summary());
+        } finally {
+            Run cleanup = run(60, "bash", SCRIPT.toString(), "cleanup", dir.toString());
+            assertEquals(0, cleanup.code(), "cleanup: " + cleanup.err());
+        }
+    }
+
     private record Run(int code, String out, String err) {
     }
 
