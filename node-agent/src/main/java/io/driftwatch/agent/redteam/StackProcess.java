@@ -4,10 +4,14 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -46,12 +50,32 @@ public final class StackProcess implements AutoCloseable {
     /** As {@link #start(Path, PrintWriter, long)}; without the app ({@code run --embedded --no-app}) when {@code app} is false. */
     public static StackProcess start(Path dir, PrintWriter progress, long timeoutSeconds, boolean app)
             throws IOException, InterruptedException {
+        return start(dir, progress, timeoutSeconds, app, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, PrintWriter, long, boolean)}, with {@code driftwatch.*} (or other app) settings for the
+     * app: written to a properties file beside {@code dir} (run --embedded wipes dir) and passed with {@code --config}.
+     * No settings: no file, the same command as before.
+     */
+    public static StackProcess start(Path dir, PrintWriter progress, long timeoutSeconds, boolean app,
+            Map<String, String> settings) throws IOException, InterruptedException {
         String classpath = System.getProperty("driftwatch.streams.classpath", System.getProperty("java.class.path"));
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(javaBin, "-Xmx768m", "-XX:+UseSerialGC", "-cp", classpath,
                 "io.driftwatch.cli.Main", "run", "--embedded", "--partitions", "1", "--dir", dir.toString()));
         if (!app) {
             command.add("--no-app");
+        }
+        if (!settings.isEmpty()) {
+            Path file = dir.toAbsolutePath().resolveSibling(dir.getFileName() + "-settings.properties");
+            Files.createDirectories(file.getParent());
+            Properties properties = new Properties();
+            properties.putAll(settings);
+            try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                properties.store(w, "settings for run --embedded");
+            }
+            command.addAll(List.of("--config", file.toString()));
         }
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();

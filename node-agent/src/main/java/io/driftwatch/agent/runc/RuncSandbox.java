@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * own errors from {@code run}). The rootfs holds {@code /bin/busybox} copied from the host with one symlink per applet,
  * {@code /etc/passwd}, {@code /etc/group}, {@code /root}, {@code /tmp} (mode 1777), {@code /usr/bin} and
  * {@code /usr/sbin}. The container has runc's default namespaces and capabilities (unless
- * {@link Options#privileged()}), a writable root, cgroup {@code /driftwatch/<id>}, and the caller's annotations.
+ * {@link Options#privileged()}), a writable root, cgroup {@code /driftwatch/<id>}, the caller's annotations, and the
+ * host directories of {@link Options#volumes()} bind-mounted into it (none by default).
  *
  * <p>Needs root, {@code runc} ({@code apt-get install runc}) and a statically linked busybox
  * ({@code apt-get install busybox-static}); {@link #create} fails naming what is missing. {@link #close()} deletes the
@@ -56,8 +57,11 @@ public final class RuncSandbox implements AutoCloseable {
      * @param privileged     whether the process gets every capability this JVM's bounding set holds (as a privileged
      *                       container does)
      * @param timeout        bound on each runc command, {@link #exec} included
+     * @param volumes        host directories bind-mounted into the container (as a hostPath or emptyDir volume would
+     *                       be); none by default
      */
-    public record Options(List<String> args, Path busybox, int tmpfsMegabytes, boolean privileged, Duration timeout) {
+    public record Options(List<String> args, Path busybox, int tmpfsMegabytes, boolean privileged, Duration timeout,
+            List<Volume> volumes) {
 
         public Options {
             args = List.copyOf(args);
@@ -69,6 +73,12 @@ public final class RuncSandbox implements AutoCloseable {
             if (tmpfsMegabytes < 4) {
                 throw new IllegalArgumentException("tmpfsMegabytes must be at least 4 (busybox is ~2 MB): " + tmpfsMegabytes);
             }
+            volumes = volumes == null ? List.of() : List.copyOf(volumes);
+        }
+
+        /** Without volumes (the options before volumes existed). */
+        public Options(List<String> args, Path busybox, int tmpfsMegabytes, boolean privileged, Duration timeout) {
+            this(args, busybox, tmpfsMegabytes, privileged, timeout, List.of());
         }
 
         public static Options defaults() {
@@ -76,23 +86,53 @@ public final class RuncSandbox implements AutoCloseable {
         }
 
         public Options withArgs(String... newArgs) {
-            return new Options(List.of(newArgs), busybox, tmpfsMegabytes, privileged, timeout);
+            return new Options(List.of(newArgs), busybox, tmpfsMegabytes, privileged, timeout, volumes);
         }
 
         public Options withBusybox(Path path) {
-            return new Options(args, path, tmpfsMegabytes, privileged, timeout);
+            return new Options(args, path, tmpfsMegabytes, privileged, timeout, volumes);
         }
 
         public Options withTmpfsMegabytes(int megabytes) {
-            return new Options(args, busybox, megabytes, privileged, timeout);
+            return new Options(args, busybox, megabytes, privileged, timeout, volumes);
         }
 
         public Options withPrivileged(boolean all) {
-            return new Options(args, busybox, tmpfsMegabytes, all, timeout);
+            return new Options(args, busybox, tmpfsMegabytes, all, timeout, volumes);
         }
 
         public Options withTimeout(Duration bound) {
-            return new Options(args, busybox, tmpfsMegabytes, privileged, bound);
+            return new Options(args, busybox, tmpfsMegabytes, privileged, bound, volumes);
+        }
+
+        /** These options with one more volume: {@code hostDirectory} bind-mounted read-write at {@code containerPath}. */
+        public Options withVolume(Path hostDirectory, String containerPath) {
+            List<Volume> more = new ArrayList<>(volumes);
+            more.add(new Volume(hostDirectory, containerPath, false));
+            return new Options(args, busybox, tmpfsMegabytes, privileged, timeout, more);
+        }
+
+        public Options withVolumes(List<Volume> all) {
+            return new Options(args, busybox, tmpfsMegabytes, privileged, timeout, all);
+        }
+    }
+
+    /**
+     * A host directory bind-mounted into the container ({@code rbind}; {@code ro} when read-only). The sandbox does not
+     * own it: it is neither created nor removed; close only ends the container's own mount of it.
+     *
+     * @param source      an existing directory on the host
+     * @param destination an absolute path in the container (created in the rootfs when missing)
+     * @param readOnly    mounted read-only
+     */
+    public record Volume(Path source, String destination, boolean readOnly) {
+        public Volume {
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(destination, "destination");
+            if (!destination.startsWith("/") || destination.equals("/") || destination.contains("/../")
+                    || destination.endsWith("/..")) {
+                throw new IllegalArgumentException("volume destination must be an absolute path below /: " + destination);
+            }
         }
     }
 
@@ -366,6 +406,21 @@ public final class RuncSandbox implements AutoCloseable {
             }
         }
         ((ObjectNode) config.get("root")).put("readonly", false);
+        if (!options.volumes().isEmpty()) {
+            ArrayNode mounts = (ArrayNode) config.get("mounts");
+            for (Volume v : options.volumes()) {
+                Path source = v.source().toAbsolutePath().normalize();
+                if (!Files.isDirectory(source)) {
+                    throw new IllegalArgumentException("volume source is not a directory: " + source);
+                }
+                Files.createDirectories(rootfs.resolve(v.destination().substring(1)));
+                ObjectNode mount = mounts.addObject();
+                mount.put("destination", v.destination());
+                mount.put("type", "bind");
+                mount.put("source", source.toString());
+                mount.set("options", strings(List.of("rbind", v.readOnly() ? "ro" : "rw")));
+            }
+        }
         ((ObjectNode) config.get("linux")).put("cgroupsPath", "/driftwatch/" + id);
         ObjectNode ann = config.putObject("annotations");
         annotations.forEach(ann::put);
