@@ -29,6 +29,13 @@ record FileStat(int mode, long uid, long gid, int nlink, long ino, long device, 
     /** The stat of the object {@code fd} refers to (any kind of descriptor, O_PATH included), or null. */
     static FileStat of(int fd) {
         try (Memory buf = new Memory(256)) {
+            return of(fd, buf);
+        }
+    }
+
+    /** As {@link #of(int)}, into a buffer of at least 256 bytes the caller owns (and does not share meanwhile). */
+    static FileStat of(int fd, Memory buf) {
+        try {
             LibC.statx(fd, "", LibC.AT_EMPTY_PATH | LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_WANTED, buf);
             int nlink = buf.getInt(16);
             long uid = buf.getInt(20) & 0xffffffffL;

@@ -39,6 +39,8 @@ final class PinGroup implements AutoCloseable {
     private final Memory handle = new Memory(8 + 128);
     private final Memory mountId = new Memory(4);
     private final Memory statfs = new Memory(256);
+    private final Memory statx = new Memory(256);
+    private final Memory pollFd = new Memory(8);
     private final Map<Long, Integer> marks = new HashMap<>();
     private final Map<Long, Long> fsidByDevice = new HashMap<>();
     private final LinkedHashMap<ByteBuffer, Pin> pins = new LinkedHashMap<>();
@@ -82,6 +84,9 @@ final class PinGroup implements AutoCloseable {
     synchronized int drain(long now) {
         int events = 0;
         for (int reads = 0; reads < 64; reads++) {
+            if (!readable()) {
+                break; // asked with poll(2), which answers without an error (a read's EAGAIN costs an exception)
+            }
             long n;
             try {
                 n = LibC.read(fd, buffer, BUFFER);
@@ -117,8 +122,19 @@ final class PinGroup implements AutoCloseable {
         return events;
     }
 
+    private boolean readable() {
+        pollFd.setInt(0, fd);
+        pollFd.setShort(4, LibC.POLLIN);
+        pollFd.setShort(6, (short) 0);
+        try {
+            return LibC.poll(pollFd, 1, 0) > 0;
+        } catch (LastErrorException e) {
+            return false;
+        }
+    }
+
     private void keepOrClose(int eventFd, long now) {
-        FileStat st = FileStat.of(eventFd);
+        FileStat st = FileStat.of(eventFd, statx);
         if (st == null || !st.regular() || st.nlink() > 0 && now - st.ctimeMs() > FRESH_MS) {
             LibC.close(eventFd);
             return;
@@ -178,7 +194,7 @@ final class PinGroup implements AutoCloseable {
             return null;
         }
         Pin p = pins.get(Fanotify.key(object));
-        return p == null ? null : FileStat.of(p.fd());
+        return p == null ? null : FileStat.of(p.fd(), statx);
     }
 
     synchronized int held() {
@@ -196,5 +212,7 @@ final class PinGroup implements AutoCloseable {
         handle.close();
         mountId.close();
         statfs.close();
+        statx.close();
+        pollFd.close();
     }
 }
