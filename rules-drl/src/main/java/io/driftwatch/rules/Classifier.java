@@ -43,6 +43,8 @@ final class Classifier implements RuleRuntimeEventListener {
   /** An argument longer than this is not read as a path. */
   private static final int MAX_ARGUMENT_LENGTH = 4096;
   /** Characters of shell syntax around a path in a {@code sh -c} command line: quotes, redirections, separators. */
+  /** Executables that run the applet their argv[0] names. */
+  private static final Set<String> MULTI_CALL_BINARIES = Set.of("busybox", "toybox");
   private static final String SHELL_PUNCTUATION = "'\"`<>|;&()";
 
   private final KieSession session;
@@ -226,10 +228,12 @@ final class Classifier implements RuleRuntimeEventListener {
     }
     // A role that exempts from alerts, for a process whose executable has another name: granted
     // only when the script the interpreter runs is that program (pip under python3,
-    // dpkg-maintscript-helper under sh), never to a script that merely calls itself dpkg. When the
-    // sensor could not read the command line (the process was gone), the name and the
+    // dpkg-maintscript-helper under sh), or the applet a multi-call binary runs is (su, login,
+    // syslogd as busybox applets on Alpine), never to a script that merely calls itself dpkg. When
+    // the sensor could not read the command line (the process was gone), the name and the
     // interpreter's place are all there is to go by.
-    if (event.getCmdline() == null || runsScript(name, event.getCmdline())) {
+    if (event.getCmdline() == null || runsScript(name, event.getCmdline())
+        || runsApplet(name, canonicalExe, event.getCmdline())) {
       return roles;
     }
     Set<String> withoutExempting = new LinkedHashSet<>(roles);
@@ -241,6 +245,25 @@ final class Classifier implements RuleRuntimeEventListener {
   private static boolean isProgram(String name, String path) {
     String file = CanonicalPath.fileName(path);
     return file.equals(name) || name.length() == COMM_LENGTH && file.startsWith(name);
+  }
+
+  /**
+   * A multi-call binary (busybox, toybox) runs the applet its argv[0] names, or its argv[1] when argv[0] is the
+   * binary itself: so the applet is the named program, whatever the name of the link that started it.
+   */
+  private static boolean runsApplet(String name, String exe, String cmdline) {
+    if (!MULTI_CALL_BINARIES.contains(CanonicalPath.fileName(exe))) {
+      return false;
+    }
+    String[] arguments = cmdline.split(" ", 3);
+    String applet = CanonicalPath.fileName(arguments[0]);
+    if (MULTI_CALL_BINARIES.contains(applet) && arguments.length > 1) {
+      applet = CanonicalPath.fileName(arguments[1]);
+    }
+    if (applet.startsWith("-")) {
+      applet = applet.substring(1); // a login shell's argv[0]
+    }
+    return applet.equals(name) || name.length() == COMM_LENGTH && applet.startsWith(name);
   }
 
   private boolean runsScript(String name, String cmdline) {
