@@ -98,25 +98,42 @@ final class Classifier implements RuleRuntimeEventListener {
     }
     Set<String> roles = null;
     int argument = 0;
-    int start = 0;
     int length = cmdline.length();
-    while (start <= length && argument <= MAX_ARGUMENTS) {
-      int end = cmdline.indexOf(' ', start);
-      if (end < 0) {
-        end = length;
-      }
-      if (argument > 0 && end > start && end - start <= MAX_ARGUMENT_LENGTH) {
-        String path = argumentPath(cmdline.substring(start, end));
-        if (path != null) {
-          roles = add(roles, rolesOf(path));
-        }
+    int start = 0;
+    while (start < length && argument <= MAX_ARGUMENTS) {
+      int end = start;
+      while (end < length && separatorAt(cmdline, end) == 0) {
+        end++;
       }
       if (end > start) {
+        if (argument > 0 && end - start <= MAX_ARGUMENT_LENGTH) {
+          String path = argumentPath(cmdline.substring(start, end));
+          if (path != null) {
+            roles = add(roles, rolesOf(path));
+          }
+        }
         argument++;
       }
-      start = end + 1;
+      start = end < length ? end + separatorAt(cmdline, end) : end;
     }
     return roles == null ? Set.of() : Set.copyOf(roles);
+  }
+
+  /**
+   * The length of the separator of words at {@code i} in a command line, 0 for none: a space, shell punctuation (a
+   * {@code sh -c} script's quotes, redirections and separators), or a newline, tab or carriage return as the sensors
+   * write them ({@code \x0a}: FieldText escapes control characters).
+   */
+  private static int separatorAt(String cmdline, int i) {
+    char c = cmdline.charAt(i);
+    if (c == ' ' || SHELL_PUNCTUATION.indexOf(c) >= 0) {
+      return 1;
+    }
+    if (c == '\\' && i + 3 < cmdline.length() && cmdline.charAt(i + 1) == 'x' && cmdline.charAt(i + 2) == '0'
+        && "9aAdD".indexOf(cmdline.charAt(i + 3)) >= 0 && (i == 0 || cmdline.charAt(i - 1) != '\\')) {
+      return 4;
+    }
+    return 0;
   }
 
   /**
