@@ -150,6 +150,7 @@ public final class FanotifySensor implements AutoCloseable {
     /** containerId -> the fsids marked for it (its root, its other mounts). */
     private final Map<String, List<Long>> markedBy = new ConcurrentHashMap<>();
     private final PinGroup pins;
+    private final ExecCatcher execs;
     private final ReentrantLock lock = new ReentrantLock();
     private final int selfPid = (int) ProcessHandle.current().pid();
     private final String idPrefix;
@@ -188,6 +189,7 @@ public final class FanotifySensor implements AutoCloseable {
                 | (config.reads() ? LibC.FAN_ACCESS | LibC.FAN_OPEN : 0);
         this.fanotify = new Fanotify(mask, config.unlimitedQueue());
         this.pins = config.pins() ? new PinGroup(counters) : null;
+        this.execs = config.exec() ? new ExecCatcher(config.proc(), config.maxCmdlineBytes()) : null;
         this.idPrefix = config.node() + "-" + Long.toString(System.currentTimeMillis(), 36) + "-";
     }
 
@@ -390,7 +392,7 @@ public final class FanotifySensor implements AutoCloseable {
     }
 
     /** A batch of events as read, with what was seen of the entries they created right after the read. */
-    private record Batch(List<RawEvent> events, Map<RawEvent, PreStat> created, long readNanos) {
+    private record Batch(List<RawEvent> events, Map<RawEvent, PreStat> created, Map<RawEvent, Long> execs, long readNanos) {
     }
 
     /** A new entry's attributes (and a symbolic link's target), read by the reader thread right after the read. */
@@ -402,11 +404,13 @@ public final class FanotifySensor implements AutoCloseable {
     private Thread reader;
     /** What the reader saw of the entries created by the event being handled (handler thread only). */
     private Map<RawEvent, PreStat> createdInBatch = Map.of();
+    /** The exec catcher's number for each execution of the batch being handled (handler thread only). */
+    private Map<RawEvent, Long> execsInBatch = Map.of();
     private RawEvent handling;
 
     /**
      * The reader thread: reads the kernel's events as soon as they come, and does at once the little that cannot
-     * wait: the stat (and link target) of each entry just created, and the pin group's drain. Attack tools create,
+     * wait: the stat (and link target) of each entry just created. Attack tools create,
      * change and delete a file within a millisecond; the handler, which reads /proc for each process, may be
      * milliseconds behind. An entry created and gone before even the reader gets to it is described from a pinned
      * descriptor when it was opened (see {@link PinGroup}); else its mode is unknown.
@@ -417,14 +421,20 @@ public final class FanotifySensor implements AutoCloseable {
                 List<RawEvent> read = new ArrayList<>();
                 fanotify.poll(100, read::add);
                 long readNanos = System.nanoTime();
-                Map<RawEvent, PreStat> created = read.isEmpty() ? Map.of() : prestat(read);
-                if (pins != null) {
-                    // After the batch is read, before it is handled: the open of every file this batch tells of
-                    // was queued before the batch's events were, so its descriptor is held by now.
-                    pins.drain(System.currentTimeMillis());
+                Map<RawEvent, Long> started = Map.of();
+                if (execs != null) {
+                    for (RawEvent ev : read) {
+                        if (ev.has(LibC.FAN_OPEN_EXEC) && !ev.has(LibC.FAN_ONDIR) && ev.pid() != selfPid) {
+                            if (started.isEmpty()) {
+                                started = new java.util.IdentityHashMap<>();
+                            }
+                            started.put(ev, execs.started(ev.pid())); // first: the program may be gone in a millisecond
+                        }
+                    }
                 }
+                Map<RawEvent, PreStat> created = read.isEmpty() ? Map.of() : prestat(read);
                 if (!read.isEmpty()) {
-                    batches.put(new Batch(read, created, readNanos));
+                    batches.put(new Batch(read, created, started, readNanos));
                 }
             } catch (InterruptedException e) {
                 return;
@@ -470,6 +480,12 @@ public final class FanotifySensor implements AutoCloseable {
                     ready.add(first);
                     batches.drainTo(ready, 256); // under load, what queued meanwhile is handled in the same turn
                 }
+                if (pins != null && !ready.isEmpty()) {
+                    // After these batches were read, before they are handled: the open of every file they tell of
+                    // was queued before their events were, so its descriptor is held by now. (Here rather than in
+                    // the reader, which must be back at the kernel's queue as soon as it can.)
+                    pins.drain(System.currentTimeMillis());
+                }
                 lock.lock();
                 try {
                     for (Batch b : ready) {
@@ -479,12 +495,14 @@ public final class FanotifySensor implements AutoCloseable {
                         previousRead = lastRead;
                         lastRead = b.readNanos();
                         createdInBatch = b.created();
+                        execsInBatch = b.execs();
                         for (RawEvent ev : b.events()) {
                             handling = ev;
                             handleOne(ev);
                         }
                         handling = null;
                         createdInBatch = Map.of();
+                        execsInBatch = Map.of();
                     }
                     long now = System.currentTimeMillis();
                     settleEmptied(now);
@@ -766,10 +784,22 @@ public final class FanotifySensor implements AutoCloseable {
             exec.getTruncated().remove("cmdline");
         }
         exec.setExe(h.path);
-        emit(exec);
         processes.forget(h.ev.pid()); // the next event of this pid reads the new program
         // exec reads the file: when that read is queued after this event was read, it arrives alone
         folds.put(h.fold('R'), h.now);
+        Long seq = execsInBatch.get(h.ev);
+        ExecCatcher.Caught c = seq == null ? null : execs.result(seq);
+        if (c != null && !ProcessTable.LIVE.equals(exec.getProcessInfo())) {
+            // gone before the handler could read /proc: the process as the exec event found it (see ExecCatcher)
+            exec.setProcessName(c.name());
+            exec.setCmdline(c.cmdline());
+            exec.setProcessInfo(ProcessTable.LIVE);
+            exec.getTruncated().remove("cmdline");
+            if (c.cmdlineTruncated()) {
+                exec.getTruncated().add("cmdline");
+            }
+        }
+        emit(exec);
     }
 
     private void onDelete(Handling h) {
@@ -819,10 +849,13 @@ public final class FanotifySensor implements AutoCloseable {
             emit(event(c, EventType.DELETE, path, proc, now));
             return;
         }
-        // A regular file with another name: a hard link (a new file unlinked at once has nlink 0, not > 1).
-        if (type == 0100000 && nlink > 1) {
+        // A regular file with another name: a hard link (a new file unlinked at once has nlink 0, not > 1). Read
+        // through the object after the new name is gone, a link count of 1 is the other name, when it is one the
+        // sensor knows (a new file renamed away at once has no other known name).
+        String other = type == 0100000 && (nlink > 1 || gone != null && nlink >= 1) ? otherName(c, ino, path) : null;
+        if (type == 0100000 && (nlink > 1 && gone == null || other != null)) {
             FileEvent e = event(c, EventType.LINK, path, proc, now);
-            e.setNewPath(otherName(c, ino, path));
+            e.setNewPath(other);
             emit(e);
             return;
         }
@@ -1355,6 +1388,10 @@ public final class FanotifySensor implements AutoCloseable {
         lock.lock();
         try {
             settleEmptied(Long.MAX_VALUE); // what waited for its close goes out now
+            for (Opened o : opens.values()) {
+                emit(o.event());
+            }
+            opens.clear();
         } finally {
             lock.unlock();
         }
