@@ -44,7 +44,7 @@ class RulesCommandTest {
         assertTrue(overwrite.get("detection").asBoolean());
         assertEquals("io/driftwatch/rules/detect/binary_dirs.drl", overwrite.get("file").asText());
 
-        JsonNode incubating = byId.get("DW-FIM-030");
+        JsonNode incubating = byId.get("DW-FIM-012");
         assertEquals("incubating", incubating.get("maturity").asText());
         assertFalse(incubating.get("enabled").asBoolean(), "stable only by default, as driftwatch.rules.maturity");
         JsonNode mine = byId.get("ACME-CFG-001");
@@ -56,7 +56,7 @@ class RulesCommandTest {
 
         CliHelpTest.Run opted = CliHelpTest.run("rules", "list", "--json", "--maturity", "stable,incubating");
         assertEquals(0, opted.exitCode(), opted.err());
-        assertTrue(byId(new ObjectMapper().readTree(opted.out())).get("DW-FIM-030").get("enabled").asBoolean());
+        assertTrue(byId(new ObjectMapper().readTree(opted.out())).get("DW-FIM-012").get("enabled").asBoolean());
 
         CliHelpTest.Run bad = CliHelpTest.run("rules", "list", "--maturity", "stabel");
         assertEquals(2, bad.exitCode());
