@@ -195,9 +195,6 @@ public final class FanotifySensor implements AutoCloseable {
 
     /** Starts the reader thread. */
     public FanotifySensor start() {
-        prefetcher = new Thread(this::prefetchLoop, "fanotify-proc");
-        prefetcher.setDaemon(true);
-        prefetcher.start();
         reader = new Thread(this::read, "fanotify-reader");
         reader.setDaemon(true);
         reader.start();
@@ -395,8 +392,7 @@ public final class FanotifySensor implements AutoCloseable {
     }
 
     /** A batch of events as read, with what was seen of the entries they created right after the read. */
-    private record Batch(List<RawEvent> events, Map<RawEvent, PreStat> created, Map<RawEvent, Long> execs, long readNanos,
-            long prefetchMark) {
+    private record Batch(List<RawEvent> events, Map<RawEvent, PreStat> created, Map<RawEvent, Long> execs, long readNanos) {
     }
 
     /** A new entry's attributes (and a symbolic link's target), read by the reader thread right after the read. */
@@ -425,7 +421,6 @@ public final class FanotifySensor implements AutoCloseable {
                 List<RawEvent> read = new ArrayList<>();
                 fanotify.poll(100, read::add);
                 long readNanos = System.nanoTime();
-                prefetch(read);
                 Map<RawEvent, Long> started = Map.of();
                 if (execs != null) {
                     for (RawEvent ev : read) {
@@ -439,7 +434,7 @@ public final class FanotifySensor implements AutoCloseable {
                 }
                 Map<RawEvent, PreStat> created = read.isEmpty() ? Map.of() : prestat(read);
                 if (!read.isEmpty()) {
-                    batches.put(new Batch(read, created, started, readNanos, prefetchEnqueued));
+                    batches.put(new Batch(read, created, started, readNanos));
                 }
             } catch (InterruptedException e) {
                 return;
@@ -448,70 +443,6 @@ public final class FanotifySensor implements AutoCloseable {
                     LOG.error("fanotify sensor: {}", e.toString(), e);
                     sleep(100);
                 }
-            }
-        }
-    }
-
-    /** pids whose /proc the prefetcher reads, in event order (negative: an execution). */
-    private final java.util.concurrent.BlockingQueue<Integer> prefetches = new java.util.concurrent.LinkedBlockingQueue<>(65_536);
-    private Thread prefetcher;
-    /** Items the reader queued (reader thread only) and the prefetcher has done. */
-    private long prefetchEnqueued;
-    private volatile long prefetchDone;
-
-    /**
-     * Waits (at most 20 ms) until the prefetcher has read the processes of every event up to {@code mark}: its table
-     * then holds no read older than an execution those events tell of.
-     */
-    private void awaitPrefetch(long mark) {
-        long deadline = System.nanoTime() + 20_000_000;
-        while (prefetchDone < mark && System.nanoTime() < deadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(20_000);
-        }
-        if (prefetchDone < mark) {
-            counters.prefetchLate.incrementAndGet();
-        }
-    }
-
-    private void prefetch(List<RawEvent> read) {
-        int last = 0;
-        for (RawEvent ev : read) {
-            int pid = ev.pid();
-            if (pid <= 0 || pid == selfPid || ev.has(LibC.FAN_Q_OVERFLOW)) {
-                continue;
-            }
-            boolean exec = ev.has(LibC.FAN_OPEN_EXEC) && !ev.has(LibC.FAN_ONDIR);
-            int item = exec ? -pid : pid;
-            if (item != last) {
-                if (prefetches.offer(item)) { // full: the handler reads /proc itself, as before
-                    prefetchEnqueued++;
-                }
-                last = item;
-            }
-        }
-    }
-
-    /**
-     * The prefetcher thread: reads each event's process from /proc as soon as the event is read, in event order,
-     * while the process most likely still runs. The handler, milliseconds behind, finds it in the process table: a
-     * program that lives a millisecond ({@code shred}, {@code find}) keeps its own name and command line on its
-     * events instead of "busybox" and nothing.
-     */
-    private void prefetchLoop() {
-        while (running) {
-            try {
-                Integer item = prefetches.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
-                if (item != null) {
-                    try {
-                        processes.prefetch(Math.abs(item), item < 0, System.currentTimeMillis());
-                    } finally {
-                        prefetchDone++; // this thread only writes it
-                    }
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                FAILURES.error("fanotify sensor: reading a process failed: " + e, e);
             }
         }
     }
@@ -554,9 +485,6 @@ public final class FanotifySensor implements AutoCloseable {
                     // was queued before their events were, so its descriptor is held by now. (Here rather than in
                     // the reader, which must be back at the kernel's queue as soon as it can.)
                     pins.drain(System.currentTimeMillis());
-                }
-                if (!ready.isEmpty()) {
-                    awaitPrefetch(ready.get(ready.size() - 1).prefetchMark());
                 }
                 lock.lock();
                 try {
@@ -856,6 +784,7 @@ public final class FanotifySensor implements AutoCloseable {
             exec.getTruncated().remove("cmdline");
         }
         exec.setExe(h.path);
+        processes.forget(h.ev.pid()); // the next event of this pid reads the new program
         // exec reads the file: when that read is queued after this event was read, it arrives alone
         folds.put(h.fold('R'), h.now);
         Long seq = execsInBatch.get(h.ev);

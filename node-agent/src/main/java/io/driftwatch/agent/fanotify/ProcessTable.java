@@ -21,9 +21,7 @@ final class ProcessTable {
     static final String EXEC = "exec";
     static final String EXITED = "exited";
 
-    /** How long a read stands for the process. Short: fanotify merges events, so an execution may be queued before events
-     * that came before it, and a read taken for those must not stand for the new program long. */
-    private static final long TTL_MS = 100;
+    private static final long TTL_MS = 2_000;
     private static final int CAPACITY = 16_384;
 
     private final Path proc;
@@ -66,63 +64,25 @@ final class ProcessTable {
             String parentName, String how, long readAt, boolean cmdlineTruncated) {
     }
 
-    /**
-     * Process {@code pid} executed the file at host path {@code exe} (a FAN_OPEN_EXEC event). What was read of it
-     * is dropped by {@link #prefetch} in event order, not here: by the time the handler gets here the prefetcher may
-     * already have read the new program.
-     */
-    synchronized void executed(int pid, String exe) {
+    /** Process {@code pid} executed the file at host path {@code exe} (a FAN_OPEN_EXEC event). */
+    void executed(int pid, String exe) {
         executed.put(pid, exe);
+        cache.remove(pid); // a new program: name, cmdline and credentials may all have changed
     }
 
     /** Drops what was read of {@code pid}: it may have been read in the middle of an exec. */
-    synchronized void forget(int pid) {
+    void forget(int pid) {
         cache.remove(pid);
     }
 
-    /**
-     * Called in event order as soon as events are read, before they are handled: reads {@code pid} from /proc while
-     * it most likely still runs (a short-lived program is often gone by the time its events are handled). An
-     * execution drops what was read of the process before it; the process's next event reads the new program.
-     */
-    void prefetch(int pid, boolean exec, long now) {
-        if (exec) {
-            forget(pid);
-            return;
-        }
-        if (cached(pid, now) != null) {
-            return;
-        }
-        Info info = read(pid, now);
-        if (info != null && (info.name() == null || !info.name().startsWith("runc:["))) {
-            // runc's init is about to execute the container's command: a read of it is not kept (fanotify may queue
-            // that execution before the init's own last events, so a kept read would stand for the new program)
-            store(info);
-        }
-    }
-
-    private synchronized Info cached(int pid, long now) {
-        Info cached = cache.get(pid);
-        return cached != null && now - cached.readAt() < TTL_MS ? cached : null;
-    }
-
-    private synchronized void store(Info info) {
-        cache.put(info.pid(), info);
-    }
-
     Info lookup(int pid, long now) {
-        Info fresh = cached(pid, now);
-        if (fresh != null) {
-            return fresh;
+        Info cached = cache.get(pid);
+        if (cached != null && now - cached.readAt() < TTL_MS) {
+            return cached;
         }
         Info info = read(pid, now);
         if (info == null) {
-            Info cached;
-            String exe;
-            synchronized (this) {
-                cached = cache.get(pid);
-                exe = executed.get(pid);
-            }
+            String exe = executed.get(pid);
             if (cached != null && LIVE.equals(cached.how())) {
                 return cached; // read while alive, a moment ago: still the best answer
             }
@@ -131,8 +91,7 @@ final class ProcessTable {
                     : new Info(pid, null, null, null, null, null, null, null, null, EXITED, now, false);
             return info;
         }
-        // Not stored: only the prefetcher stores, in event order, so that an execution's forget is never followed
-        // by a read the handler took before it.
+        cache.put(pid, info);
         return info;
     }
 
@@ -156,9 +115,7 @@ final class ProcessTable {
             String name = ProcFiles.comm(dir.resolve("comm"));
             String exe = ProcFiles.link(dir.resolve("exe"));
             if (exe == null) {
-                synchronized (this) {
-                    exe = executed.get(pid);
-                }
+                exe = executed.get(pid);
             }
             ProcFiles.Text cmdline = ProcFiles.cmdline(dir.resolve("cmdline"), maxCmdlineBytes);
             Long loginUid = loginUid(dir.resolve("loginuid"));

@@ -45,8 +45,6 @@ public final class SensorCounters {
     public final AtomicLong statFromObject = new AtomicLong();
     /** Mounts of containers watched besides their roots (their /dev, /dev/shm, volumes). */
     public final AtomicLong mountsWatched = new AtomicLong();
-    /** Batches handled before the process prefetcher had read their processes (it fell more than 20 ms behind). */
-    public final AtomicLong prefetchLate = new AtomicLong();
     /** Container mounts that could not be watched (a filesystem without file handles, a mark refused). */
     public final AtomicLong mountsRefused = new AtomicLong();
 
@@ -70,7 +68,6 @@ public final class SensorCounters {
         m.put("pinOverflows", pinOverflows.get());
         m.put("statFromObject", statFromObject.get());
         m.put("mountsWatched", mountsWatched.get());
-        m.put("prefetchLate", prefetchLate.get());
         m.put("mountsRefused", mountsRefused.get());
         return m;
     }
