@@ -789,8 +789,9 @@ public final class FanotifySensor implements AutoCloseable {
         folds.put(h.fold('R'), h.now);
         Long seq = execsInBatch.get(h.ev);
         ExecCatcher.Caught c = seq == null ? null : execs.result(seq);
-        if (c != null && !ProcessTable.LIVE.equals(exec.getProcessInfo())) {
-            // gone before the handler could read /proc: the process as the exec event found it (see ExecCatcher)
+        if (c != null && (!ProcessTable.LIVE.equals(exec.getProcessInfo()) || exec.getCmdline() == null)) {
+            // gone before the handler could read /proc, or read in the middle of the exec (a new name, no command line
+            // yet): the process as the exec event found it (see ExecCatcher)
             exec.setProcessName(c.name());
             exec.setCmdline(c.cmdline());
             exec.setProcessInfo(ProcessTable.LIVE);
