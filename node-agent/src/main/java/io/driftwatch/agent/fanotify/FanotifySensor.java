@@ -190,6 +190,7 @@ public final class FanotifySensor implements AutoCloseable {
         this.fanotify = new Fanotify(mask, config.unlimitedQueue());
         this.pins = config.pins() ? new PinGroup(counters) : null;
         this.execs = config.exec() ? new ExecCatcher(config.proc(), config.maxCmdlineBytes()) : null;
+        this.processes.catcher(execs);
         this.idPrefix = config.node() + "-" + Long.toString(System.currentTimeMillis(), 36) + "-";
     }
 

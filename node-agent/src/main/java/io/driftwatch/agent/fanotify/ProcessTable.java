@@ -43,6 +43,13 @@ final class ProcessTable {
         this(proc, ProcFiles.DEFAULT_MAX_CMDLINE_BYTES);
     }
 
+    private ExecCatcher execs;
+
+    /** What the reader saw of a program right after its exec stands in for it once it has exited. */
+    void catcher(ExecCatcher catcher) {
+        this.execs = catcher;
+    }
+
     ProcessTable(Path proc, int maxCmdlineBytes) {
         if (maxCmdlineBytes < 1) {
             throw new IllegalArgumentException("the command line cap must be at least 1 byte, not " + maxCmdlineBytes);
@@ -85,6 +92,11 @@ final class ProcessTable {
             String exe = executed.get(pid);
             if (cached != null && LIVE.equals(cached.how())) {
                 return cached; // read while alive, a moment ago: still the best answer
+            }
+            ExecCatcher.Caught program = execs == null || exe == null ? null : execs.program(pid, now);
+            if (program != null) {
+                return new Info(pid, null, program.name(), exe, program.cmdline(), null, null, null, null, EXEC, now,
+                        program.cmdlineTruncated());
             }
             info = exe != null
                     ? new Info(pid, null, baseName(exe), exe, null, null, null, null, null, EXEC, now, false)
