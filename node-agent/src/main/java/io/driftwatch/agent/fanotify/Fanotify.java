@@ -274,17 +274,8 @@ final class Fanotify implements AutoCloseable {
         if (whiteouts.contains(key)) {
             return true;
         }
-        Integer mountFd = mountFds.get(object.fsid());
-        if (mountFd == null) {
-            return false;
-        }
-        handle.setInt(0, object.handle().length);
-        handle.setInt(4, object.handleType());
-        handle.write(8, object.handle(), 0, object.handle().length);
-        int objectFd;
-        try {
-            objectFd = LibC.open_by_handle_at(mountFd, handle, LibC.O_PATH | LibC.O_CLOEXEC);
-        } catch (LastErrorException e) {
+        int objectFd = open(object);
+        if (objectFd < 0) {
             return false; // gone (ESTALE): a whiteout replaced by a create and removed
         }
         try {
@@ -309,23 +300,30 @@ final class Fanotify implements AutoCloseable {
      * now, or none: a hard link's first name after the new one is gone), or null when the object no longer exists.
      */
     synchronized FileStat statOf(RawEvent.HandleName object) {
-        Integer mountFd = object == null ? null : mountFds.get(object.fsid());
-        if (mountFd == null) {
-            return null;
-        }
-        handle.setInt(0, object.handle().length);
-        handle.setInt(4, object.handleType());
-        handle.write(8, object.handle(), 0, object.handle().length);
-        int objectFd;
-        try {
-            objectFd = LibC.open_by_handle_at(mountFd, handle, LibC.O_PATH | LibC.O_CLOEXEC);
-        } catch (LastErrorException e) {
+        int objectFd = object == null ? -1 : open(object);
+        if (objectFd < 0) {
             return null; // ESTALE: unlinked and closed
         }
         try {
             return FileStat.of(objectFd);
         } finally {
             LibC.close(objectFd);
+        }
+    }
+
+    /** An O_PATH descriptor of the object a handle names, or -1 (gone, or on a filesystem not marked). */
+    private int open(RawEvent.HandleName object) {
+        Integer mountFd = mountFds.get(object.fsid());
+        if (mountFd == null) {
+            return -1;
+        }
+        handle.setInt(0, object.handle().length);
+        handle.setInt(4, object.handleType());
+        handle.write(8, object.handle(), 0, object.handle().length);
+        try {
+            return LibC.open_by_handle_at(mountFd, handle, LibC.O_PATH | LibC.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            return -1;
         }
     }
 
