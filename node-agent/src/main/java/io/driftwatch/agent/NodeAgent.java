@@ -83,6 +83,11 @@ public final class NodeAgent implements AutoCloseable {
         LOG.info("container {} stopped", container.id());
     }
 
+    /** Whether executions get their arguments from the kernel (see ExecArgs). */
+    public boolean execArgsActive() {
+        return sensor.execArgsActive();
+    }
+
     public SensorCounters counters() {
         return counters;
     }

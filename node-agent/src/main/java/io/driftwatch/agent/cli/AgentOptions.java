@@ -54,6 +54,11 @@ final class AgentOptions {
             + " per open; a file created, changed and deleted within milliseconds then loses its mode.")
     boolean noPins;
 
+    @Option(names = "--no-exec-args", negatable = false, description = "Do not take executions' arguments from the kernel"
+            + " with bpftrace (used when it is installed and tracefs is mounted); /proc alone then names them, and a"
+            + " program that lives a millisecond may go unnamed.")
+    boolean noExecArgs;
+
     @Option(names = "--no-exec", negatable = false, description = "Do not report executions (EXEC).")
     boolean noExec;
 
@@ -103,7 +108,7 @@ final class AgentOptions {
             throw new IllegalArgumentException("--max-cmdline-bytes must be at least 1, not " + maxCmdlineBytes);
         }
         return new FanotifySensor.Config(d.node(), !noReads, !noExec, !boundedKernelQueue, d.baselineLimit(), d.proc(),
-                maxCmdlineBytes, !noMounts, !noPins);
+                maxCmdlineBytes, !noMounts, !noPins, !noExecArgs);
     }
 
     /** The runc roots the watcher reads and the responder acts through. */

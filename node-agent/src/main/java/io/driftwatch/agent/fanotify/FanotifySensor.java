@@ -95,12 +95,19 @@ public final class FanotifySensor implements AutoCloseable {
      * @param mounts          also watch the container's other mounts: /dev, /dev/shm, volumes
      * @param pins            hold new files open for a moment ({@link PinGroup}) so a file deleted at once still tells
      *                        its mode
+     * @param execArgs        take each execution's file and arguments from the kernel with bpftrace when it is
+     *                        installed ({@link ExecArgs})
      */
     public record Config(String node, boolean reads, boolean exec, boolean unlimitedQueue, int baselineLimit, Path proc,
-            int maxCmdlineBytes, boolean mounts, boolean pins) {
+            int maxCmdlineBytes, boolean mounts, boolean pins, boolean execArgs) {
         public Config(String node, boolean reads, boolean exec, boolean unlimitedQueue, int baselineLimit, Path proc,
                 int maxCmdlineBytes) {
-            this(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, true, true);
+            this(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, true, true, true);
+        }
+
+        public Config(String node, boolean reads, boolean exec, boolean unlimitedQueue, int baselineLimit, Path proc,
+                int maxCmdlineBytes, boolean mounts, boolean pins) {
+            this(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, mounts, pins, true);
         }
 
         public Config {
@@ -114,17 +121,19 @@ public final class FanotifySensor implements AutoCloseable {
         }
 
         public Config withMaxCmdlineBytes(int bytes) {
-            return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, bytes, mounts, pins);
+            return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, bytes, mounts, pins, execArgs);
         }
 
         /** Whether the container's mounts besides its root (/dev, /dev/shm, volumes) are watched (default yes). */
         public Config withMounts(boolean watchMounts) {
-            return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, watchMounts, pins);
+            return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, watchMounts, pins,
+                    execArgs);
         }
 
         /** Whether new files are held open for a moment by the pin group (default yes): see {@link PinGroup}. */
         public Config withPins(boolean pinNewFiles) {
-            return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, mounts, pinNewFiles);
+            return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, mounts, pinNewFiles,
+                    execArgs);
         }
     }
 
@@ -151,6 +160,12 @@ public final class FanotifySensor implements AutoCloseable {
     private final Map<String, List<Long>> markedBy = new ConcurrentHashMap<>();
     private final PinGroup pins;
     private final ExecCatcher execs;
+    private final ExecArgs execArgs;
+
+    /** Whether executions get their file and arguments from the kernel (bpftrace attached). */
+    public boolean execArgsActive() {
+        return execArgs != null;
+    }
     private final ReentrantLock lock = new ReentrantLock();
     private final int selfPid = (int) ProcessHandle.current().pid();
     private final String idPrefix;
@@ -191,6 +206,8 @@ public final class FanotifySensor implements AutoCloseable {
         this.pins = config.pins() ? new PinGroup(counters) : null;
         this.execs = config.exec() ? new ExecCatcher(config.proc(), config.maxCmdlineBytes()) : null;
         this.processes.catcher(execs);
+        this.execArgs = config.exec() && config.execArgs() ? ExecArgs.start() : null;
+        this.processes.execArgs(execArgs);
         this.idPrefix = config.node() + "-" + Long.toString(System.currentTimeMillis(), 36) + "-";
     }
 
@@ -790,6 +807,21 @@ public final class FanotifySensor implements AutoCloseable {
         folds.put(h.fold('R'), h.now);
         Long seq = execsInBatch.get(h.ev);
         ExecCatcher.Caught c = seq == null ? null : execs.result(seq);
+        ExecArgs.Exec k = execArgs == null ? null : execArgs.next(h.ev.pid(), 20, file -> names(h.c, file, h.path));
+        if (k != null) {
+            // from the kernel at the execve call: the program's own name (as comm is: the base name of the file
+            // asked for) and arguments, whenever the process ended
+            exec.setProcessName(k.name());
+            String cmdline = k.cmdline();
+            boolean cut = k.truncated() || cmdline.length() > config.maxCmdlineBytes();
+            exec.setCmdline(cmdline.length() > config.maxCmdlineBytes() ? cmdline.substring(0, config.maxCmdlineBytes()) : cmdline);
+            exec.getTruncated().remove("cmdline");
+            if (cut) {
+                exec.getTruncated().add("cmdline");
+            }
+            emit(exec);
+            return;
+        }
         if (c != null && (!ProcessTable.LIVE.equals(exec.getProcessInfo()) || exec.getCmdline() == null)) {
             // gone before the handler could read /proc, or read in the middle of the exec (a new name, no command line
             // yet): the process as the exec event found it (see ExecCatcher)
@@ -802,6 +834,51 @@ public final class FanotifySensor implements AutoCloseable {
             }
         }
         emit(exec);
+    }
+
+    /**
+     * Whether {@code file}, the name an execve asked for, is the container's {@code path} (the file fanotify saw
+     * opened), following symlinks inside the container's root ({@code /bin/find} -> {@code busybox}). A name under
+     * /proc ({@code /proc/self/exe}) is taken as the file itself. Anything it cannot follow does not match: an
+     * execution is then named from /proc, never from another call's arguments.
+     */
+    private static boolean names(ContainerInfo c, String file, String path) {
+        if (file.startsWith("/proc/")) {
+            return true;
+        }
+        if (!file.startsWith("/")) {
+            return false;
+        }
+        String name = normalize(file);
+        String root = ProcFiles.text(c.rootfs());
+        for (int hop = 0; hop < 8 && !name.equals(path); hop++) {
+            Path p = ProcFiles.file(root + name);
+            if (!Files.isSymbolicLink(p)) {
+                break;
+            }
+            String target = ProcFiles.link(p);
+            if (target == null) {
+                break;
+            }
+            name = normalize(target.startsWith("/") ? target : name.substring(0, name.lastIndexOf('/') + 1) + target);
+        }
+        return name.equals(path);
+    }
+
+    /** An absolute path without "." and ".." (which never climb above "/"). */
+    static String normalize(String path) {
+        java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+        for (String part : path.split("/")) {
+            if (part.isEmpty() || ".".equals(part)) {
+                continue;
+            }
+            if ("..".equals(part)) {
+                parts.pollLast();
+            } else {
+                parts.addLast(part);
+            }
+        }
+        return "/" + String.join("/", parts);
     }
 
     private void onDelete(Handling h) {
@@ -832,7 +909,15 @@ public final class FanotifySensor implements AutoCloseable {
         Map<String, Object> attrs = pre != null ? pre.attrs() : unixAttributes(file);
         FileStat gone = attrs == null ? objectStat(object) : null;
         if (attrs == null && gone == null) {
-            emit(event(c, EventType.CREATE, path, proc, now)); // gone, never opened: mode unknown
+            // gone, never opened: a symlink, if the kernel's record of the process's symlink calls says so
+            String target = execArgs == null || proc == null ? null : execArgs.symlinkTarget(proc.pid(), path, 20);
+            if (target != null) {
+                FileEvent e = event(c, EventType.SYMLINK, path, proc, now);
+                e.setNewPath(target);
+                emit(e);
+                return;
+            }
+            emit(event(c, EventType.CREATE, path, proc, now)); // mode unknown
             return;
         }
         int mode = attrs != null ? (Integer) attrs.get("mode") : gone.mode();
@@ -1402,6 +1487,9 @@ public final class FanotifySensor implements AutoCloseable {
             fanotify.close();
             if (pins != null) {
                 pins.close();
+            }
+            if (execArgs != null) {
+                execArgs.close();
             }
         } finally {
             lock.unlock();

@@ -44,6 +44,12 @@ final class ProcessTable {
     }
 
     private ExecCatcher execs;
+    private ExecArgs execArgs;
+
+    /** The kernel's record of a process's latest execution stands in for it once it has exited. */
+    void execArgs(ExecArgs args) {
+        this.execArgs = args;
+    }
 
     /** What the reader saw of a program right after its exec stands in for it once it has exited. */
     void catcher(ExecCatcher catcher) {
@@ -92,6 +98,13 @@ final class ProcessTable {
             String exe = executed.get(pid);
             if (cached != null && LIVE.equals(cached.how())) {
                 return cached; // read while alive, a moment ago: still the best answer
+            }
+            ExecArgs.Exec k = execArgs == null || exe == null ? null : execArgs.latest(pid, now, 10_000);
+            if (k != null) {
+                String cmd = k.cmdline();
+                boolean cut = k.truncated() || cmd.length() > maxCmdlineBytes;
+                return new Info(pid, null, k.name(), exe, cut && cmd.length() > maxCmdlineBytes ? cmd.substring(0, maxCmdlineBytes) : cmd,
+                        null, null, null, null, EXEC, now, cut);
             }
             ExecCatcher.Caught program = execs == null || exe == null ? null : execs.program(pid, now);
             if (program != null) {
