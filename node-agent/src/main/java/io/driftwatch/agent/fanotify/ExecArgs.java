@@ -371,6 +371,51 @@ final class ExecArgs implements AutoCloseable {
         return e != null && now - e.at() <= maxAgeMs ? e : null;
     }
 
+    /**
+     * Whether {@code file}, the name an execve asked for, is the container's {@code path} (the file fanotify saw
+     * opened), following symlinks inside the container's root ({@code /bin/find} -> {@code busybox}). A name under
+     * /proc ({@code /proc/self/exe}) is taken as the file itself. Anything it cannot follow does not match: an
+     * execution is then named from /proc, never from another call's arguments.
+     */
+    static boolean names(Path rootfs, String file, String path) {
+        if (file.startsWith("/proc/")) {
+            return true;
+        }
+        if (!file.startsWith("/")) {
+            return false;
+        }
+        String name = normalize(file);
+        String root = ProcFiles.text(rootfs);
+        for (int hop = 0; hop < 8 && !name.equals(path); hop++) {
+            Path p = ProcFiles.file(root + name);
+            if (!Files.isSymbolicLink(p)) {
+                break;
+            }
+            String target = ProcFiles.link(p);
+            if (target == null) {
+                break;
+            }
+            name = normalize(target.startsWith("/") ? target : name.substring(0, name.lastIndexOf('/') + 1) + target);
+        }
+        return name.equals(path);
+    }
+
+    /** An absolute path without "." and ".." (which never climb above "/"). */
+    static String normalize(String path) {
+        java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+        for (String part : path.split("/")) {
+            if (part.isEmpty() || ".".equals(part)) {
+                continue;
+            }
+            if ("..".equals(part)) {
+                parts.pollLast();
+            } else {
+                parts.addLast(part);
+            }
+        }
+        return "/" + String.join("/", parts);
+    }
+
     @Override
     public void close() {
         if (process == null) {

@@ -303,106 +303,48 @@ public final class FanotifySensor implements AutoCloseable {
         }
     }
 
-    /** Filesystem types a container mounts that hold no files of its own (or cannot be marked). */
-    private static final java.util.Set<String> PSEUDO = java.util.Set.of("proc", "sysfs", "devpts", "mqueue", "cgroup",
-            "cgroup2", "securityfs", "debugfs", "tracefs", "bpf", "pstore", "configfs", "fusectl", "binfmt_misc", "autofs",
-            "nsfs", "efivarfs", "rpc_pipefs", "hugetlbfs", "overlay");
-
-    /**
-     * Watches the container's mounts besides its root, from its init process's mountinfo: its own tmpfs mounts
-     * (/dev, /dev/shm, emptyDir with medium Memory) and bind mounts (volumes: emptyDir, hostPath, PVCs, the files
-     * Kubernetes mounts such as /etc/hosts). A mount whose filesystem the host also has mounted is reached by the
-     * host path of its source, like a root; a mount only the container's namespace has, through
-     * {@code /proc/PID/root/MOUNTPOINT}. Pseudo filesystems (proc, sysfs, devpts, mqueue, cgroup) are left out:
-     * see src/sensors.md for what that means for /proc.
-     */
+    /** Watches the container's mounts besides its root ({@link ContainerMounts}). */
     private void watchMounts(ContainerInfo container, List<Long> marked) {
         Integer pid = container.initPid();
         if (pid == null) {
             LOG.warn("container {} has no init pid: only its root is watched", container.id());
             return;
         }
-        List<MountInfo> inside;
-        List<MountInfo> host;
+        List<ContainerMounts.Place> places;
         try {
-            inside = MountInfo.all(config.proc().resolve(pid + "/mountinfo"));
-            host = MountInfo.all(config.proc().resolve("self/mountinfo"));
+            places = ContainerMounts.of(config.proc(), pid);
         } catch (IOException e) {
             LOG.warn("cannot read the mounts of container {} (pid {}): only its root is watched: {}", container.id(), pid,
                     e.toString());
             return;
         }
-        String rootDevice = inside.stream().filter(m -> "/".equals(m.mountPoint())).map(MountInfo::device)
-                .reduce((a, b) -> b).orElse(null);
-        for (MountInfo m : inside) {
-            if ("/".equals(m.mountPoint()) || PSEUDO.contains(m.fsType()) || m.device() == null
-                    || m.device().equals(rootDevice)) {
-                continue;
-            }
+        for (ContainerMounts.Place place : places) {
             try {
-                watchMount(container, pid, m, host, marked);
+                watchMount(container, place, marked);
             } catch (IOException | RuntimeException e) {
                 counters.mountsRefused.incrementAndGet();
-                LOG.warn("container {}: mount {} ({}) not watched: {}", container.id(), m.mountPoint(), m.fsType(),
+                LOG.warn("container {}: mount {} ({}) not watched: {}", container.id(), place.mountPoint(), place.fsType(),
                         e.getMessage());
             }
         }
     }
 
-    private void watchMount(ContainerInfo c, int pid, MountInfo m, List<MountInfo> host, List<Long> marked) throws IOException {
-        Path source = hostSource(m, host);
-        Path access;
-        String viewPrefix = null;
-        if (source != null) {
-            access = source;
-        } else {
-            viewPrefix = config.proc().resolve(pid + "/root").toString();
-            access = Path.of(viewPrefix + m.mountPoint());
-        }
-        boolean file = !Files.isDirectory(access, LinkOption.NOFOLLOW_LINKS);
-        if (file && source == null) {
-            return; // a file bind-mounted from a filesystem the host does not show: nothing to mark it by
-        }
-        Path markAt = file ? access.getParent() : access;
-        long fsid = fanotify.watch(markAt, viewPrefix);
-        if (!"/dev".equals(m.mountPoint())) {
+    private void watchMount(ContainerInfo c, ContainerMounts.Place place, List<Long> marked) throws IOException {
+        Path access = place.access();
+        long fsid = fanotify.watch(place.file() ? access.getParent() : access, place.viewPrefix());
+        if (!"/dev".equals(place.mountPoint())) {
             pin(fsid); // not /dev: the pin group would open every device node the container opens
         }
         if (!marked.contains(fsid)) {
             marked.add(fsid);
         }
-        index.addMount(ProcFiles.text(access), c, m.mountPoint());
-        if (!file) {
+        index.addMount(ProcFiles.text(access), c, place.mountPoint());
+        if (!place.file()) {
             rememberDirectories(access, fsid);
-            baseline(c, access, m.mountPoint());
+            baseline(c, access, place.mountPoint());
         }
         counters.mountsWatched.incrementAndGet();
-        LOG.info("watching container {}'s {} ({}) at {}", c.id(), m.mountPoint(), m.fsType(), access);
-    }
-
-    /**
-     * The host path of a container mount's source, when the host has the same filesystem mounted and the source
-     * below one of its mount points; else null (a mount only the container's namespace has).
-     */
-    static Path hostSource(MountInfo m, List<MountInfo> host) {
-        MountInfo best = null;
-        for (MountInfo h : host) {
-            if (m.device().equals(h.device()) && h.root() != null && m.root() != null && under(m.root(), h.root())
-                    && (best == null || h.root().length() > best.root().length())) {
-                best = h;
-            }
-        }
-        if (best == null) {
-            return null;
-        }
-        String rest = "/".equals(best.root()) ? m.root() : m.root().substring(best.root().length());
-        String path = "/".equals(best.mountPoint()) ? rest : best.mountPoint() + ("/".equals(rest) ? "" : rest);
-        Path p = Path.of(path.isEmpty() ? "/" : path);
-        return Files.exists(p, LinkOption.NOFOLLOW_LINKS) ? p : null;
-    }
-
-    private static boolean under(String path, String dir) {
-        return "/".equals(dir) || path.equals(dir) || path.startsWith(dir + "/");
+        LOG.info("watching container {}'s {} ({}) at {}", c.id(), place.mountPoint(), place.fsType(), access);
     }
 
     public SensorCounters counters() {
@@ -807,7 +749,7 @@ public final class FanotifySensor implements AutoCloseable {
         folds.put(h.fold('R'), h.now);
         Long seq = execsInBatch.get(h.ev);
         ExecCatcher.Caught c = seq == null ? null : execs.result(seq);
-        ExecArgs.Exec k = execArgs == null ? null : execArgs.next(h.ev.pid(), 20, file -> names(h.c, file, h.path));
+        ExecArgs.Exec k = execArgs == null ? null : execArgs.next(h.ev.pid(), 20, file -> ExecArgs.names(h.c.rootfs(), file, h.path));
         if (k != null) {
             // from the kernel at the execve call: the program's own name (as comm is: the base name of the file
             // asked for) and arguments, whenever the process ended
@@ -834,51 +776,6 @@ public final class FanotifySensor implements AutoCloseable {
             }
         }
         emit(exec);
-    }
-
-    /**
-     * Whether {@code file}, the name an execve asked for, is the container's {@code path} (the file fanotify saw
-     * opened), following symlinks inside the container's root ({@code /bin/find} -> {@code busybox}). A name under
-     * /proc ({@code /proc/self/exe}) is taken as the file itself. Anything it cannot follow does not match: an
-     * execution is then named from /proc, never from another call's arguments.
-     */
-    private static boolean names(ContainerInfo c, String file, String path) {
-        if (file.startsWith("/proc/")) {
-            return true;
-        }
-        if (!file.startsWith("/")) {
-            return false;
-        }
-        String name = normalize(file);
-        String root = ProcFiles.text(c.rootfs());
-        for (int hop = 0; hop < 8 && !name.equals(path); hop++) {
-            Path p = ProcFiles.file(root + name);
-            if (!Files.isSymbolicLink(p)) {
-                break;
-            }
-            String target = ProcFiles.link(p);
-            if (target == null) {
-                break;
-            }
-            name = normalize(target.startsWith("/") ? target : name.substring(0, name.lastIndexOf('/') + 1) + target);
-        }
-        return name.equals(path);
-    }
-
-    /** An absolute path without "." and ".." (which never climb above "/"). */
-    static String normalize(String path) {
-        java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
-        for (String part : path.split("/")) {
-            if (part.isEmpty() || ".".equals(part)) {
-                continue;
-            }
-            if ("..".equals(part)) {
-                parts.pollLast();
-            } else {
-                parts.addLast(part);
-            }
-        }
-        return "/" + String.join("/", parts);
     }
 
     private void onDelete(Handling h) {
