@@ -162,6 +162,31 @@ public final class FanotifySensor implements AutoCloseable {
     private final ExecCatcher execs;
     private final ExecArgs execArgs;
 
+    /** How long the handler may still wait this second for the kernel's records (ms), and when it was last refilled. */
+    private long waitBudgetMs = WAIT_BUDGET_MS;
+    private long waitBudgetSince;
+    static final long WAIT_BUDGET_MS = 100;
+
+    /**
+     * At most {@code wantMs}, out of {@value #WAIT_BUDGET_MS} ms a second: the handler waits for the kernel's record of
+     * an execution or a symlink (usually there already) only so long, so that a storm of vanished files or of
+     * executions nobody can match (rm -r of a fresh tree, a build) never holds the sensor up for more than a tenth of
+     * its time.
+     */
+    private long waitBudget(long wantMs) {
+        long now = System.currentTimeMillis();
+        if (now - waitBudgetSince >= 1_000) {
+            waitBudgetSince = now;
+            waitBudgetMs = WAIT_BUDGET_MS;
+        }
+        return Math.max(0, Math.min(wantMs, waitBudgetMs));
+    }
+
+    /** Charges the budget with the time since {@code startNanos} (what a wait really took). */
+    private void charge(long startNanos) {
+        waitBudgetMs -= (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
     /** Whether executions get their file and arguments from the kernel (bpftrace attached). */
     public boolean execArgsActive() {
         return execArgs != null;
@@ -749,7 +774,10 @@ public final class FanotifySensor implements AutoCloseable {
         folds.put(h.fold('R'), h.now);
         Long seq = execsInBatch.get(h.ev);
         ExecCatcher.Caught c = seq == null ? null : execs.result(seq);
-        ExecArgs.Exec k = execArgs == null ? null : execArgs.next(h.ev.pid(), 20, file -> ExecArgs.names(h.c.rootfs(), file, h.path));
+        long t0 = System.nanoTime();
+        ExecArgs.Exec k = execArgs == null ? null
+                : execArgs.next(h.ev.pid(), waitBudget(20), file -> ExecArgs.names(h.c.rootfs(), file, h.path));
+        charge(t0);
         if (k != null) {
             // from the kernel at the execve call: the program's own name (as comm is: the base name of the file
             // asked for) and arguments, whenever the process ended
@@ -807,7 +835,10 @@ public final class FanotifySensor implements AutoCloseable {
         FileStat gone = attrs == null ? objectStat(object) : null;
         if (attrs == null && gone == null) {
             // gone, never opened: a symlink, if the kernel's record of the process's symlink calls says so
-            String target = execArgs == null || proc == null ? null : execArgs.symlinkTarget(proc.pid(), path, 20);
+            long t0 = System.nanoTime();
+            String target = execArgs == null || proc == null ? null
+                    : execArgs.symlinkTarget(proc.pid(), path, waitBudget(20));
+            charge(t0);
             if (target != null) {
                 FileEvent e = event(c, EventType.SYMLINK, path, proc, now);
                 e.setNewPath(target);
