@@ -407,7 +407,7 @@ public final class FanotifySensor implements AutoCloseable {
                 fanotify.poll(100, read::add);
                 long readNanos = System.nanoTime();
                 Map<RawEvent, Long> started = Map.of();
-                if (execs != null) {
+                if (execs != null && execArgs == null) { // with the kernel's records, /proc looks add nothing
                     for (RawEvent ev : read) {
                         if (ev.has(LibC.FAN_OPEN_EXEC) && !ev.has(LibC.FAN_ONDIR) && ev.pid() != selfPid) {
                             if (started.isEmpty()) {

@@ -197,10 +197,6 @@ final class PinGroup implements AutoCloseable {
         return p == null ? null : FileStat.of(p.fd(), statx);
     }
 
-    synchronized int held() {
-        return pins.size();
-    }
-
     @Override
     public synchronized void close() {
         for (Pin p : pins.values()) {
