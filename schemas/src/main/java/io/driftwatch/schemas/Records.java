@@ -23,7 +23,10 @@ public final class Records {
             Alert.class,
             ResponseCommand.class,
             ResponseResult.class,
-            RuleBundle.class);
+            RuleBundle.class,
+            io.driftwatch.model.Incident.class,
+            io.driftwatch.model.IncidentInput.class,
+            io.driftwatch.model.Capture.class);
 
     private Records() {
     }

@@ -1,0 +1,40 @@
+package io.driftwatch.app.query;
+
+import io.driftwatch.model.Capture;
+import io.driftwatch.model.Incident;
+import io.driftwatch.model.IncidentStatus;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the investigation API answers (DESIGN.md "The HTTP API"), for the whole cluster: the
+ * implementation asks this instance's stores and its peers'. The console, the CLI and outside
+ * tools all go through the HTTP API that is built on this.
+ */
+public interface InvestigationService {
+    /** The trail events matching the query, in time order, one page. */
+    TrailPage trail(TrailQuery query);
+
+    /** Incidents matching the filter, newest first (by lastSeen). */
+    List<Incident> incidents(IncidentFilter filter);
+
+    Optional<Incident> incident(String incidentId);
+
+    /**
+     * Records a status change made by {@code user} and returns the incident once it shows the change.
+     *
+     * @throws java.util.NoSuchElementException when no incident has that id
+     * @throws IllegalArgumentException when the lifecycle does not allow the change (the message says why)
+     */
+    Incident changeStatus(String incidentId, IncidentStatus status, String user, String note);
+
+    Optional<Capture> capture(String captureId);
+
+    /** Incident list filters; null or empty means any. */
+    record IncidentFilter(List<IncidentStatus> statuses, List<io.driftwatch.model.Severity> severities,
+                          String namespace, int limit) {
+        public static IncidentFilter all() {
+            return new IncidentFilter(List.of(), List.of(), null, 1000);
+        }
+    }
+}
