@@ -8,10 +8,10 @@ import java.util.List;
 
 /**
  * What the evaluator knows about an inserted event beyond the fact itself: the enrichment
- * (container, attributed users) and the event as it arrived (before its path was canonicalised
+ * (container, attributed users and their sessions) and the event as it arrived (before its path was canonicalised
  * and a late timestamp lifted to the session clock). Holds no reference to the fact.
  */
-record EventContext(List<String> users, ContainerMetadata container, Enrichment enrichment,
+record EventContext(List<String> users, List<String> sessions, ContainerMetadata container, Enrichment enrichment,
                     long timestamp, String path, String newPath) {
 
   /** {@code container}: the enriched event's metadata, or an equal instance shared with other events. */
@@ -19,7 +19,9 @@ record EventContext(List<String> users, ContainerMetadata container, Enrichment 
     FileEvent event = enriched.getEvent();
     List<String> users = enriched.getUsers() == null || enriched.getUsers().isEmpty() ? List.of()
         : List.copyOf(enriched.getUsers());
-    return new EventContext(users, container, enriched.getEnrichment(),
+    List<String> sessions = enriched.getSessions() == null || enriched.getSessions().isEmpty() ? List.of()
+        : List.copyOf(enriched.getSessions());
+    return new EventContext(users, sessions, container, enriched.getEnrichment(),
         event.getTimestamp(), event.getPath(), event.getNewPath());
   }
 }

@@ -149,10 +149,12 @@ final class OutputCollector implements Detections, Responses {
     ContainerMetadata container = context != null && context.container() != null
         ? context.container() : containers.get(completing.getContainerId());
     Set<String> users = new TreeSet<>();
+    Set<String> sessions = new TreeSet<>();
     for (FileEvent event : matched) {
       EventContext eventContext = contexts.get(event);
       if (eventContext != null) {
         users.addAll(eventContext.users());
+        sessions.addAll(eventContext.sessions());
       }
     }
     if (exceptions.excepts(rule.id(), completing, container, users)) {
@@ -180,6 +182,7 @@ final class OutputCollector implements Detections, Responses {
         .setNamespace(container == null ? null : container.getNamespace())
         .setNode(completing.getNode() != null ? completing.getNode() : container == null ? null : container.getNode())
         .setUsers(List.copyOf(users))
+        .setSessions(List.copyOf(sessions))
         .setProcessName(completing.getProcessName())
         .setPath(completing.getPath())
         .setMessage(message)

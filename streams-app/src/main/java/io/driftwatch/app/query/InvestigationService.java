@@ -30,6 +30,20 @@ public interface InvestigationService {
 
     Optional<Capture> capture(String captureId);
 
+    /** Alerts by id, or by container and time; in time order. */
+    List<io.driftwatch.model.Alert> alerts(AlertFilter filter);
+
+    /** Alerts per time bucket and severity, for the console's chart. */
+    List<AlertBucket> alertHistogram(long from, long to, long bucketMillis);
+
+    /** Alert filters: ids (any of them), or containers (any of them) within [from, to); limit bounds the answer. */
+    record AlertFilter(List<String> alertIds, List<String> containerIds, long from, long to, int limit) {
+    }
+
+    /** The alerts raised in [start, start + bucket), counted by severity name. */
+    record AlertBucket(long start, java.util.Map<String, Long> counts) {
+    }
+
     /** Incident list filters; null or empty means any. */
     record IncidentFilter(List<IncidentStatus> statuses, List<io.driftwatch.model.Severity> severities,
                           String namespace, int limit) {

@@ -60,12 +60,15 @@ final class AttributionProcessor implements Processor<String, EnrichedEvent, Str
             context.forward(record);
             return;
         }
-        List<String> users = openSessionUsers(containerId, event.getTimestamp());
-        if (users.isEmpty()) {
+        TreeSet<String> users = new TreeSet<>();
+        TreeSet<String> sessionIds = new TreeSet<>();
+        openSessions(containerId, event.getTimestamp(), users, sessionIds);
+        if (users.isEmpty() && sessionIds.isEmpty()) {
             context.forward(record);
             return;
         }
-        context.forward(record.withValue(EnrichedEvent.newBuilder(enriched).setUsers(users).build()));
+        context.forward(record.withValue(EnrichedEvent.newBuilder(enriched).setUsers(new ArrayList<>(users))
+                .setSessions(new ArrayList<>(sessionIds)).build()));
     }
 
     private boolean isWorkload(String containerId, FileEvent event, ContainerMetadata container) {
@@ -110,18 +113,18 @@ final class AttributionProcessor implements Processor<String, EnrichedEvent, Str
         return Long.parseLong(entry.substring(entry.indexOf(StoreNames.SEPARATOR) + 1));
     }
 
-    private List<String> openSessionUsers(String containerId, long time) {
-        TreeSet<String> users = new TreeSet<>();
+    /** Adds the users and session ids of the container's exec sessions open at {@code time}. */
+    private void openSessions(String containerId, long time, TreeSet<String> users, TreeSet<String> sessionIds) {
         try (KeyValueIterator<String, ExecSession> it = sessions.prefixScan(containerId + StoreNames.SEPARATOR,
                 new StringSerializer())) {
             it.forEachRemaining(entry -> {
                 ExecSession s = entry.value;
                 if (s.getUser() != null && ExecSessions.openAt(s, time, settings.sessionIdle())) {
                     users.add(s.getUser());
+                    sessionIds.add(s.getSessionId());
                 }
             });
         }
-        return new ArrayList<>(users);
     }
 
     private void forgetOldProcesses(long streamTime) {

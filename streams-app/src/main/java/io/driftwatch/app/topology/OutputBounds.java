@@ -149,8 +149,10 @@ final class OutputBounds {
             names.add("users");
             event = FileEvent.newBuilder(event).setTruncated(List.copyOf(names)).build();
         }
+        List<String> sessions = enriched.getSessions().size() <= HARD_ENTRIES ? enriched.getSessions()
+                : enriched.getSessions().subList(0, HARD_ENTRIES);
         return EnrichedEvent.newBuilder(enriched).setEvent(event).setContainer(container).setUsers(List.copyOf(users))
-                .build();
+                .setSessions(List.copyOf(sessions)).build();
     }
 
     static Alert shrink(Alert alert) {
@@ -171,6 +173,8 @@ final class OutputBounds {
                 .setNamespace(cut(alert.getNamespace())).setNode(cut(alert.getNode()))
                 .setUsers(alert.getUsers().size() <= HARD_ENTRIES ? alert.getUsers()
                         : List.copyOf(alert.getUsers().subList(0, HARD_ENTRIES)))
+                .setSessions(alert.getSessions().size() <= HARD_ENTRIES ? alert.getSessions()
+                        : List.copyOf(alert.getSessions().subList(0, HARD_ENTRIES)))
                 .setTags(tags).build();
     }
 

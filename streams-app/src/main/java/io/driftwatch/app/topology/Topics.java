@@ -8,6 +8,10 @@ import io.driftwatch.model.EnrichedEvent;
 import io.driftwatch.model.ExecSession;
 import io.driftwatch.model.FileEvent;
 import io.driftwatch.model.ResponseCommand;
+import io.driftwatch.model.ResponseResult;
+import io.driftwatch.model.Capture;
+import io.driftwatch.model.Incident;
+import io.driftwatch.model.IncidentInput;
 import io.driftwatch.schemas.registry.SchemaRegistryClient;
 import io.driftwatch.schemas.serde.AvroSerde;
 import java.util.Map;
@@ -32,6 +36,14 @@ public final class Topics {
     public final Topic<String, Alert> alerts;
     public final Topic<String, ResponseCommand> responseCommands;
     public final Topic<byte[], byte[]> deadLetter;
+    /** Response results, keyed by node (the responders write them). */
+    public final Topic<String, ResponseResult> responseResults;
+    /** Alerts, commands with their results, status changes and capture requests, keyed by incident group key. */
+    public final Topic<String, IncidentInput> incidentInputs;
+    /** Incidents, keyed by incidentId (compacted). */
+    public final Topic<String, Incident> incidents;
+    /** Sealed captures, keyed by captureId (compacted). */
+    public final Topic<String, Capture> captures;
 
     private final SchemaRegistryClient registry;
     private final Map<String, Object> serdeConfig;
@@ -56,6 +68,13 @@ public final class Topics {
                 Serdes.String(), avro(ResponseCommand.class));
         this.deadLetter = new Topic<>("dead-letter", catalog.name("dead-letter", config), Serdes.ByteArray(),
                 Serdes.ByteArray());
+        this.responseResults = new Topic<>("response-results", catalog.name("response-results", config),
+                Serdes.String(), avro(ResponseResult.class));
+        this.incidentInputs = new Topic<>("incident-inputs", catalog.name("incident-inputs", config), Serdes.String(),
+                avro(IncidentInput.class));
+        this.incidents = new Topic<>("incidents", catalog.name("incidents", config), Serdes.String(),
+                avro(Incident.class));
+        this.captures = new Topic<>("captures", catalog.name("captures", config), Serdes.String(), avro(Capture.class));
     }
 
     /** A registry-backed Avro serde for a generated record, configured for values. */
