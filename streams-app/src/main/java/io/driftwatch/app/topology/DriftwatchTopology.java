@@ -45,6 +45,11 @@ public final class DriftwatchTopology {
     static final String TO_ALERTS = "to-alerts";
     static final String TO_COMMANDS = "to-response-commands";
     static final String TO_DEAD_LETTER = "to-dead-letter";
+    static final String RECORD_TRAIL = "record-trail";
+    static final String TO_CAPTURES = "to-captures";
+    static final String TO_INCIDENT_INPUTS_FROM_TRAIL = "capture-requests-to-incident-inputs";
+    static final String READ_CAPTURES = "read-captures";
+    static final String STORE_CAPTURES = "store-captures";
 
     private DriftwatchTopology() {
     }
@@ -54,9 +59,16 @@ public final class DriftwatchTopology {
         return build(topics, settings, rules, counters, null);
     }
 
-    /** As above; response commands are signed with {@code signatures} (unsigned when null). */
+    /** As above; response commands are signed with {@code signatures} (unsigned when null). No trail. */
     public static Topology build(Topics topics, PipelineSettings settings, Supplier<RuleSet> rules,
                                  EnrichmentCounters counters, io.driftwatch.schemas.sign.CommandSignatures signatures) {
+        return build(topics, settings, rules, counters, signatures, TrailSettings.disabled());
+    }
+
+    /** As above, with the queryable trail and captures when {@code trail} is enabled. */
+    public static Topology build(Topics topics, PipelineSettings settings, Supplier<RuleSet> rules,
+                                 EnrichmentCounters counters, io.driftwatch.schemas.sign.CommandSignatures signatures,
+                                 TrailSettings trail) {
         Topology topology = new Topology();
 
         // Record timestamps drive stream time: none may run further ahead of this machine's clock than events may.
@@ -119,8 +131,9 @@ public final class DriftwatchTopology {
         topology.addProcessor(RECORD_SESSION, () -> new ExecSessionProcessor(settings), DECODE_SESSIONS,
                 DECODE_SESSIONS_BY_CONTAINER, ROUTE_SESSIONS);
         topology.addProcessor(ATTRIBUTE, () -> new AttributionProcessor(settings), ENRICH, RECORD_METADATA);
-        topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, settings, TO_ENRICHED, TO_ALERTS, TO_COMMANDS),
-                ATTRIBUTE);
+        String trailChild = trail.enabled() ? RECORD_TRAIL : null;
+        topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, settings, TO_ENRICHED, TO_ALERTS, TO_COMMANDS,
+                trailChild), ATTRIBUTE);
 
         topology.addStateStore(Stores.versionedKeyValueStoreBuilder(
                         Stores.persistentVersionedKeyValueStore(StoreNames.METADATA_VERSIONS, settings.metadataHistory()),
@@ -156,6 +169,46 @@ public final class DriftwatchTopology {
         topology.addSink(TO_DEAD_LETTER, topics.deadLetter.name(), Serdes.ByteArray().serializer(),
                 OutputBounds.deadLetter(maxBytes, counters), DECODE_FILE_EVENTS, DECODE_FILE_EVENTS_BY_CONTAINER,
                 DECODE_METADATA, DECODE_SESSIONS, DECODE_SESSIONS_BY_CONTAINER);
+        if (trail.enabled()) {
+            addTrail(topology, topics, settings, trail, enrichedSerde);
+        }
         return topology;
+    }
+
+    /**
+     * The queryable trail: the recorder beside the rules (same task, same partition as the container's events),
+     * its window stores, the captures it seals, and the captures store restored from the captures topic.
+     */
+    private static void addTrail(Topology topology, Topics topics, PipelineSettings settings, TrailSettings trail,
+                                 org.apache.kafka.common.serialization.Serde<io.driftwatch.model.EnrichedEvent> enrichedSerde) {
+        topology.addProcessor(RECORD_TRAIL, () -> new TrailProcessor(trail, settings, TO_CAPTURES,
+                TO_INCIDENT_INPUTS_FROM_TRAIL), EVALUATE);
+        java.time.Duration retention = trail.retention();
+        java.time.Duration point = java.time.Duration.ofMillis(1);
+        topology.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(QueryableStores.TRAIL_EVENTS, retention, point, true),
+                Serdes.String(), enrichedSerde), RECORD_TRAIL);
+        topology.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(QueryableStores.TRAIL_INDEX, retention, point, true),
+                Serdes.String(), Serdes.String()), RECORD_TRAIL);
+        topology.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(QueryableStores.TRAIL_ALERTS, retention, point, false),
+                Serdes.String(), topics.storeAvro(io.driftwatch.model.Alert.class)), RECORD_TRAIL);
+        topology.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(QueryableStores.TRAIL_CITATIONS, retention, point, true),
+                Serdes.String(), Serdes.String()), RECORD_TRAIL);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(QueryableStores.PENDING_CAPTURES), Serdes.String(), Serdes.String()),
+                RECORD_TRAIL);
+        topology.connectProcessorAndStateStores(RECORD_TRAIL, StoreNames.EXEC_SESSIONS);
+        topology.addSink(TO_CAPTURES, topics.captures.name(), topics.captures.keySerde().serializer(),
+                topics.captures.valueSerde().serializer(), RECORD_TRAIL);
+        topology.addSink(TO_INCIDENT_INPUTS_FROM_TRAIL, topics.incidentInputs.name(),
+                topics.incidentInputs.keySerde().serializer(), topics.incidentInputs.valueSerde().serializer(), RECORD_TRAIL);
+        // The captures topic is the store's changelog: a new instance restores the captures from it.
+        topology.addReadOnlyStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueryableStores.CAPTURES),
+                        Serdes.String(), topics.captures.valueSerde()).withLoggingDisabled(),
+                READ_CAPTURES, topics.captures.keySerde().deserializer(), topics.captures.valueSerde().deserializer(),
+                topics.captures.name(), STORE_CAPTURES, () -> new CaptureStoreProcessor(trail));
     }
 }

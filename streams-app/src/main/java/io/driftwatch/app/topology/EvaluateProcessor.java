@@ -51,6 +51,8 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
     private final String enrichedChild;
     private final String alertsChild;
     private final String commandsChild;
+    /** The audit trail's recorder (events, alerts, capture requests), or null when the trail is off. */
+    private final String trailChild;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, EnrichedEvent> stateEvents;
     private KeyValueStore<String, EnrichedEvent> reorderBuffer;
@@ -71,6 +73,12 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
 
     EvaluateProcessor(Supplier<RuleSet> rules, PipelineSettings settings, String enrichedChild, String alertsChild,
                       String commandsChild) {
+        this(rules, settings, enrichedChild, alertsChild, commandsChild, null);
+    }
+
+    EvaluateProcessor(Supplier<RuleSet> rules, PipelineSettings settings, String enrichedChild, String alertsChild,
+                      String commandsChild, String trailChild) {
+        this.trailChild = trailChild;
         this.rules = rules;
         this.settings = settings;
         this.enrichedChild = enrichedChild;
@@ -123,8 +131,12 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         followRules();
         EnrichedEvent enriched = record.value();
         long eventTime = enriched.getEvent().getTimestamp();
-        context.forward(new Record<String, Object>(enriched.getEvent().getContainerId(), enriched, eventTime,
-                record.headers()), enrichedChild);
+        Record<String, Object> out = new Record<>(enriched.getEvent().getContainerId(), enriched, eventTime,
+                record.headers());
+        context.forward(out, enrichedChild);
+        if (trailChild != null) {
+            context.forward(out, trailChild);
+        }
         lastEventWall = context.currentSystemTimeMs();
         seen = Math.max(seen, eventTime);
         clockStore.put(SEEN, seen);
@@ -212,7 +224,17 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
 
     private void emit(Outputs outputs) {
         for (Alert alert : outputs.alerts()) {
-            context.forward(new Record<String, Object>(alert.getContainerId(), alert, alert.getTimestamp()), alertsChild);
+            Record<String, Object> out = new Record<>(alert.getContainerId(), alert, alert.getTimestamp());
+            context.forward(out, alertsChild);
+            if (trailChild != null) {
+                context.forward(out, trailChild);
+            }
+        }
+        if (trailChild != null) {
+            for (io.driftwatch.rules.CaptureRequest capture : outputs.captures()) {
+                context.forward(new Record<String, Object>(capture.alert().getContainerId(), capture,
+                        capture.alert().getTimestamp()), trailChild);
+            }
         }
         for (ResponseCommand command : outputs.commands()) {
             String node = command.getNode() == null ? UNKNOWN_NODE : command.getNode();

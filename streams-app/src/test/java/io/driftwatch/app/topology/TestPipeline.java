@@ -56,7 +56,8 @@ final class TestPipeline implements AutoCloseable {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(DriftwatchTopology.build(topics, PipelineSettings.from(config), () -> RULES, counters,
-                CommandSigning.fromConfig(config)),
+                CommandSigning.fromConfig(config), TrailSettings.from(config).enabled() && "true".equals(
+                        values.get(TrailSettings.ENABLED)) ? TrailSettings.from(config) : TrailSettings.disabled()),
                 props, Instant.ofEpochMilli(startMillis));
         fileEvents = driver.createInputTopic(topics.fileEvents.name(), new StringSerializer(), new ByteArraySerializer());
         metadata = driver.createInputTopic(topics.containerMetadata.name(), new StringSerializer(), new ByteArraySerializer());
