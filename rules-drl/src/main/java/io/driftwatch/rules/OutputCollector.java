@@ -24,6 +24,9 @@ import org.kie.api.runtime.rule.RuleContext;
  * The one implementation of the DRL output globals for a session: turns a rule's call into an
  * {@link Alert} or {@link ResponseCommand}, inserts it back into the session (alerts for the
  * response policy, commands for its de-duplication) and keeps it until the evaluator drains it.
+ * An alert that the rule set's capture policy ({@link io.driftwatch.rules.tuning.CapturePolicy})
+ * admits also asks for a capture: only an alert that is raised, so not an excepted one nor a
+ * repeat being collapsed, and not the summary of collapsed repeats (the first alert asked already).
  */
 final class OutputCollector implements Detections, Responses {
   static final long COMMAND_VALIDITY_MILLIS = 10 * 60_000L;
@@ -57,6 +60,7 @@ final class OutputCollector implements Detections, Responses {
   private final RecentIds recentCommands = new RecentIds(REPEAT_HORIZON_MILLIS, MAX_REMEMBERED_IDS);
   private final List<Alert> alerts = new ArrayList<>();
   private final List<ResponseCommand> commands = new ArrayList<>();
+  private final List<CaptureRequest> captures = new ArrayList<>();
 
   /** Repeats collapsed since the first alert of a window; closed by {@link #closeWindows}. */
   private static final class RepeatWindow {
@@ -121,12 +125,13 @@ final class OutputCollector implements Detections, Responses {
   }
 
   Outputs drain() {
-    if (alerts.isEmpty() && commands.isEmpty()) {
+    if (alerts.isEmpty() && commands.isEmpty() && captures.isEmpty()) {
       return Outputs.empty();
     }
-    Outputs outputs = new Outputs(alerts, commands);
+    Outputs outputs = new Outputs(alerts, commands, captures);
     alerts.clear();
     commands.clear();
+    captures.clear();
     return outputs;
   }
 
@@ -211,6 +216,9 @@ final class OutputCollector implements Detections, Responses {
     }
     drools.getKieRuntime().insert(alert);
     alerts.add(alert);
+    rules.tuning().captures().windowFor(alert.getRuleId(), alert.getNamespace(), alert.getSeverity())
+        .ifPresent(window -> captures.add(new CaptureRequest(CaptureRequest.idFor(alertId), alert,
+            window.beforeMillis(), window.afterMillis())));
   }
 
   /** When the oldest open repeat window closes (event time), or {@code Long.MAX_VALUE} without one. */

@@ -49,12 +49,18 @@ import org.kie.api.runtime.rule.FactHandle;
  *   default: contain              # observe | contain | isolate | kill
  *   namespaces: {payments: isolate, ci: observe}
  *   protected: [istio-system]     # added to kube-system
+ * captures:                       # which alerts ask for a capture of their container's trail
+ *   severity: HIGH                # the least severity (INFO..CRITICAL), or off; default HIGH
+ *   before: 5m                    # 30s, 5m, 1h or milliseconds; default 5m each side
+ *   after: 5m
+ *   rules: {DW-FIM-001: {before: 10m}, DW-EXE-*: {severity: MEDIUM}}
+ *   namespaces: {ci: {severity: off}}
  * </pre>
  *
  * Immutable once parsed; {@link #applyTo} puts it into a session.
  */
 public final class Tuning {
-  private static final Tuning EMPTY = new Tuning(List.of(), Map.of());
+  private static final Tuning EMPTY = new Tuning(List.of(), Map.of(), CapturePolicy.defaults());
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
@@ -75,25 +81,32 @@ public final class Tuning {
 
   private final List<Object> facts;
   private final Map<String, Long> thresholds;
+  private final CapturePolicy captures;
 
-  private Tuning(List<Object> facts, Map<String, Long> thresholds) {
+  private Tuning(List<Object> facts, Map<String, Long> thresholds, CapturePolicy captures) {
     this.facts = List.copyOf(facts);
     this.thresholds = Map.copyOf(thresholds);
+    this.captures = captures;
   }
 
   public static Tuning empty() {
     return EMPTY;
   }
 
-  /** The facts of several files together (later files add to earlier ones; a later threshold wins). */
+  /**
+   * The facts of several files together (later files add to earlier ones; a later threshold wins, and
+   * so does a later file's capture setting for the same level and field).
+   */
   public static Tuning combine(List<Tuning> tunings) {
     List<Object> facts = new ArrayList<>();
     Map<String, Long> thresholds = new LinkedHashMap<>();
+    CapturePolicy captures = CapturePolicy.defaults();
     for (Tuning tuning : tunings) {
       facts.addAll(tuning.facts);
       thresholds.putAll(tuning.thresholds);
+      captures = captures.overriddenBy(tuning.captures);
     }
-    return facts.isEmpty() && thresholds.isEmpty() ? EMPTY : new Tuning(facts, thresholds);
+    return facts.isEmpty() && thresholds.isEmpty() && captures.isDefault() ? EMPTY : new Tuning(facts, thresholds, captures);
   }
 
   /** Parses one tuning file. */
@@ -118,7 +131,8 @@ public final class Tuning {
     if (file.responses() != null) {
       file.responses().facts(facts);
     }
-    return new Tuning(facts, file.thresholds());
+    CapturePolicy captures = file.captures() == null ? CapturePolicy.defaults() : file.captures().policy(yaml);
+    return new Tuning(facts, file.thresholds(), captures);
   }
 
   /** Reference facts: role lists, exceptions, response modes (thresholds apart). */
@@ -130,8 +144,14 @@ public final class Tuning {
     return thresholds;
   }
 
+  /** Which alerts ask for a capture, and its window; the built-in policy when no file has a captures section. */
+  public CapturePolicy captures() {
+    return captures;
+  }
+
+  /** True when no file sets anything: no facts, thresholds or capture settings. */
   public boolean isEmpty() {
-    return facts.isEmpty() && thresholds.isEmpty();
+    return facts.isEmpty() && thresholds.isEmpty() && captures.isDefault();
   }
 
   /**
@@ -139,7 +159,7 @@ public final class Tuning {
    * replaces the one of the same name, a default response mode replaces the shipped one.
    */
   public void applyTo(KieSession session) {
-    if (isEmpty()) {
+    if (facts.isEmpty() && thresholds.isEmpty()) {
       return;
     }
     boolean newDefault = facts.stream().anyMatch(f -> f instanceof NamespaceResponse r && r.getNamespace().equals(NamespaceResponse.ANY));
@@ -179,7 +199,7 @@ public final class Tuning {
   }
 
   record TuningFile(Map<String, RoleLists> roles, List<AlertException> exceptions, Map<String, Long> thresholds,
-                    Responses responses) {
+                    Responses responses, Captures captures) {
     TuningFile {
       roles = roles == null ? Map.of() : roles;
       exceptions = exceptions == null ? List.of() : exceptions;
@@ -235,5 +255,77 @@ public final class Tuning {
         protectedNamespaces.forEach(name -> facts.add(new ProtectedNamespace(name)));
       }
     }
+  }
+
+  /** A capture's minimum severity, checked where it is read (so a bad one is reported on its own line). */
+  record CaptureSeverity(CapturePolicy.Minimum value) {
+    @com.fasterxml.jackson.annotation.JsonCreator(mode = com.fasterxml.jackson.annotation.JsonCreator.Mode.DELEGATING)
+    static CaptureSeverity of(Object value) {
+      // Unquoted off is YAML's false.
+      return new CaptureSeverity(CapturePolicy.parseSeverity(String.valueOf(value)));
+    }
+  }
+
+  /** A capture window side: 30s, 5m, 1h or milliseconds. */
+  record CaptureDuration(long millis) {
+    @com.fasterxml.jackson.annotation.JsonCreator(mode = com.fasterxml.jackson.annotation.JsonCreator.Mode.DELEGATING)
+    static CaptureDuration of(Object value) {
+      return new CaptureDuration(CapturePolicy.parseDuration(String.valueOf(value)));
+    }
+  }
+
+  /** What one rule or namespace sets: at least one of severity, before, after. */
+  record CaptureLevel(CaptureSeverity severity, CaptureDuration before, CaptureDuration after) {
+    CapturePolicy.Level level() {
+      return new CapturePolicy.Level(severity == null ? null : severity.value(),
+          before == null ? null : before.millis(), after == null ? null : after.millis());
+    }
+  }
+
+  record Captures(CaptureSeverity severity, CaptureDuration before, CaptureDuration after,
+                  Map<String, CaptureLevel> rules, Map<String, CaptureLevel> namespaces) {
+    /** The policy; a rule key that is not an id or a prefix ending in * is refused on its line. */
+    CapturePolicy policy(String yaml) throws TuningException {
+      Map<String, CapturePolicy.Level> byRule = new LinkedHashMap<>();
+      if (rules != null) {
+        for (Map.Entry<String, CaptureLevel> entry : rules.entrySet()) {
+          try {
+            CapturePolicy.checkRulePattern(entry.getKey());
+          } catch (IllegalArgumentException e) {
+            throw new TuningException(lineOf(yaml, "captures", "rules", entry.getKey()), "captures: rules: " + e.getMessage());
+          }
+          byRule.put(entry.getKey(), level(yaml, entry, "rules"));
+        }
+      }
+      Map<String, CapturePolicy.Level> byNamespace = new LinkedHashMap<>();
+      if (namespaces != null) {
+        for (Map.Entry<String, CaptureLevel> entry : namespaces.entrySet()) {
+          byNamespace.put(entry.getKey(), level(yaml, entry, "namespaces"));
+        }
+      }
+      CapturePolicy.Level defaults = new CapturePolicy.Level(severity == null ? null : severity.value(),
+          before == null ? null : before.millis(), after == null ? null : after.millis());
+      return new CapturePolicy(defaults, byRule, byNamespace);
+    }
+
+    private static CapturePolicy.Level level(String yaml, Map.Entry<String, CaptureLevel> entry, String section)
+        throws TuningException {
+      CaptureLevel level = entry.getValue();
+      if (level == null || level.severity() == null && level.before() == null && level.after() == null) {
+        throw new TuningException(lineOf(yaml, "captures", section, entry.getKey()),
+            "captures: " + section + ": " + entry.getKey() + ": set at least one of severity, before, after");
+      }
+      return level.level();
+    }
+  }
+
+  /** The line of a key in the document, by its path; 0 when it cannot be found. */
+  private static int lineOf(String yaml, String... path) {
+    StringBuilder pointer = new StringBuilder();
+    for (String part : path) {
+      pointer.append('/').append(part.replace("~", "~0").replace("/", "~1"));
+    }
+    Integer line = YamlLines.byPointer(yaml).get(pointer.toString());
+    return line == null ? 0 : line;
   }
 }
