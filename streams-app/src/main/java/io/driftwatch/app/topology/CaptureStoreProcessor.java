@@ -14,8 +14,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Keeps the sealed captures queryable by id: the captures topic (compacted) is this store's
- * changelog. Captures older than {@code driftwatch.captures.retention} leave the store (the
- * topic's own retention removes them there).
+ * changelog. A capture past {@code driftwatch.captures.retention} gets a tombstone on the topic
+ * from the task that sealed it; this store drops it then, or on its own hourly pass.
  */
 final class CaptureStoreProcessor implements Processor<String, Capture, Void, Void> {
     private final TrailSettings settings;

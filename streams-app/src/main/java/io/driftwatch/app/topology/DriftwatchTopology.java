@@ -65,10 +65,21 @@ public final class DriftwatchTopology {
         return build(topics, settings, rules, counters, signatures, TrailSettings.disabled());
     }
 
-    /** As above, with the queryable trail and captures when {@code trail} is enabled. */
+    /** As above, with the queryable trail and captures when {@code trail} is enabled. No incidents. */
     public static Topology build(Topics topics, PipelineSettings settings, Supplier<RuleSet> rules,
                                  EnrichmentCounters counters, io.driftwatch.schemas.sign.CommandSignatures signatures,
                                  TrailSettings trail) {
+        return build(topics, settings, rules, counters, signatures, trail, null);
+    }
+
+    /**
+     * The whole app: the pipeline, the queryable trail and captures when {@code trail} is enabled, and the
+     * incidents (alerts folded per pod, with the responses' results and a lifecycle) unless {@code incidents}
+     * is null.
+     */
+    public static Topology build(Topics topics, PipelineSettings settings, Supplier<RuleSet> rules,
+                                 EnrichmentCounters counters, io.driftwatch.schemas.sign.CommandSignatures signatures,
+                                 TrailSettings trail, io.driftwatch.app.incidents.IncidentSettings incidents) {
         Topology topology = new Topology();
 
         // Record timestamps drive stream time: none may run further ahead of this machine's clock than events may.
@@ -172,6 +183,11 @@ public final class DriftwatchTopology {
         if (trail.enabled()) {
             addTrail(topology, topics, settings, trail, enrichedSerde);
         }
+        if (incidents != null) {
+            // alerts ─> by group key ─> incident-inputs <─ response-commands ⋈ response-results (by commandId)
+            // incident-inputs (alerts, responses, status changes, capture requests) ─> fold-incidents ─> incidents
+            io.driftwatch.app.incidents.IncidentTopology.addTo(topology, topics, incidents);
+        }
         return topology;
     }
 
@@ -199,6 +215,9 @@ public final class DriftwatchTopology {
                 Serdes.String(), Serdes.String()), RECORD_TRAIL);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(QueryableStores.PENDING_CAPTURES), Serdes.String(), Serdes.String()),
+                RECORD_TRAIL);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(QueryableStores.SEALED_CAPTURES), Serdes.String(), Serdes.Long()),
                 RECORD_TRAIL);
         topology.connectProcessorAndStateStores(RECORD_TRAIL, StoreNames.EXEC_SESSIONS);
         topology.addSink(TO_CAPTURES, topics.captures.name(), topics.captures.keySerde().serializer(),

@@ -19,6 +19,8 @@ public final class QueryableStores {
     public static final String TRAIL_CITATIONS = "trail-citations";
     /** Key-value store, captureId → "containerId|from|to|alertId|ruleId|dueWall": captures waiting to be sealed. */
     public static final String PENDING_CAPTURES = "pending-captures";
+    /** Key-value store, captureId → when it was sealed (ms): to know it was, and when it expires. */
+    public static final String SEALED_CAPTURES = "sealed-captures";
     /** Key-value store, captureId → Capture, restored from the captures topic (no changelog of its own). */
     public static final String CAPTURES = "captures";
 

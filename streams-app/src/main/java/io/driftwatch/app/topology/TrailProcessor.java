@@ -56,6 +56,7 @@ final class TrailProcessor implements Processor<String, Object, String, Object> 
     private WindowStore<String, String> citations;
     private KeyValueStore<String, String> pending;
     private KeyValueStore<String, ExecSession> sessions;
+    private KeyValueStore<String, Long> sealed;
     private final Map<String, Boolean> recentIndex = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
@@ -83,6 +84,7 @@ final class TrailProcessor implements Processor<String, Object, String, Object> 
         this.citations = context.getStateStore(QueryableStores.TRAIL_CITATIONS);
         this.pending = context.getStateStore(QueryableStores.PENDING_CAPTURES);
         this.sessions = context.getStateStore(StoreNames.EXEC_SESSIONS);
+        this.sealed = context.getStateStore(QueryableStores.SEALED_CAPTURES);
         this.bucketMillis = settings.indexBucket().toMillis();
         // A task revived after an aborted transaction is initialised again with its stores rolled back.
         recentIndex.clear();
@@ -92,6 +94,7 @@ final class TrailProcessor implements Processor<String, Object, String, Object> 
             waiting.forEachRemaining(entry -> pendingByKey.put(entry.key, PendingCapture.decode(entry.value)));
         }
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::sealDue);
+        context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, this::expireCaptures);
     }
 
     @Override
@@ -129,7 +132,7 @@ final class TrailProcessor implements Processor<String, Object, String, Object> 
     }
 
     private void request(CaptureRequest request) {
-        if (pendingByKey.containsKey(request.captureId())) {
+        if (pendingByKey.containsKey(request.captureId()) || sealed.get(request.captureId()) != null) {
             return;
         }
         Alert alert = request.alert();
@@ -146,8 +149,8 @@ final class TrailProcessor implements Processor<String, Object, String, Object> 
     }
 
     static String groupKey(Alert alert) {
-        return alert.getNamespace() != null && alert.getPodName() != null
-                ? alert.getNamespace() + "/" + alert.getPodName() : alert.getContainerId();
+        return io.driftwatch.app.incidents.IncidentUpdates.groupKey(alert.getNamespace(), alert.getPodName(),
+                alert.getContainerId());
     }
 
     /** Seals every pending capture whose window has passed in stream time, or whose wall-clock due time came. */
@@ -164,8 +167,29 @@ final class TrailProcessor implements Processor<String, Object, String, Object> 
         for (String id : due) {
             PendingCapture capture = pendingByKey.remove(id);
             pending.delete(id);
-            Capture sealed = seal(id, capture, Math.max(streamTime, capture.to()));
-            context.forward(new Record<String, Object>(id, sealed, capture.to()), capturesChild);
+            Capture done = seal(id, capture, Math.max(streamTime, capture.to()));
+            sealed.put(id, done.getSealedAt());
+            context.forward(new Record<String, Object>(id, done, capture.to()), capturesChild);
+        }
+    }
+
+    /**
+     * Past {@code driftwatch.captures.retention} (wall clock after sealing), a capture gets a tombstone on the
+     * compacted captures topic, which removes it there and from the captures store.
+     */
+    private void expireCaptures(long wallNow) {
+        long cutoff = wallNow - settings.captureRetention().toMillis();
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, Long> all = sealed.all()) {
+            all.forEachRemaining(kv -> {
+                if (kv.value != null && kv.value < cutoff) {
+                    expired.add(kv.key);
+                }
+            });
+        }
+        for (String id : expired) {
+            sealed.delete(id);
+            context.forward(new Record<String, Object>(id, null, wallNow), capturesChild);
         }
     }
 
