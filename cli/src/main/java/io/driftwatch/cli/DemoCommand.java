@@ -4,6 +4,7 @@ import io.driftwatch.app.DriftwatchApp;
 import io.driftwatch.app.config.DriftwatchConfig;
 import io.driftwatch.app.config.TopicCatalog;
 import io.driftwatch.cli.embedded.EmbeddedStack;
+import io.driftwatch.cli.replay.ReplayInput;
 import io.driftwatch.model.Alert;
 import io.driftwatch.model.ContainerMetadata;
 import io.driftwatch.model.ExecSession;
@@ -12,7 +13,6 @@ import io.driftwatch.model.ResponseCommand;
 import io.driftwatch.schemas.json.JsonRecords;
 import io.driftwatch.schemas.serde.AvroDeserializer;
 import io.driftwatch.schemas.serde.AvroSerdeConfig;
-import io.driftwatch.schemas.serde.AvroSerializer;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,11 +32,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -103,43 +98,12 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Produces the seed scenario with its times shifted so that it happened just now. */
     private String play(DriftwatchConfig config) throws Exception {
-        List<ContainerMetadata> containers = readResource("containers.jsonl", ContainerMetadata.class);
-        List<ExecSession> sessions = readResource("exec-sessions.jsonl", ExecSession.class);
-        List<FileEvent> events = readResource("events.jsonl", FileEvent.class);
-        long first = events.stream().mapToLong(FileEvent::getTimestamp).min().orElse(0);
-        long last = events.stream().mapToLong(FileEvent::getTimestamp).max().orElse(0);
-        long shift = System.currentTimeMillis() - 1000 - (last - first) - first;
-
-        TopicCatalog catalog = TopicCatalog.builtIn();
-        Map<String, Object> props = new HashMap<>(config.clientProperties());
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(props)) {
-            for (ContainerMetadata c : containers) {
-                ContainerMetadata shifted = ContainerMetadata.newBuilder(c)
-                        .setStartedAt(c.getStartedAt() == null ? null : c.getStartedAt() + shift)
-                        .setStoppedAt(c.getStoppedAt() == null ? null : c.getStoppedAt() + shift).build();
-                long time = shifted.getStartedAt() == null ? System.currentTimeMillis() : shifted.getStartedAt();
-                producer.send(new ProducerRecord<>(catalog.name("container-metadata", config), null, time,
-                        c.getContainerId(), shifted)).get();
-            }
-            for (ExecSession s : sessions) {
-                ExecSession shifted = ExecSession.newBuilder(s).setStartedAt(s.getStartedAt() + shift)
-                        .setEndedAt(s.getEndedAt() == null ? null : s.getEndedAt() + shift).build();
-                producer.send(new ProducerRecord<>(catalog.name("exec-sessions", config), null, shifted.getStartedAt(),
-                        s.getContainerId(), shifted)).get();
-            }
-            events.sort(Comparator.comparingLong(FileEvent::getTimestamp));
-            for (FileEvent e : events) {
-                FileEvent shifted = FileEvent.newBuilder(e).setTimestamp(e.getTimestamp() + shift).build();
-                producer.send(new ProducerRecord<>(catalog.name("file-events", config), null, shifted.getTimestamp(),
-                        e.getContainerId(), shifted));
-            }
-            producer.flush();
-        }
-        return containers.size() + " container, " + sessions.size() + " exec session and " + events.size()
-                + " file events produced";
+        ReplayInput scenario = new ReplayInput(readResource("events.jsonl", FileEvent.class),
+                readResource("containers.jsonl", ContainerMetadata.class),
+                readResource("exec-sessions.jsonl", ExecSession.class));
+        ProduceCommand.produce(config, scenario.shiftedSoNewestIsAt(System.currentTimeMillis() - 1000), null);
+        return scenario.metadata().size() + " container, " + scenario.sessions().size() + " exec session and "
+                + scenario.events().size() + " file events produced";
     }
 
     private void printOutputs(DriftwatchConfig config, AtomicBoolean stop) {

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, BenchCommand.class, FuzzCommand.class,
                 RulesCommand.class,
                 IngestCommand.class, TopicsCommand.class,
+                ProduceCommand.class,
                 SchemasCommand.class,
                 NotifyCommand.class,
                 CommandLine.HelpCommand.class})

@@ -31,9 +31,15 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Run recorded events through the same topology and rules as the streaming app, without a broker.",
                 "Inputs and outputs are JSON lines with the field names of DESIGN.md; the same input gives the same output."})
 final class ReplayCommand implements Callable<Integer> {
-    @Option(names = "--events", required = true, paramLabel = "FILE",
-            description = "FileEvent records (JSON lines), or a Tetragon export or audit log with --format.")
+    @Option(names = "--events", paramLabel = "FILE",
+            description = {"FileEvent records (JSON lines), or a Tetragon export or audit log with --format. A capture "
+                    + "(the JSON lines GET /api/v1/captures/{id} downloads) is recognised by its first line and replayed "
+                    + "with its metadata, exec sessions and events, as it is."})
     Path events;
+
+    @Option(names = "--capture", paramLabel = "FILE",
+            description = "A capture file, as --events takes it (refused when the file is not a capture).")
+    Path capture;
 
     @Option(names = "--metadata", paramLabel = "FILE", description = "ContainerMetadata records (JSON lines).")
     Path metadata;
@@ -78,6 +84,21 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
+        if ((events == null) == (capture == null)) {
+            err.println("error: give the recorded events with --events FILE or --capture FILE (one of them)");
+            return 2;
+        }
+        if (capture != null) {
+            if (!format.equals("native")) {
+                err.println("error: --capture replays a capture; --format " + format + " goes with --events");
+                return 2;
+            }
+            if (!Files.isReadable(capture) || !ReplayInput.isCapture(capture)) {
+                err.println("error: " + capture + ": not a capture (its first line is not {\"capture\": {...}})");
+                return 1;
+            }
+            events = capture;
+        }
         if (!List.of("native", "tetragon", "audit").contains(format)) {
             err.println("error: --format " + format + ": want native, tetragon or audit");
             return 2;
@@ -97,9 +118,12 @@ final class ReplayCommand implements Callable<Integer> {
         }
         ReplayInput input;
         int auditSessions = 0;
-        String adapted = null;
+        String from = "";
         try {
             if (format.equals("native")) {
+                if (ReplayInput.isCapture(events)) {
+                    from = " from capture " + events;
+                }
                 input = ReplayInput.read(events, metadata, sessions);
             } else {
                 AdapterInput fromAdapter = format.equals("tetragon") ? AdapterInput.tetragon(events)
@@ -110,7 +134,7 @@ final class ReplayCommand implements Callable<Integer> {
                 containers.addAll(fromAdapter.metadata());
                 input = new ReplayInput(fromAdapter.events(), containers,
                         sessions == null ? List.of() : JsonRecords.readLines(sessions, ExecSession.class));
-                adapted = format;
+                from = " from the " + format + " adapter";
             }
             if (k8sAudit != null) {
                 List<ExecSession> fromAudit = ReplayInput.k8sAuditSessions(k8sAudit);
@@ -138,7 +162,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         err.printf("replayed %d events%s (%d container records, %d exec-session records%s) with rules %s: "
                         + "%d alerts, %d commands, %d enriched events%n",
-                input.events().size(), adapted == null ? "" : " from the " + adapted + " adapter",
+                input.events().size(), from,
                 input.metadata().size(), input.sessions().size(),
                 k8sAudit == null ? "" : ", " + auditSessions + " of them from the k8s audit log", rules.version(),
                 output.alerts().size(), output.commands().size(), output.enriched().size());

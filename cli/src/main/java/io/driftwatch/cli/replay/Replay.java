@@ -7,10 +7,7 @@ import io.driftwatch.app.topology.EnrichmentCounters;
 import io.driftwatch.app.topology.PipelineSettings;
 import io.driftwatch.app.topology.Topics;
 import io.driftwatch.model.Alert;
-import io.driftwatch.model.ContainerMetadata;
 import io.driftwatch.model.EnrichedEvent;
-import io.driftwatch.model.ExecSession;
-import io.driftwatch.model.FileEvent;
 import io.driftwatch.model.ResponseCommand;
 import io.driftwatch.rules.RuleSet;
 import io.driftwatch.schemas.registry.InMemorySchemaRegistry;
@@ -23,11 +20,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -126,24 +121,14 @@ public final class Replay {
     static List<Timed> timeline(ReplayInput input, Topics topics) {
         List<Timed> timeline = new ArrayList<>();
         int sequence = 0;
-        Set<String> seenContainers = new HashSet<>();
-        for (ContainerMetadata m : input.metadata()) {
-            boolean first = seenContainers.add(m.getContainerId());
-            Long time = !first && m.getStoppedAt() != null ? m.getStoppedAt() : m.getStartedAt();
-            timeline.add(new Timed(time == null ? 0 : time, 0, sequence++, topics.containerMetadata.name(),
-                    m.getContainerId(), m));
-        }
-        Set<String> seenSessions = new HashSet<>();
-        for (ExecSession s : input.sessions()) {
-            boolean first = seenSessions.add(s.getSessionId());
-            long time = !first && s.getEndedAt() != null ? s.getEndedAt() : s.getStartedAt();
-            // Keyed as the adapters key them (DESIGN.md "Topics"); the topology re-keys what is not keyed by container.
-            String key = s.getContainerId() != null && !s.getContainerId().isBlank() ? s.getContainerId()
-                    : s.getNamespace() + "/" + s.getPodName();
-            timeline.add(new Timed(time, 1, sequence++, topics.execSessions.name(), key, s));
-        }
-        for (FileEvent e : input.events()) {
-            timeline.add(new Timed(e.getTimestamp(), 2, sequence++, topics.fileEvents.name(), e.getContainerId(), e));
+        // Keyed and stamped as a producer writes them; the topology re-keys what is not keyed by container.
+        List<List<InputRecords.Keyed>> kinds = List.of(InputRecords.metadata(input.metadata(), 0),
+                InputRecords.sessions(input.sessions()), InputRecords.events(input.events()));
+        List<String> kindTopics = List.of(topics.containerMetadata.name(), topics.execSessions.name(), topics.fileEvents.name());
+        for (int kind = 0; kind < kinds.size(); kind++) {
+            for (InputRecords.Keyed record : kinds.get(kind)) {
+                timeline.add(new Timed(record.time(), kind, sequence++, kindTopics.get(kind), record.key(), record.value()));
+            }
         }
         timeline.sort(Comparator.comparingLong(Timed::time).thenComparingInt(Timed::kind).thenComparingInt(Timed::sequence));
         return timeline;
