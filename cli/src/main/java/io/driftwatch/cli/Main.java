@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
                 ProduceCommand.class,
                 SchemasCommand.class,
                 NotifyCommand.class,
+                TrailCommand.class, IncidentsCommand.class, CaptureCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
