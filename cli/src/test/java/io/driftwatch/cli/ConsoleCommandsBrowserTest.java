@@ -15,12 +15,14 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.WebDriver;
 
 /**
  * The CLI and the console read and change the same things: the console's page objects (streams-app's test-jar)
  * driving a headless chromium next to the commands. Skipped only when chromium or chromedriver is not installed.
  */
+@ExtendWith(Browser.Required.class)
 class ConsoleCommandsBrowserTest {
     static final FixtureInvestigation FIXTURE = new FixtureInvestigation();
     static ConsoleServer server;

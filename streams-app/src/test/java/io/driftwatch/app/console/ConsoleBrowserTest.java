@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.WebDriver;
 
 /**
@@ -24,6 +25,7 @@ import org.openqa.selenium.WebDriver;
  * {@link FixtureInvestigation}: one browser for the class, page objects that wait on the pages' own signals.
  * Skipped, saying why, only when chromium or chromedriver is not installed (.ci/run installs both).
  */
+@ExtendWith(Browser.Required.class)
 class ConsoleBrowserTest {
     static final FixtureInvestigation FIXTURE = new FixtureInvestigation();
     static ConsoleServer server;

@@ -54,6 +54,9 @@
         D.el('li', {'data-test': 'evidence'}, 'evidence bundle: ', D.el('code', {text: ref}))));
     D.byId('history').replaceChildren(...incident.history.map(change => D.el('li', {'data-test': 'history'},
         D.time(change.at) + ' ' + change.status + ' by ' + change.user + (change.note ? ': ' + change.note : ''))));
+    if (!incident.history.length) {
+      D.byId('history').appendChild(D.el('li', {class: 'hint', text: 'No changes yet: opened by Driftwatch.'}));
+    }
 
     const closed = incident.status === 'RESOLVED' || incident.status === 'FALSE_POSITIVE';
     document.querySelectorAll('.actions button').forEach(b => {

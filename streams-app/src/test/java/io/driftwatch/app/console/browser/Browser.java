@@ -6,6 +6,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -26,6 +29,19 @@ public final class Browser {
     public static final Duration WAIT = Duration.ofSeconds(15);
 
     private Browser() {
+    }
+
+    /**
+     * {@code @ExtendWith(Browser.Required.class)} on a test class: its tests are reported skipped, with what is
+     * missing, when chromium or chromedriver is not installed (an assumption in {@code @BeforeAll} would hide them).
+     */
+    public static final class Required implements ExecutionCondition {
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            String missing = missing();
+            return missing == null ? ConditionEvaluationResult.enabled("chromium and chromedriver are installed")
+                    : ConditionEvaluationResult.disabled("browser tests skipped: " + missing);
+        }
     }
 
     public static Path chromium() {
