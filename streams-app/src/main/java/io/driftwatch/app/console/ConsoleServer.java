@@ -141,8 +141,10 @@ public final class ConsoleServer implements AutoCloseable {
                 throw new ConsoleAuth.Refused(415, "send the body as Content-Type: application/json");
             }
         }
+        // The loopback name matters for state changes only; a read never fails over it.
         String user = auth.authenticate(ctx.header("Authorization"),
-                auth.proxyHeader() == null ? null : ctx.header(auth.proxyHeader()), ctx.header(ConsoleAuth.USER_HEADER));
+                auth.proxyHeader() == null ? null : ctx.header(auth.proxyHeader()),
+                ctx.method() == HandlerType.POST ? ctx.header(ConsoleAuth.USER_HEADER) : null);
         if (user != null) {
             ctx.attribute(InvestigationApi.USER_ATTRIBUTE, user);
         }

@@ -239,6 +239,8 @@ class ConsoleApiTest {
                 "X-Driftwatch-User", "alice").statusCode());
         assertEquals(400, post(path, "application/json", "not json", "X-Driftwatch-User", "alice").statusCode());
         assertEquals(400, post(path, "application/json", body, "X-Driftwatch-User", "alice smith").statusCode());
+        assertEquals(200, get("/api/v1/incidents", "X-Driftwatch-User", "alice smith").statusCode(),
+                "a read does not care about the name");
         assertEquals(List.of(), CLUSTER.statusChanges(), "nothing reached the service");
     }
 
