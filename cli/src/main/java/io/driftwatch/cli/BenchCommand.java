@@ -118,6 +118,10 @@ final class BenchCommand implements Callable<Integer> {
                     result.passThroughEventsPerSec());
             t.printf("  ratio          %12.2f%n", result.ratio());
             t.printf("  event->alert   p50 %.0f ms, p99 %.0f ms%n", result.p50LatencyMs(), result.p99LatencyMs());
+            t.printf("  without trail  %,12.0f events/s, ratio %.2f: the trail costs %.1f%% of the ratio [goal <= 10%%]%n",
+                    result.noTrailEventsPerSec(), result.noTrailRatio(), 100 * result.trailRatioDrop());
+            result.trailQueries().forEach((name, p) -> t.printf("  trail query    %-34s first page p50 %6.1f ms, p99 %6.1f ms"
+                    + " (%.0f rows)%n", name, p[0], p[1], p[2]));
             t.flush();
             out.print(table);
         }

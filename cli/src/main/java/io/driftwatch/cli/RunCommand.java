@@ -52,6 +52,11 @@ final class RunCommand implements Callable<Integer> {
             description = "With --embedded: partitions per topic (default: ${DEFAULT-VALUE}).")
     int partitions;
 
+    @Option(names = "--http-port", paramLabel = "N",
+            description = "Port of the investigation console and API (driftwatch.http.port; default 8470; 0: none). "
+                    + "It listens on driftwatch.http.host (default 127.0.0.1).")
+    Integer httpPort;
+
     @Option(names = "--no-app", description = "With --embedded: only the broker, registry and topics, no streams app (for benchmarks of what produces into it); runs until stopped.")
     boolean noApp;
 
@@ -59,7 +64,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (!embedded) {
-            return run(options.load(), out);
+            return run(withHttpPort(options.load()), out);
         }
         out.println("driftwatch run --embedded: a local Kafka broker and schema registry" + (noApp ? "" : " with the built-in rules"));
         try (EmbeddedStack stack = EmbeddedStack.start(dir.toAbsolutePath(), out)) {
@@ -76,7 +81,7 @@ final class RunCommand implements Callable<Integer> {
                 Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
                 settings.put(CommandSigning.KEY_FILE, key.toString());
             }
-            DriftwatchConfig config = stack.config("driftwatch-embedded", settings);
+            DriftwatchConfig config = withHttpPort(stack.config("driftwatch-embedded", settings));
             stack.createTopics(config, partitions);
             // One line scripts and node agents can read: where to connect, and the key commands are signed with.
             out.printf("driftwatch embedded: bootstrap.servers=%s schema.registry.url=%s signing.key.file=%s%n",
@@ -106,6 +111,7 @@ final class RunCommand implements Callable<Integer> {
         try (DriftwatchApp app = DriftwatchApp.start(config)) {
             out.printf("driftwatch running: %d rules (version %s); Ctrl-C to stop%n", app.rules().rules().size(),
                     app.rules().version());
+
             out.flush();
             // On SIGTERM/Ctrl-C: close the app, then let the watch below report the final state before the JVM halts.
             java.util.concurrent.CountDownLatch watched = new java.util.concurrent.CountDownLatch(1);
@@ -118,7 +124,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             }, "driftwatch-shutdown"));
             try {
-                return watch(app.streams(), out);
+                return watch(app.streams(), out, app.consoleUrl());
             } finally {
                 watched.countDown();
             }
@@ -132,6 +138,11 @@ final class RunCommand implements Callable<Integer> {
      * before the app starts. Returns the exit code once the app has stopped.
      */
     static int watch(KafkaStreams streams, PrintWriter out) throws InterruptedException {
+        return watch(streams, out, null);
+    }
+
+    /** As above; the first time the app is RUNNING it also prints the console's address, when there is one. */
+    static int watch(KafkaStreams streams, PrintWriter out, String consoleUrl) throws InterruptedException {
         KafkaStreams.State last = KafkaStreams.State.CREATED;
         String lastTasks = null;
         while (true) {
@@ -144,6 +155,9 @@ final class RunCommand implements Callable<Integer> {
                 String tasks = tasks(streams);
                 if (tasks != null && !tasks.equals(lastTasks)) {
                     out.println("driftwatch ready: " + tasks);
+                    if (lastTasks == null && consoleUrl != null) {
+                        out.println("driftwatch console: " + consoleUrl + "/ (API under " + consoleUrl + "/api/v1)");
+                    }
                     lastTasks = tasks;
                 }
             }
@@ -174,6 +188,35 @@ final class RunCommand implements Callable<Integer> {
         return "active " + active + " standby " + standby + " partitions " + partitions;
     }
 
+    private DriftwatchConfig withHttpPort(DriftwatchConfig config) {
+        return withHttpPort(config, httpPort, spec.commandLine().getErr());
+    }
+
+    /**
+     * The console's port: the flag, else the configuration, else {@link ConsoleSettings#DEFAULT_PORT} when it is
+     * free (a second app on this machine, or a redteam's embedded one, goes without a console rather than fail).
+     */
+    static DriftwatchConfig withHttpPort(DriftwatchConfig config, Integer flag, PrintWriter err) {
+        String key = io.driftwatch.app.console.ConsoleSettings.PORT;
+        if (flag != null) {
+            return config.withOverrides(Map.of(key, Integer.toString(flag)));
+        }
+        if (config.get(key) != null) {
+            return config;
+        }
+        int port = io.driftwatch.app.console.ConsoleSettings.DEFAULT_PORT;
+        String host = config.get(io.driftwatch.app.console.ConsoleSettings.HOST,
+                io.driftwatch.app.console.ConsoleSettings.DEFAULT_HOST);
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (java.io.IOException e) {
+            err.println("warning: port " + port + " on " + host + " is taken; no console (choose one with --http-port)");
+            return config.withOverrides(Map.of(key, "0"));
+        }
+        return config.withOverrides(Map.of(key, Integer.toString(port)));
+    }
+
     static List<String> missingTopics(DriftwatchConfig config) throws Exception {
         TopicCatalog catalog = TopicCatalog.builtIn();
         java.util.Map<String, Object> adminConfig = config.adminProperties();
@@ -190,7 +233,7 @@ final class RunCommand implements Callable<Integer> {
             List<String> missing = new ArrayList<>();
             for (TopicCatalog.TopicSpec topic : catalog.all()) {
                 String name = catalog.name(topic.role(), config);
-                if (!existing.contains(name) && !topic.role().equals("response-results") && !topic.role().equals("rules")) {
+                if (!existing.contains(name) && !topic.role().equals("rules")) {
                     missing.add(name);
                 }
             }

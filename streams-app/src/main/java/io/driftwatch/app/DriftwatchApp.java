@@ -22,10 +22,12 @@ import org.apache.kafka.streams.Topology;
 /** The streaming application: configuration in, a running KafkaStreams out. */
 public final class DriftwatchApp implements AutoCloseable {
     public static final String RULES_DIR = RulesSettings.DIR;
+    public static final String INCIDENTS_ENABLED = "driftwatch.incidents.enabled";
 
     private final KafkaStreams streams;
     private final EnrichmentCounters counters;
     private final RulesManager rules;
+    private Investigation investigation;
 
     private DriftwatchApp(KafkaStreams streams, EnrichmentCounters counters, RulesManager rules) {
         this.streams = streams;
@@ -44,6 +46,7 @@ public final class DriftwatchApp implements AutoCloseable {
         props.putAll(config.clientProperties());
         config.require(DriftwatchConfig.BOOTSTRAP_SERVERS);
         config.require(DriftwatchConfig.SCHEMA_REGISTRY_URL);
+        Investigation.advertise(config, props);
         return props;
     }
 
@@ -61,7 +64,18 @@ public final class DriftwatchApp implements AutoCloseable {
     public static Topology topology(DriftwatchConfig config, Supplier<RuleSet> rules, EnrichmentCounters counters) {
         SchemaRegistryClient registry = SchemaRegistryClient.fromConfigs(config.clientProperties());
         return DriftwatchTopology.build(new Topics(config, registry), PipelineSettings.from(config), rules, counters,
-                io.driftwatch.app.topology.CommandSigning.fromConfig(config));
+                io.driftwatch.app.topology.CommandSigning.fromConfig(config),
+                io.driftwatch.app.topology.TrailSettings.from(config), incidents(config));
+    }
+
+    /** Incidents are folded unless {@code driftwatch.incidents.enabled=false}; null when off. */
+    static io.driftwatch.app.incidents.IncidentSettings incidents(DriftwatchConfig config) {
+        String enabled = config.get(INCIDENTS_ENABLED, "true").trim();
+        if (!enabled.equals("true") && !enabled.equals("false")) {
+            throw new IllegalArgumentException("Configuration '" + INCIDENTS_ENABLED + "' must be true or false, was '"
+                    + enabled + "'");
+        }
+        return enabled.equals("true") ? io.driftwatch.app.incidents.IncidentSettings.from(config) : null;
     }
 
     /**
@@ -78,7 +92,14 @@ public final class DriftwatchApp implements AutoCloseable {
             KafkaStreams streams = new KafkaStreams(topology(config, rules::current, counters), streamsProperties);
             PipelineErrorHandlers.install(streams, counters);
             streams.start();
-            return new DriftwatchApp(streams, counters, rules);
+            DriftwatchApp app = new DriftwatchApp(streams, counters, rules);
+            try {
+                app.investigation = Investigation.start(config, streams);
+            } catch (RuntimeException e) {
+                app.close();
+                throw e;
+            }
+            return app;
         } catch (RuntimeException e) {
             rules.close();
             throw e;
@@ -115,12 +136,23 @@ public final class DriftwatchApp implements AutoCloseable {
         return rules;
     }
 
+    /** The console's address (its API under /api/v1), or null when {@code driftwatch.http.port} is 0. */
+    public String consoleUrl() {
+        return investigation == null ? null : investigation.url();
+    }
+
     @Override
     public void close() {
         try {
-            streams.close(Duration.ofSeconds(30));
+            if (investigation != null) {
+                investigation.close();
+            }
         } finally {
-            rules.close();
+            try {
+                streams.close(Duration.ofSeconds(30));
+            } finally {
+                rules.close();
+            }
         }
     }
 }

@@ -50,11 +50,22 @@ import org.apache.kafka.streams.Topology;
 public final class Bench {
     /** The figures, under the keys `--json` prints. */
     public record Result(double pipelineEventsPerSec, double passThroughEventsPerSec, double ratio, double p50LatencyMs,
-                         double p99LatencyMs, long events, int partitions) {
+                         double p99LatencyMs, long events, int partitions, double noTrailEventsPerSec, double noTrailRatio,
+                         Map<String, double[]> trailQueries) {
+        /** How much the trail (its stores and index) takes off the ratio, as a fraction of the ratio without it. */
+        public double trailRatioDrop() {
+            return noTrailRatio <= 0 ? Double.NaN : 1 - ratio / noTrailRatio;
+        }
+
         public String toJson() {
+            StringBuilder queries = new StringBuilder();
+            trailQueries.forEach((name, p) -> queries.append(queries.length() == 0 ? "" : ", ").append(String.format(
+                    java.util.Locale.ROOT, "\"%s\": {\"p50Ms\": %.1f, \"p99Ms\": %.1f, \"rows\": %.0f}", name, p[0], p[1], p[2])));
             return String.format(java.util.Locale.ROOT, "{\"pipelineEventsPerSec\": %.1f, \"passThroughEventsPerSec\": %.1f, "
-                            + "\"ratio\": %.3f, \"p50LatencyMs\": %.1f, \"p99LatencyMs\": %.1f, \"events\": %d, \"partitions\": %d}",
-                    pipelineEventsPerSec, passThroughEventsPerSec, ratio, p50LatencyMs, p99LatencyMs, events, partitions);
+                            + "\"ratio\": %.3f, \"p50LatencyMs\": %.1f, \"p99LatencyMs\": %.1f, \"events\": %d, \"partitions\": %d, "
+                            + "\"noTrailEventsPerSec\": %.1f, \"noTrailRatio\": %.3f, \"trailRatioDrop\": %.3f, \"trailQueries\": {%s}}",
+                    pipelineEventsPerSec, passThroughEventsPerSec, ratio, p50LatencyMs, p99LatencyMs, events, partitions,
+                    noTrailEventsPerSec, noTrailRatio, trailRatioDrop(), queries);
         }
     }
 
@@ -100,18 +111,31 @@ public final class Bench {
         progress.printf("  ok pass-through: %,.0f events/s%n", passThrough);
         progress.flush();
 
+        EmbeddedStack.step(progress, "running the full pipeline without the queryable trail over the same "
+                + String.format("%,d", events) + " events (the baseline for the trail's cost)");
+        double noTrail;
+        try (DriftwatchApp app = DriftwatchApp.start(config.withOverrides(Map.of("application.id", "bench-pipeline-no-trail",
+                io.driftwatch.app.topology.TrailSettings.ENABLED, "false", "driftwatch.http.port", "0")))) {
+            noTrail = drain(app.streams(), config, "bench-pipeline-no-trail", input);
+            progress.printf("  ok pipeline without the trail: %,.0f events/s%n", noTrail);
+            progress.flush();
+        }
         EmbeddedStack.step(progress, "running the full pipeline over the same " + String.format("%,d", events) + " events");
         double pipeline;
         List<Double> latencies;
-        try (DriftwatchApp app = DriftwatchApp.start(config.withOverrides(Map.of("application.id", "bench-pipeline")))) {
+        Map<String, double[]> queries;
+        int port = freePort();
+        try (DriftwatchApp app = DriftwatchApp.start(config.withOverrides(Map.of("application.id", "bench-pipeline",
+                "driftwatch.http.port", Integer.toString(port))))) {
             pipeline = drain(app.streams(), config, "bench-pipeline", input);
             progress.printf("  ok pipeline: %,.0f events/s (%s)%n", pipeline, app.counters());
             progress.flush();
+            queries = new TrailQueryBench(app.consoleUrl(), progress, containers, events).run();
             latencies = latencyPhase(config, catalog, workload);
         }
         Collections.sort(latencies);
         return new Result(pipeline, passThrough, pipeline / passThrough, percentile(latencies, 50),
-                percentile(latencies, 99), events, partitions);
+                percentile(latencies, 99), events, partitions, noTrail, noTrail / passThrough, queries);
     }
 
     private void produceWorkload(DriftwatchConfig config, TopicCatalog catalog, SyntheticWorkload workload)
@@ -264,6 +288,12 @@ public final class Bench {
         }
         stack.done(latencies.size() + " of " + latencySamples + " latency samples");
         return latencies;
+    }
+
+    static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     static double percentile(List<Double> sorted, int p) {

@@ -55,6 +55,8 @@ final class CrashKit {
         config.put("application.id", applicationId);
         config.put("session.timeout.ms", "6000");
         config.put("heartbeat.interval.ms", "1500");
+        // No console unless a test asks for one: instances on one machine would all want port 8470.
+        config.put("driftwatch.http.port", "0");
         return config;
     }
 
