@@ -259,7 +259,10 @@ final class IncidentsCommand implements Runnable {
         for (String[] cells : safeRows) {
             StringBuilder line = new StringBuilder();
             for (int c = 0; c < columns; c++) {
-                line.append(c == columns - 1 ? cells[c] : String.format("%-" + widths[c] + "s  ", cells[c]));
+                line.append(cells[c]);
+                if (c < columns - 1) {
+                    line.append(" ".repeat(widths[c] - cells[c].length() + 2));
+                }
             }
             out.println(line.toString().stripTrailing());
         }

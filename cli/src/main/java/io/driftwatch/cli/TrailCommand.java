@@ -210,7 +210,10 @@ final class TrailCommand implements Callable<Integer> {
     private static String line(String[] cells, int[] widths) {
         StringBuilder line = new StringBuilder();
         for (int i = 0; i < cells.length; i++) {
-            line.append(i == cells.length - 1 ? cells[i] : String.format("%-" + widths[i] + "s  ", cells[i]));
+            line.append(cells[i]);
+            if (i < cells.length - 1) {
+                line.append(" ".repeat(widths[i] - cells[i].length() + 2));
+            }
         }
         return line.toString().stripTrailing();
     }

@@ -172,6 +172,14 @@ class ConsoleCommandsTest {
     }
 
     @Test
+    void columnsThatAreEmptyInEveryRowStillPrint() {
+        StringWriter out = new StringWriter();
+        IncidentsCommand.printColumns(new PrintWriter(out), List.of(new String[] {"  NOTIFY", "pending", "", ""},
+                new String[] {"  PAUSE_CONTAINER", "pending", "", ""}));
+        assertEquals(List.of("  NOTIFY           pending", "  PAUSE_CONTAINER  pending"), out.toString().lines().toList());
+    }
+
+    @Test
     void statusChangesCarryTheUserAndTheNoteAndARefusalIsPrinted() {
         CliHelpTest.Run ack = run("incidents", "ack", FixtureInvestigation.INCIDENT_ID, "--note", "on it", "--url", url,
                 "--user", "alice");
