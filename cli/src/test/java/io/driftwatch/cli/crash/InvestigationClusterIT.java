@@ -82,7 +82,8 @@ class InvestigationClusterIT {
             Map<String, Set<Integer>> owned = new TreeMap<>();
             for (AppProcess instance : instances.values()) {
                 Set<Integer> partitions = new TreeSet<>();
-                instance.lastReady().partitions().stream().filter(p -> p.startsWith(fileEvents + "-"))
+                instance.lastReady().partitions().stream()
+                        .filter(p -> p.matches(java.util.regex.Pattern.quote(fileEvents) + "-\\d+"))
                         .forEach(p -> partitions.add(Integer.parseInt(p.substring(fileEvents.length() + 1))));
                 owned.put(instance.name(), partitions);
             }
