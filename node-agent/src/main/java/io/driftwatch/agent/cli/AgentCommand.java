@@ -25,6 +25,10 @@ final class AgentCommand implements Callable<Integer> {
             description = "Seconds between status lines (default: ${DEFAULT-VALUE}; 0: none).")
     int statusInterval;
 
+    @Option(names = "--respond", description = "Also run the responder: carry out this node's response commands (dry run"
+            + " unless --enforce). Without the sensor: ./driftwatch respond.")
+    boolean respondToo;
+
     @Mixin
     RespondOptions respond;
 
@@ -46,8 +50,8 @@ final class AgentCommand implements Callable<Integer> {
                 }
             }, "agent-stop"));
             agent.start();
-            NodeResponder responder = respond.enabled()
-                    ? respond.start(options.node(), options.bootstrapServers(), options.registryUrl(), options.topicPrefix,
+            NodeResponder responder = respondToo
+                    ? respond.start(options.node(), options.bootstrapServers(), options.registryUrl(), options.topicPrefix(),
                             agent.watcher(), options.runcRoots(), out)
                     : null;
             out.printf("driftwatch agent on node %s: %d containers watched; Ctrl-C to stop%n", options.node(),

@@ -3,11 +3,11 @@ package io.driftwatch.agent.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code ./driftwatch agent|redteam|sensor-bench}: the node side of the command line. */
+/** {@code ./driftwatch agent|respond|redteam|sensor-bench}: the node side of the command line. */
 @Command(name = "driftwatch",
         mixinStandardHelpOptions = true,
-        description = "Driftwatch on a node: the fanotify sensor and runtime watcher, and the real-container checks.",
-        subcommands = {AgentCommand.class, RedteamCommand.class, SensorBenchCommand.class, CommandLine.HelpCommand.class})
+        description = "Driftwatch on a node: the fanotify sensor and runtime watcher, the responder, and the real-container checks.",
+        subcommands = {AgentCommand.class, RespondCommand.class, RedteamCommand.class, SensorBenchCommand.class, CommandLine.HelpCommand.class})
 public final class AgentMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

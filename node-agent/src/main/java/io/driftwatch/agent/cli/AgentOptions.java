@@ -3,39 +3,16 @@ package io.driftwatch.agent.cli;
 import io.driftwatch.agent.fanotify.FanotifySensor;
 import io.driftwatch.agent.publish.Publisher;
 import io.driftwatch.agent.runtime.RuntimeWatcher;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The agent's settings: flags, else KAFKA_* / NODE_NAME environment variables, else defaults. */
+/** The agent's settings: where it connects ({@link NodeOptions}) and the sensor's switches. */
 final class AgentOptions {
-    @Option(names = "--bootstrap-server", paramLabel = "HOST:PORT",
-            description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS).")
-    String bootstrapServers;
-
-    @Option(names = "--schema-registry-url", paramLabel = "URL",
-            description = "Schema registry, Confluent API (default: $KAFKA_SCHEMA_REGISTRY_URL).")
-    String registryUrl;
-
-    @Option(names = "--node", paramLabel = "NAME", description = "This node's name on every record (default: $NODE_NAME, else the host name).")
-    String node;
-
-    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "driftwatch.",
-            description = "Prefix of the topic names (default: ${DEFAULT-VALUE}): <prefix>file-events, <prefix>container-metadata.")
-    String topicPrefix;
-
-    @Option(names = "--runc-root", paramLabel = "DIR",
-            description = "A runc state directory to watch (repeatable; default: /run/runc and containerd's /run/containerd/runc/<namespace>).")
-    List<Path> runcRoots;
-
-    @Option(names = "--containerd-root", paramLabel = "DIR",
-            description = "A containerd v2 task directory to watch (repeatable; default: /run/containerd/io.containerd.runtime.v2.task).")
-    List<Path> containerdRoots;
+    @Mixin
+    NodeOptions node;
 
     @Option(names = "--buffer", paramLabel = "EVENTS", defaultValue = "100000",
             description = "Events held while Kafka is slow or away; past that they are dropped and counted (default: ${DEFAULT-VALUE}).")
@@ -72,34 +49,19 @@ final class AgentOptions {
     int maxCmdlineBytes;
 
     String node() {
-        if (node != null) {
-            return node;
-        }
-        String env = System.getenv("NODE_NAME");
-        if (env != null && !env.isBlank()) {
-            return env;
-        }
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            return "localhost";
-        }
+        return node.node();
     }
 
     String bootstrapServers() {
-        String value = bootstrapServers != null ? bootstrapServers : System.getenv("KAFKA_BOOTSTRAP_SERVERS");
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("no Kafka: give --bootstrap-server or set KAFKA_BOOTSTRAP_SERVERS");
-        }
-        return value;
+        return node.bootstrapServers();
     }
 
     String registryUrl() {
-        String value = registryUrl != null ? registryUrl : System.getenv("KAFKA_SCHEMA_REGISTRY_URL");
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("no schema registry: give --schema-registry-url or set KAFKA_SCHEMA_REGISTRY_URL");
-        }
-        return value;
+        return node.registryUrl();
+    }
+
+    String topicPrefix() {
+        return node.topicPrefix();
     }
 
     FanotifySensor.Config sensor() {
@@ -113,22 +75,15 @@ final class AgentOptions {
 
     /** The runc roots the watcher reads and the responder acts through. */
     List<Path> runcRoots() {
-        return watcher().runcRoots();
+        return node.runcRoots();
     }
 
     RuntimeWatcher.Config watcher() {
-        RuntimeWatcher.Config c = RuntimeWatcher.Config.defaults();
-        if (runcRoots != null) {
-            c = c.withRuncRoots(runcRoots);
-        }
-        if (containerdRoots != null) {
-            c = c.withContainerdTaskRoots(containerdRoots);
-        }
-        return c.withPollInterval(Duration.ofMillis(500));
+        return node.watcher();
     }
 
     Publisher.Config publisher() {
-        return new Publisher.Config(bootstrapServers(), registryUrl(), topicPrefix + "file-events",
-                topicPrefix + "container-metadata", buffer, Map.of());
+        return new Publisher.Config(bootstrapServers(), registryUrl(), topicPrefix() + "file-events",
+                topicPrefix() + "container-metadata", buffer, Map.of());
     }
 }

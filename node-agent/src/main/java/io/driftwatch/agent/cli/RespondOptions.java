@@ -8,6 +8,7 @@ import io.driftwatch.agent.runtime.RuntimeWatcher;
 import io.driftwatch.schemas.sign.CommandSignatures;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -15,12 +16,13 @@ import java.util.List;
 import java.util.Set;
 import picocli.CommandLine.Option;
 
-/** {@code agent --respond ...}: the responder's switches and safety settings. See src/responder.md. */
+/**
+ * The responder's switches and safety settings, for {@code agent --respond} and {@code respond}. See
+ * src/responder.md.
+ */
 final class RespondOptions {
-    @Option(names = "--respond", description = "Also run the responder: carry out this node's response commands (dry run unless --enforce).")
-    boolean respond;
-
-    @Option(names = "--enforce", description = "With --respond: really act. Without it every command is only logged and reported as SKIPPED_DRY_RUN.")
+    @Option(names = "--enforce", description = "Really act (pause, kill, snapshot, isolate, label). Without it every command"
+            + " is only logged and reported as SKIPPED_DRY_RUN (or REFUSED, as the safety rules decide).")
     boolean enforce;
 
     @Option(names = "--signing-key-file", paramLabel = "FILE",
@@ -56,10 +58,6 @@ final class RespondOptions {
             description = "Handled command ids, the audit log (audit.jsonl) and evidence bundles (default: ${DEFAULT-VALUE}).")
     Path stateDir;
 
-    boolean enabled() {
-        return respond;
-    }
-
     NodeResponder start(String node, String bootstrap, String registry, String topicPrefix, RuntimeWatcher watcher,
             List<Path> runcRoots, PrintWriter out) throws IOException {
         List<Path> files = new ArrayList<>(keyFiles == null ? List.of() : keyFiles);
@@ -74,6 +72,12 @@ final class RespondOptions {
         CommandSignatures signatures = keys.isEmpty() ? null : CommandSignatures.of(keys);
         Set<String> namespaces = new LinkedHashSet<>(protectedNamespaces == null ? List.of() : protectedNamespaces);
         Set<String> containers = new LinkedHashSet<>(protectedContainers == null ? List.of() : protectedContainers);
+        try {
+            Files.createDirectories(stateDir);
+        } catch (IOException e) {
+            throw new IOException("cannot keep the responder's state (handled ids, audit log, evidence) in " + stateDir
+                    + ": " + e + "; choose a directory with --responder-dir", e);
+        }
         KubernetesActions kubernetes = KubernetesActions.detect();
         NodeResponder responder = new NodeResponder(new Responder.Config(bootstrap, registry, topicPrefix, node),
                 new CommandHandler.Config(node, enforce, signatures, namespaces, containers, perNode, global, breakerFailures,
