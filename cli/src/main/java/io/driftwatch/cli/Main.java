@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 "  agent         the fanotify sensor and runtime watcher: publishes FileEvents",
                 "                and ContainerMetadata; with --respond [--enforce] it also",
                 "                carries out this node's response commands",
+                "  respond       the responder alone (no sensor; no root in dry run)",
                 "  redteam       a real container attacked through runc exec, checked end to",
                 "                end against the alerts; with --respond the responder enforces",
                 "  sensor-bench  a burst of file operations in a container: events/s and CPU",
