@@ -185,6 +185,46 @@ class DemoConsoleIT {
                         && again.history().stream().anyMatch(h -> h.contains(note)));
     }
 
+    @Test
+    @Order(5)
+    void anEventWhosePathIsMarkupIsShownAsText(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        // Played into the running demo through its broker and registry, like any recorded event.
+        String kafka = demo.awaitLine(Pattern.compile("Kafka ready at (\\S+)"), Duration.ZERO).group(1);
+        String registry = demo.awaitLine(Pattern.compile("schema registry ready at (\\S+)"), Duration.ZERO).group(1);
+        String path = "/tmp/<img src=x onerror=alert(1)>.sh";
+        Path events = tmp.resolve("markup.jsonl");
+        Files.writeString(events, "{\"eventId\": \"markup-1\", \"timestamp\": " + System.currentTimeMillis()
+                + ", \"node\": \"node-a\", \"containerId\": \"" + CONTAINER + "\", \"type\": \"CREATE\", \"path\": \""
+                + path + "\", \"mode\": 493, \"pid\": 4242, \"ppid\": 1, \"processName\": \"<b>sh</b>\", \"exe\": \"/bin/sh\","
+                + " \"cmdline\": \"sh -c '<script>alert(2)</script>'\", \"uid\": 0, \"gid\": 0, \"source\": \"test\"}\n");
+        int code = new picocli.CommandLine(new io.driftwatch.cli.Main()).execute("produce", "--bootstrap-server", kafka,
+                "--schema-registry-url", registry, "--events", events.toString());
+        assertEquals(0, code, "produce into the demo");
+
+        TrailPage trail = new TrailPage(driver, console);
+        List<Map<String, String>> rows = new WebDriverWait(driver, PIPELINE)
+                .withMessage(() -> "the markup event in the trail: " + trail.rows())
+                .until(d -> {
+                    List<Map<String, String>> found = trail.open(Map.of("containerId", CONTAINER, "pathPrefix", "/tmp/<"))
+                            .rows();
+                    return found.isEmpty() ? null : found;
+                });
+        assertEquals(path, rows.get(0).get("path"), "the path is shown as the text it is");
+        assertTrue(rows.get(0).get("cmdline").contains("<script>alert(2)</script>"), rows.toString());
+        assertEquals(List.of(), driver.findElements(org.openqa.selenium.By.cssSelector("img, b, script:not([src])")),
+                "no element was made from the event's values");
+        assertThrowsNoAlert();
+    }
+
+    private static void assertThrowsNoAlert() {
+        try {
+            driver.switchTo().alert();
+            throw new AssertionError("a script from the event ran: an alert dialog is open");
+        } catch (org.openqa.selenium.NoAlertPresentException expected) {
+            // nothing ran
+        }
+    }
+
     /** The seed incident's id, once the incidents page lists an incident of the seed container with JohnDoe in it. */
     private static String seedIncident() {
         if (incidentId == null) {
