@@ -20,7 +20,12 @@ import org.apache.kafka.streams.state.Stores;
  *                           └─> exec-sessions-by-container ─> decode ─┘ (sessions not keyed by their container, re-keyed)
  * every decode ─> dead-letter (undecodable or incomplete records, with the reason)
  * check-event-time ─> alerts (clock skew)
+ * evaluate-rules ─> record-trail [trail-events, trail-index, trail-alerts, trail-citations, pending/sealed captures]
+ *                      ├─> captures (sealed once the window passed) ─> read-captures ─> [captures] (the topic is its changelog)
+ *                      └─> incident-inputs (capture requests)
+ * alerts ─> by group key ─> incident-inputs <─ response-commands ⋈ response-results; incident-inputs ─> fold-incidents ─> incidents
  * Inputs are brought within the field caps as they are decoded; outputs are bounded by the producer's limit.
+ * The bracketed stores are what the investigation API reads (src/investigation.md).
  * </pre>
  *
  * Builds the topology and does no I/O.
