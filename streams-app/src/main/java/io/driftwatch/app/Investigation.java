@@ -103,7 +103,7 @@ final class Investigation implements AutoCloseable {
         }
         TrailSettings trail = TrailSettings.from(config);
         StoreSource stores = StoreSource.of(streams);
-        LocalInvestigation local = new LocalInvestigation(new LocalTrail(stores, trail.indexBucket()), stores,
+        LocalInvestigation local = new LocalInvestigation(new LocalTrail(stores, trail.indexBucket(), trail.indexed()), stores,
                 filter -> IncidentStores.local(streams, filter), id -> IncidentStores.local(streams, id));
         Map<String, Object> props = new HashMap<>(config.clientProperties());
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);

@@ -51,10 +51,15 @@ public final class Bench {
     /** The figures, under the keys `--json` prints. */
     public record Result(double pipelineEventsPerSec, double passThroughEventsPerSec, double ratio, double p50LatencyMs,
                          double p99LatencyMs, long events, int partitions, double noTrailEventsPerSec, double noTrailRatio,
-                         Map<String, double[]> trailQueries) {
+                         double unindexedEventsPerSec, double unindexedRatio, Map<String, double[]> trailQueries) {
         /** How much the trail (its stores and index) takes off the ratio, as a fraction of the ratio without it. */
         public double trailRatioDrop() {
             return noTrailRatio <= 0 ? Double.NaN : 1 - ratio / noTrailRatio;
+        }
+
+        /** How much the index takes off the ratio, as a fraction of the ratio of a trail kept without it. */
+        public double indexRatioDrop() {
+            return unindexedRatio <= 0 ? Double.NaN : 1 - ratio / unindexedRatio;
         }
 
         public String toJson() {
@@ -63,9 +68,11 @@ public final class Bench {
                     java.util.Locale.ROOT, "\"%s\": {\"p50Ms\": %.1f, \"p99Ms\": %.1f, \"rows\": %.0f}", name, p[0], p[1], p[2])));
             return String.format(java.util.Locale.ROOT, "{\"pipelineEventsPerSec\": %.1f, \"passThroughEventsPerSec\": %.1f, "
                             + "\"ratio\": %.3f, \"p50LatencyMs\": %.1f, \"p99LatencyMs\": %.1f, \"events\": %d, \"partitions\": %d, "
+                            + "\"unindexedEventsPerSec\": %.1f, \"unindexedRatio\": %.3f, \"indexRatioDrop\": %.3f, "
                             + "\"noTrailEventsPerSec\": %.1f, \"noTrailRatio\": %.3f, \"trailRatioDrop\": %.3f, \"trailQueries\": {%s}}",
                     pipelineEventsPerSec, passThroughEventsPerSec, ratio, p50LatencyMs, p99LatencyMs, events, partitions,
-                    noTrailEventsPerSec, noTrailRatio, trailRatioDrop(), queries);
+                    unindexedEventsPerSec, unindexedRatio, indexRatioDrop(), noTrailEventsPerSec, noTrailRatio,
+                    trailRatioDrop(), queries);
         }
     }
 
@@ -111,6 +118,10 @@ public final class Bench {
         progress.printf("  ok pass-through: %,.0f events/s%n", passThrough);
         progress.flush();
 
+        // The first pipeline run finds the JVM cold (Drools, Avro, RocksDB code not yet compiled): it is a warm-up, and
+        // the runs compared below all come after it.
+        double coldNoTrail = pipelineRun(config, input, "bench-pipeline-warm-up",
+                "without the queryable trail, a warm-up", Map.of(io.driftwatch.app.topology.TrailSettings.ENABLED, "false"));
         EmbeddedStack.step(progress, "running the full pipeline over the same " + String.format("%,d", events) + " events");
         double pipeline;
         List<Double> latencies;
@@ -124,19 +135,17 @@ public final class Bench {
             queries = new TrailQueryBench(app.consoleUrl(), progress, containers, events).run();
             latencies = latencyPhase(config, catalog, workload);
         }
-        // Second, so that it is the one that finds the JVM warm: the comparison does not flatter the trail.
-        EmbeddedStack.step(progress, "running the full pipeline without the queryable trail over the same "
-                + String.format("%,d", events) + " events (the baseline for the trail's cost)");
-        double noTrail;
-        try (DriftwatchApp app = DriftwatchApp.start(config.withOverrides(Map.of("application.id", "bench-pipeline-no-trail",
-                io.driftwatch.app.topology.TrailSettings.ENABLED, "false", "driftwatch.http.port", "0")))) {
-            noTrail = drain(app.streams(), config, "bench-pipeline-no-trail", input);
-            progress.printf("  ok pipeline without the trail: %,.0f events/s%n", noTrail);
-            progress.flush();
-        }
+        double unindexed = pipelineRun(config, input, "bench-pipeline-unindexed",
+                "with the trail but without its index (the baseline for the index's cost)",
+                Map.of(io.driftwatch.app.topology.TrailSettings.INDEX_ENABLED, "false"));
+        double noTrail = pipelineRun(config, input, "bench-pipeline-no-trail",
+                "without the queryable trail (the baseline for the whole trail's cost)",
+                Map.of(io.driftwatch.app.topology.TrailSettings.ENABLED, "false"));
+        progress.printf("  (the cold warm-up ran %,.0f events/s)%n", coldNoTrail);
         Collections.sort(latencies);
         return new Result(pipeline, passThrough, pipeline / passThrough, percentile(latencies, 50),
-                percentile(latencies, 99), events, partitions, noTrail, noTrail / passThrough, queries);
+                percentile(latencies, 99), events, partitions, noTrail, noTrail / passThrough, unindexed,
+                unindexed / passThrough, queries);
     }
 
     private void produceWorkload(DriftwatchConfig config, TopicCatalog catalog, SyntheticWorkload workload)
@@ -289,6 +298,21 @@ public final class Bench {
         }
         stack.done(latencies.size() + " of " + latencySamples + " latency samples");
         return latencies;
+    }
+
+    /** One more pass of the full pipeline over the same input, with some settings changed; events per second. */
+    private double pipelineRun(DriftwatchConfig config, String input, String applicationId, String what,
+                               Map<String, String> settings) throws Exception {
+        EmbeddedStack.step(progress, "running the full pipeline " + what);
+        Map<String, String> overrides = new java.util.HashMap<>(settings);
+        overrides.put("application.id", applicationId);
+        overrides.put("driftwatch.http.port", "0");
+        try (DriftwatchApp app = DriftwatchApp.start(config.withOverrides(overrides))) {
+            double rate = drain(app.streams(), config, applicationId, input);
+            progress.printf("  ok %s: %,.0f events/s%n", applicationId, rate);
+            progress.flush();
+            return rate;
+        }
     }
 
     static int freePort() throws java.io.IOException {

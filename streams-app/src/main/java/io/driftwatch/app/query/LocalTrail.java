@@ -41,10 +41,17 @@ public final class LocalTrail {
 
     private final StoreSource stores;
     private final long bucketMillis;
+    private final boolean indexed;
 
     public LocalTrail(StoreSource stores, Duration indexBucket) {
+        this(stores, indexBucket, true);
+    }
+
+    /** {@code indexed} false: the app keeps no index ({@code driftwatch.trail.index.enabled=false}); every query scans. */
+    public LocalTrail(StoreSource stores, Duration indexBucket, boolean indexed) {
         this.stores = stores;
         this.bucketMillis = indexBucket.toMillis();
+        this.indexed = indexed;
     }
 
     /** One page of matching events in (timestamp, eventId) order, after the query's cursor. */
@@ -77,6 +84,9 @@ public final class LocalTrail {
                 return new TrailPage(List.of(), null);
             }
         }
+        if (!indexed) {
+            return scan(q, events, from, last, cited);
+        }
         Map<String, NavigableSet<Long>> candidates = candidates(q, from, last);
         if (alertContainers != null) {
             candidates.keySet().retainAll(alertContainers);
@@ -108,6 +118,41 @@ public final class LocalTrail {
         }
         String next = null;
         if (more) {
+            FileEvent lastEvent = page.get(page.size() - 1).event().getEvent();
+            next = new TrailQuery.Cursor(lastEvent.getTimestamp(), lastEvent.getEventId()).encode();
+        }
+        return new TrailPage(page, next);
+    }
+
+    /** Without an index: every event in the range, filtered, sorted, the page cut from it (costs the whole range). */
+    private TrailPage scan(TrailQuery q, ReadOnlyWindowStore<String, EnrichedEvent> events, long from, long last,
+                           Set<String> cited) {
+        List<EnrichedEvent> matching = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        java.util.function.Consumer<EnrichedEvent> keep = e -> {
+            if (matches(q, e, cited) && seen.add(e.getEvent().getEventId())) {
+                matching.add(e);
+            }
+        };
+        java.time.Instant start = java.time.Instant.ofEpochMilli(from);
+        java.time.Instant end = java.time.Instant.ofEpochMilli(last);
+        if (q.containerId() != null) {
+            try (WindowStoreIterator<EnrichedEvent> it = events.fetch(q.containerId(), start, end)) {
+                it.forEachRemaining(kv -> keep.accept(kv.value));
+            }
+        } else {
+            try (KeyValueIterator<Windowed<String>, EnrichedEvent> it = events.fetchAll(start, end)) {
+                it.forEachRemaining(kv -> keep.accept(kv.value));
+            }
+        }
+        matching.sort(Comparator.comparingLong((EnrichedEvent e) -> e.getEvent().getTimestamp())
+                .thenComparing(e -> e.getEvent().getEventId()));
+        List<TrailPage.Entry> page = new ArrayList<>();
+        for (EnrichedEvent e : matching.subList(0, Math.min(q.limit(), matching.size()))) {
+            page.add(new TrailPage.Entry(e, citing(e.getEvent())));
+        }
+        String next = null;
+        if (matching.size() > q.limit()) {
             FileEvent lastEvent = page.get(page.size() - 1).event().getEvent();
             next = new TrailQuery.Cursor(lastEvent.getTimestamp(), lastEvent.getEventId()).encode();
         }

@@ -114,6 +114,9 @@ final class TrailProcessor implements Processor<String, Object, String, Object> 
         String containerId = enriched.getEvent().getContainerId();
         streamTime = Math.max(streamTime, time);
         events.put(containerId, enriched, time);
+        if (!settings.indexed()) {
+            return;
+        }
         long bucket = time - Math.floorMod(time, bucketMillis);
         for (String key : TrailIndex.keysOf(enriched)) {
             if (recentIndex.put(key + '\u0001' + containerId + '\u0001' + bucket, Boolean.TRUE) == null) {

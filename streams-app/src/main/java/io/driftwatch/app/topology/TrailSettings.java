@@ -9,16 +9,18 @@ import java.util.Locale;
  *
  * @param enabled          keep the trail, alerts and captures in stores the API queries ({@code driftwatch.trail.enabled})
  * @param retention        how long (event time) the trail is kept, whether or not its container still exists
+ * @param indexed          keep the index the queries narrow by (off: every query scans the trail over its range)
  * @param indexBucket      the index's time granularity: which containers had a path, user, process... in which bucket
  * @param captureRetention how long a sealed capture is kept (the captures topic and store)
  * @param captureWallDelay a capture is sealed once stream time passes its end, or this long (wall clock) after its
  *                         end was due on a partition that went quiet
  */
-public record TrailSettings(boolean enabled, Duration retention, Duration indexBucket, Duration captureRetention,
+public record TrailSettings(boolean enabled, Duration retention, boolean indexed, Duration indexBucket, Duration captureRetention,
                             Duration captureWallDelay) {
     public static final String ENABLED = "driftwatch.trail.enabled";
     public static final String RETENTION = "driftwatch.trail.retention";
     public static final String INDEX_BUCKET = "driftwatch.trail.index.bucket";
+    public static final String INDEX_ENABLED = "driftwatch.trail.index.enabled";
     public static final String CAPTURE_RETENTION = "driftwatch.captures.retention";
     public static final String CAPTURE_WALL_DELAY = "driftwatch.captures.wall.delay";
 
@@ -33,20 +35,25 @@ public record TrailSettings(boolean enabled, Duration retention, Duration indexB
 
     /** No trail stores: what replay and the plain pipeline tests use. */
     public static TrailSettings disabled() {
-        return new TrailSettings(false, Duration.ofDays(7), Duration.ofMinutes(1), Duration.ofDays(90),
+        return new TrailSettings(false, Duration.ofDays(7), true, Duration.ofMinutes(1), Duration.ofDays(90),
                 Duration.ofSeconds(10));
     }
 
     public static TrailSettings from(DriftwatchConfig config) {
-        String enabled = config.get(ENABLED, "true").trim().toLowerCase(Locale.ROOT);
-        if (!enabled.equals("true") && !enabled.equals("false")) {
-            throw new IllegalArgumentException("Configuration '" + ENABLED + "' must be true or false, was '" + enabled + "'");
-        }
-        return new TrailSettings(enabled.equals("true"),
+        return new TrailSettings(bool(config, ENABLED),
                 duration(config, RETENTION, Duration.ofDays(7)),
+                bool(config, INDEX_ENABLED),
                 duration(config, INDEX_BUCKET, Duration.ofMinutes(1)),
                 duration(config, CAPTURE_RETENTION, Duration.ofDays(90)),
                 duration(config, CAPTURE_WALL_DELAY, Duration.ofSeconds(10)));
+    }
+
+    private static boolean bool(DriftwatchConfig config, String key) {
+        String value = config.get(key, "true").trim().toLowerCase(Locale.ROOT);
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException("Configuration '" + key + "' must be true or false, was '" + value + "'");
+        }
+        return value.equals("true");
     }
 
     /** A duration: {@code 7d}, {@code 12h}, {@code 5m}, {@code 30s}, {@code 250ms}, or plain milliseconds; {@code KEY.ms} also works. */

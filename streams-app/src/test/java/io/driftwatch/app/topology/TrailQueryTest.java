@@ -40,6 +40,10 @@ class TrailQueryTest {
     }
 
     private static LocalTrail trail(TestPipeline p) {
+        return trail(p, true);
+    }
+
+    private static LocalTrail trail(TestPipeline p, boolean indexed) {
         return new LocalTrail(new StoreSource() {
             @Override
             public <V> ReadOnlyWindowStore<String, V> window(String name) {
@@ -50,7 +54,7 @@ class TrailQueryTest {
             public <V> ReadOnlyKeyValueStore<String, V> keyValue(String name) {
                 return p.driver.getKeyValueStore(name);
             }
-        }, Duration.ofMinutes(1));
+        }, Duration.ofMinutes(1), indexed);
     }
 
     private static TrailQuery query(String... pairs) {
@@ -89,9 +93,25 @@ class TrailQueryTest {
     @Test
     void filtersCombineAndAgreeWithAScanOfEveryEvent() {
         try (TestPipeline p = pipeline()) {
+            filtersAgreeWithAScan(p, trail(p));
+        }
+    }
+
+    @Test
+    void withoutTheIndexQueriesScanAndGiveTheSameAnswers() {
+        try (TestPipeline p = new TestPipeline(state, Map.of(TrailSettings.ENABLED, "true",
+                TrailSettings.INDEX_ENABLED, "false"), T0)) {
+            filtersAgreeWithAScan(p, trail(p, false));
+            try (var index = p.driver.<String, String>getWindowStore(QueryableStores.TRAIL_INDEX).all()) {
+                assertFalse(index.hasNext(), "no index was written");
+            }
+        }
+    }
+
+    private void filtersAgreeWithAScan(TestPipeline p, LocalTrail trail) {
+        {
             play(p);
             List<io.driftwatch.model.EnrichedEvent> all = p.enriched.readValuesToList();
-            LocalTrail trail = trail(p);
             String[][] queries = {
                     {},
                     {"containerId", "c2"},
