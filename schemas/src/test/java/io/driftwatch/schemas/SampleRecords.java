@@ -107,9 +107,49 @@ public final class SampleRecords {
                 .build();
     }
 
+    public static io.driftwatch.model.Incident incident() {
+        return io.driftwatch.model.Incident.newBuilder()
+                .setIncidentId("inc-0123456789abcdef").setGroupKey("payments-java/ledger-7d9f8-abcde")
+                .setStatus(io.driftwatch.model.IncidentStatus.ACKNOWLEDGED).setSeverity(Severity.HIGH)
+                .setTitle("cp overwrote /usr/bin/dpkg").setRuleIds(List.of("DW-FIM-001")).setAlertIds(List.of("a-1f2e"))
+                .setAlertCount(1).setMitre(List.of("T1554")).setTactics(List.of("persistence"))
+                .setFirstSeen(1795082403000L).setLastSeen(1795082403000L).setContainerId("c0ffee01")
+                .setContainerIds(List.of("c0ffee01")).setContainerName("ledger").setPodName("ledger-7d9f8-abcde")
+                .setNamespace("payments-java").setImage("registry.example/ledger:1.4.2").setNode("node-a")
+                .setUsers(List.of("JohnDoe")).setSessions(List.of("exec-1"))
+                .setResponses(List.of(io.driftwatch.model.IncidentResponse.newBuilder().setCommandId("cmd-9a")
+                        .setAlertId("a-1f2e").setAction(ResponseAction.PAUSE_CONTAINER).setNode("node-a")
+                        .setContainerId("c0ffee01").setIssuedAt(1795082403000L).setStatus(ResponseStatus.SKIPPED_DRY_RUN)
+                        .setDetail("dry run: would pause c0ffee01").setFinishedAt(1795082404000L).build()))
+                .setEvidence(List.of("node-a:/var/lib/driftwatch/evidence/cmd-9b")).setCaptureIds(List.of("cap-a-1f2e"))
+                .setHistory(List.of(statusChange())).setUpdatedAt(1795082405000L)
+                .build();
+    }
+
+    public static io.driftwatch.model.IncidentStatusChange statusChange() {
+        return io.driftwatch.model.IncidentStatusChange.newBuilder()
+                .setStatus(io.driftwatch.model.IncidentStatus.ACKNOWLEDGED).setUser("local:alice").setAt(1795082405000L)
+                .setNote("looking into it").build();
+    }
+
+    public static io.driftwatch.model.IncidentInput incidentInput() {
+        return io.driftwatch.model.IncidentInput.newBuilder()
+                .setCommand(responseCommand()).setResult(responseResult())
+                .build();
+    }
+
+    public static io.driftwatch.model.Capture capture() {
+        return io.driftwatch.model.Capture.newBuilder()
+                .setCaptureId("cap-a-1f2e").setAlertId("a-1f2e").setRuleId("DW-FIM-001").setContainerId("c0ffee01")
+                .setFrom(1795082103000L).setTo(1795082703000L).setSealedAt(1795082704000L)
+                .setMetadata(List.of(containerMetadata())).setExecSessions(List.of(execSession()))
+                .setEvents(List.of(enrichedEvent())).setTruncated(false).setDroppedEvents(0)
+                .build();
+    }
+
     /** One of each, in the order of {@link Records#ALL}. */
     public static List<SpecificRecord> all() {
         return List.of(fileEvent(), containerMetadata(), execSession(), enrichedEvent(), alert(), responseCommand(),
-                responseResult(), ruleBundle());
+                responseResult(), ruleBundle(), incident(), incidentInput(), capture());
     }
 }

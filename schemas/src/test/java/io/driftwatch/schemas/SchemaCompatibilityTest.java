@@ -27,11 +27,35 @@ class SchemaCompatibilityTest {
         assertTrue(problems.isEmpty(), () -> "Incompatible schema changes:\n" + problems);
     }
 
+    /** Records added since the newest release: they have no released schema to stay compatible with yet. */
+    private static final java.util.Set<String> NEW_SINCE_THE_LAST_RELEASE = java.util.Set.of("Incident", "IncidentInput",
+            "Capture");
+
     @Test
-    void everyRecordHasAReleasedSchema() throws Exception {
-        Path first = SchemaCompatibilityCheck.releases(RELEASED).get(0);
+    void everyRecordHasAReleasedSchemaUnlessItIsNewSinceTheLastRelease() throws Exception {
+        List<Path> releases = SchemaCompatibilityCheck.releases(RELEASED);
+        Path newest = releases.get(releases.size() - 1);
+        java.util.Set<String> unreleased = new java.util.TreeSet<>();
         for (var record : Records.ALL) {
-            assertTrue(Files.exists(first.resolve(record.getSimpleName() + ".avsc")), record.getSimpleName());
+            if (!Files.exists(newest.resolve(record.getSimpleName() + ".avsc"))) {
+                unreleased.add(record.getSimpleName());
+            }
+        }
+        // A record missing here was left out of the compatibility check by mistake, or is new: then list it above
+        // (and empty the list when the next release is written with SchemaCompatibilityCheck release).
+        assertEquals(new java.util.TreeSet<>(NEW_SINCE_THE_LAST_RELEASE), unreleased);
+    }
+
+    @Test
+    void noReleasedRecordWasRemoved() throws Exception {
+        java.util.Set<String> current = new java.util.TreeSet<>();
+        Records.ALL.forEach(r -> current.add(r.getSimpleName()));
+        for (Path release : SchemaCompatibilityCheck.releases(RELEASED)) {
+            try (var files = Files.list(release)) {
+                files.map(f -> f.getFileName().toString().replace(".avsc", ""))
+                        .forEach(name -> assertTrue(current.contains(name), name + " of release " + release.getFileName()
+                                + " is no longer a record: removing one breaks its consumers"));
+            }
         }
     }
 
