@@ -15,7 +15,8 @@ class TopicCatalogTest {
     @Test
     void holdsEveryTopicOfTheDesign() {
         assertEquals(List.of("file-events", "container-metadata", "exec-sessions", "exec-sessions-by-container",
-                        "file-events-by-container", "enriched-events", "alerts", "response-commands", "response-results", "dead-letter", "rules"),
+                        "file-events-by-container", "enriched-events", "alerts", "response-commands", "response-results", "dead-letter", "rules",
+                        "incident-inputs", "incidents", "captures"),
                 catalog.all().stream().map(TopicCatalog.TopicSpec::role).toList());
     }
 
