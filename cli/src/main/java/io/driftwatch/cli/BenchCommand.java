@@ -113,12 +113,12 @@ final class BenchCommand implements Callable<Integer> {
             StringWriter table = new StringWriter();
             PrintWriter t = new PrintWriter(table);
             t.printf("%nresults (%,d events, %d partitions):%n", result.events(), result.partitions());
-            t.printf("  pipeline       %,12.0f events/s%n", result.pipelineEventsPerSec());
+            t.printf("  pipeline       %,12.0f events/s  (mean of two passes with the trail)%n", result.pipelineEventsPerSec());
             t.printf("  pass-through   %,12.0f events/s  (copies bytes: the limit on this machine)%n",
                     result.passThroughEventsPerSec());
             t.printf("  ratio          %12.3f%n", result.ratio());
             t.printf("  event->alert   p50 %.0f ms, p99 %.0f ms%n", result.p50LatencyMs(), result.p99LatencyMs());
-            t.printf("  unindexed      %,12.0f events/s, ratio %.3f (trail kept, no index): the index costs %.1f%% of the"
+            t.printf("  unindexed      %,12.0f events/s, ratio %.3f (two passes, trail kept, no index): the index costs %.1f%% of the"
                     + " ratio [goal <= 10%%]%n", result.unindexedEventsPerSec(), result.unindexedRatio(),
                     100 * result.indexRatioDrop());
             t.printf("  no trail       %,12.0f events/s, ratio %.3f: the whole trail (store, index, captures) costs %.1f%%%n",
