@@ -170,10 +170,15 @@ public final class LocalTrail {
             one.put(q.containerId(), null);
             narrowing.add(one);
         }
-        addExact(narrowing, TrailIndex.PATH, q.path(), from, last);
+        // Paths are indexed by directory: a path is found through its own; a prefix through the directory it ends in
+        // (files there whose names start with the rest) and every directory that starts with it.
+        addExact(narrowing, TrailIndex.DIRECTORY, TrailIndex.directory(q.path()), from, last);
         if (q.pathPrefix() != null) {
-            narrowing.add(lookupRange(TrailIndex.key(TrailIndex.PATH, q.pathPrefix()),
-                    TrailIndex.key(TrailIndex.PATH, q.pathPrefix()) + TrailIndex.HIGHEST, from, last));
+            Map<String, NavigableSet<Long>> under = lookup(TrailIndex.key(TrailIndex.DIRECTORY,
+                    TrailIndex.directory(q.pathPrefix())), from, last);
+            union(under, lookupRange(TrailIndex.key(TrailIndex.DIRECTORY, q.pathPrefix()),
+                    TrailIndex.key(TrailIndex.DIRECTORY, q.pathPrefix()) + TrailIndex.HIGHEST, from, last));
+            narrowing.add(under);
         }
         addExact(narrowing, TrailIndex.SESSION, q.session(), from, last);
         addExact(narrowing, TrailIndex.USER, q.user(), from, last);

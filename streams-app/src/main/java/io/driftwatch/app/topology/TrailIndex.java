@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * The trail's index: for each value a filter asks about (a path, a user, a process...), which
- * containers had an event with it in which time bucket. A query looks its filters up here, keeps
+ * containers had an event with it in which time bucket (paths by their directory). A query looks its filters up here, keeps
  * the (container, bucket) pairs every filter names, and reads only those containers' trails over
  * those buckets, checking each event exactly. Writing costs one store put per new (value,
  * container, bucket), not per event: most events repeat a path, process and user seen a moment
@@ -26,8 +26,12 @@ public final class TrailIndex {
     public static final String SESSION = "s";
     public static final String PROCESS = "P";
     public static final String EXE = "e";
-    /** The event's path and, for RENAME/LINK/SYMLINK, its newPath. */
-    public static final String PATH = "f";
+    /**
+     * The directory of the event's path (and of a RENAME's, LINK's or SYMLINK's newPath), with its trailing slash:
+     * paths are many (every temporary file, every log), their directories few, and a path or prefix query finds its
+     * candidates through them ({@link #directory}).
+     */
+    public static final String DIRECTORY = "d";
     public static final String TYPE = "t";
     /** Permission changes: CHMOD, and setuid/setgid bits added ({@link #isModeChange}). */
     public static final String MODE_CHANGE = "m";
@@ -42,6 +46,15 @@ public final class TrailIndex {
 
     public static String key(String dimension, String value) {
         return dimension + SEPARATOR + value;
+    }
+
+    /** Everything up to and including the last slash ({@code /etc/} for {@code /etc/passwd}); "" without one. */
+    public static String directory(String path) {
+        if (path == null) {
+            return null;
+        }
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? "" : path.substring(0, slash + 1);
     }
 
     /** A mode change an investigator asks for: any CHMOD, and any event that adds a setuid or setgid bit. */
@@ -79,9 +92,9 @@ public final class TrailIndex {
         }
         add(keys, PROCESS, event.getProcessName());
         add(keys, EXE, event.getExe());
-        add(keys, PATH, event.getPath());
-        if (event.getNewPath() != null && !event.getNewPath().equals(event.getPath())) {
-            add(keys, PATH, event.getNewPath());
+        add(keys, DIRECTORY, directory(event.getPath()));
+        if (event.getNewPath() != null) {
+            add(keys, DIRECTORY, directory(event.getNewPath()));
         }
         keys.add(key(TYPE, event.getType().name()));
         if (isModeChange(event)) {

@@ -21,6 +21,8 @@ public record TrailSettings(boolean enabled, Duration retention, boolean indexed
     public static final String RETENTION = "driftwatch.trail.retention";
     public static final String INDEX_BUCKET = "driftwatch.trail.index.bucket";
     public static final String INDEX_ENABLED = "driftwatch.trail.index.enabled";
+    /** Coarse enough that a busy container writes few index entries, fine enough that a rare path reads little. */
+    public static final Duration DEFAULT_BUCKET = Duration.ofMinutes(5);
     public static final String CAPTURE_RETENTION = "driftwatch.captures.retention";
     public static final String CAPTURE_WALL_DELAY = "driftwatch.captures.wall.delay";
 
@@ -35,7 +37,7 @@ public record TrailSettings(boolean enabled, Duration retention, boolean indexed
 
     /** No trail stores: what replay and the plain pipeline tests use. */
     public static TrailSettings disabled() {
-        return new TrailSettings(false, Duration.ofDays(7), true, Duration.ofMinutes(1), Duration.ofDays(90),
+        return new TrailSettings(false, Duration.ofDays(7), true, DEFAULT_BUCKET, Duration.ofDays(90),
                 Duration.ofSeconds(10));
     }
 
@@ -43,7 +45,7 @@ public record TrailSettings(boolean enabled, Duration retention, boolean indexed
         return new TrailSettings(bool(config, ENABLED),
                 duration(config, RETENTION, Duration.ofDays(7)),
                 bool(config, INDEX_ENABLED),
-                duration(config, INDEX_BUCKET, Duration.ofMinutes(1)),
+                duration(config, INDEX_BUCKET, DEFAULT_BUCKET),
                 duration(config, CAPTURE_RETENTION, Duration.ofDays(90)),
                 duration(config, CAPTURE_WALL_DELAY, Duration.ofSeconds(10)));
     }

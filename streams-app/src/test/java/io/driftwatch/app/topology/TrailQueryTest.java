@@ -54,7 +54,7 @@ class TrailQueryTest {
             public <V> ReadOnlyKeyValueStore<String, V> keyValue(String name) {
                 return p.driver.getKeyValueStore(name);
             }
-        }, Duration.ofMinutes(1), indexed);
+        }, TrailSettings.DEFAULT_BUCKET, indexed);
     }
 
     private static TrailQuery query(String... pairs) {
@@ -81,7 +81,9 @@ class TrailQueryTest {
         for (long t = T0 + 1000; t < T0 + 600_000; t += 7_000) {
             for (String c : List.of("c1", "c2", "c3")) {
                 n++;
-                String path = n % 5 == 0 ? "/etc/app/conf-" + (n % 3) + ".yml" : "/var/log/app.log";
+                // Files right in /etc/app/ and in a directory below it that a prefix also names.
+                String path = n % 5 == 0 ? "/etc/app/conf-" + (n % 3) + ".yml"
+                        : n % 7 == 0 ? "/etc/app/conf-d/extra-" + (n % 4) + ".yml" : "/var/log/app.log";
                 EventType type = n % 11 == 0 ? EventType.CHMOD : n % 5 == 0 ? EventType.OPEN_READ : EventType.MODIFY;
                 // In c1 after minute 3, pid 900 is the session's shell (not the workload).
                 boolean session = c.equals("c1") && t > T0 + 180_000 && n % 4 == 0;
@@ -117,6 +119,9 @@ class TrailQueryTest {
                     {"containerId", "c2"},
                     {"pathPrefix", "/etc/app/"},
                     {"path", "/etc/app/conf-1.yml"},
+                    {"path", "/etc/app/conf-d/extra-2.yml"},
+                    {"pathPrefix", "/etc/app/conf-d/"},
+                    {"pathPrefix", "/etc/"},
                     {"pathPrefix", "/etc/app/conf-", "containerId", "c3"},
                     {"user", "JohnDoe"},
                     {"session", "s1", "type", "MODIFY"},
