@@ -139,10 +139,10 @@ public final class ClusterInvestigation implements InvestigationService {
         IncidentStatusChange change = input.getStatusChange();
         long deadline = System.nanoTime() + changeTimeout.toNanos();
         while (System.nanoTime() < deadline) {
-            Optional<Incident> now2 = incident(incidentId);
-            if (now2.isPresent() && now2.get().getHistory().stream().anyMatch(h -> h.getAt() == change.getAt()
+            Optional<Incident> current = incident(incidentId);
+            if (current.isPresent() && current.get().getHistory().stream().anyMatch(h -> h.getAt() == change.getAt()
                     && h.getUser().equals(change.getUser()) && h.getStatus() == change.getStatus())) {
-                return now2.get();
+                return current.get();
             }
             try {
                 Thread.sleep(50);
