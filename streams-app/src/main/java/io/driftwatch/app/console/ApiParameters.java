@@ -1,8 +1,5 @@
 package io.driftwatch.app.console;
 
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -89,26 +86,6 @@ final class ApiParameters {
         if (value == null) {
             return fallback;
         }
-        return parseTime(name, value);
-    }
-
-    static long parseTime(String name, String value) {
-        if (value.chars().allMatch(Character::isDigit)) {
-            try {
-                return Long.parseLong(value);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'" + name + "' is out of range");
-            }
-        }
-        try {
-            return OffsetDateTime.parse(value).toInstant().toEpochMilli();
-        } catch (DateTimeParseException e) {
-            try {
-                return Instant.parse(value).toEpochMilli();
-            } catch (DateTimeParseException e2) {
-                throw new IllegalArgumentException("'" + name + "' must be epoch milliseconds or ISO-8601 such as "
-                        + "2026-12-05T10:00:00Z, was '" + value + "'");
-            }
-        }
+        return io.driftwatch.app.query.TrailQuery.parseTime(name, value);
     }
 }

@@ -172,9 +172,14 @@ public record TrailQuery(long from, long to, String containerId, String pod, Str
     /** Epoch ms, or ISO-8601 (2026-12-05T10:00:00Z, or with an offset). */
     private static long time(Map<String, List<String>> p, String name, long fallback) {
         String value = one(p, name);
-        if (value == null) {
-            return fallback;
-        }
+        return value == null ? fallback : parseTime(name, value);
+    }
+
+    /**
+     * A time parameter of the API: epoch milliseconds, or ISO-8601 such as 2026-12-05T10:00:00Z (or with an
+     * offset); refused with a message that names the parameter.
+     */
+    public static long parseTime(String name, String value) {
         if (value.chars().allMatch(Character::isDigit)) {
             try {
                 return Long.parseLong(value);
