@@ -219,6 +219,12 @@ final class RuleCatalog {
     return byRule.get(key(rule));
   }
 
+  /** The file a rule was read from, relative as in its problems ("?" when not known). */
+  String fileOf(Rule rule) {
+    Entry entry = byRule.get(key(rule));
+    return entry == null ? "?" : entry.info().file();
+  }
+
   private static String key(Rule rule) {
     return rule.getPackageName() + "/" + rule.getName();
   }

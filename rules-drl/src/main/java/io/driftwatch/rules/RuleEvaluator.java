@@ -38,6 +38,7 @@ public final class RuleEvaluator implements AutoCloseable {
   static final int MAX_FIRINGS_PER_CALL = 100_000;
 
   private final AgendaFilter maturityFilter;
+  private final Lane lane;
   private final OutputCollector outputs;
   private RuleSet rules;
   private KieSession session;
@@ -67,10 +68,24 @@ public final class RuleEvaluator implements AutoCloseable {
    * collapsing off.
    */
   public RuleEvaluator(RuleSet rules, Set<String> maturities, long repeatWindowMillis) {
+    this(rules, Lane.ALL, maturities, repeatWindowMillis);
+  }
+
+  /**
+   * As above, with only the rules of {@code lane}: {@link Lane#IMMEDIATE} for a session that sees
+   * events as they come, {@link Lane#ORDERED} for one that sees them in event-time order.
+   */
+  public RuleEvaluator(RuleSet rules, Lane lane, Set<String> maturities, long repeatWindowMillis) {
+    this.lane = Objects.requireNonNull(lane, "lane");
     this.rules = Objects.requireNonNull(rules, "rules");
     this.maturityFilter = maturities.isEmpty() ? null : new MaturityFilter(maturities);
     this.outputs = new OutputCollector(rules, repeatWindowMillis);
     open(rules, Long.MIN_VALUE);
+  }
+
+  /** The rules of the set this evaluator runs. */
+  public Lane lane() {
+    return lane;
   }
 
   /** The rule set in use. */
@@ -212,7 +227,7 @@ public final class RuleEvaluator implements AutoCloseable {
 
   /** A new session on {@code ruleSet} (its clock at {@code now} unless MIN_VALUE), its reference facts in place. */
   private void open(RuleSet ruleSet, long now) {
-    session = ruleSet.newSession();
+    session = ruleSet.newSession(lane);
     clock = session.getSessionClock();
     if (now != Long.MIN_VALUE && now > clock.getCurrentTime()) {
       clock.advanceTime(now - clock.getCurrentTime(), TimeUnit.MILLISECONDS);

@@ -21,6 +21,7 @@ import org.kie.api.builder.Message;
 import org.kie.api.builder.ReleaseId;
 import org.kie.api.builder.model.KieModuleModel;
 import org.kie.api.conf.EventProcessingOption;
+import org.kie.api.definition.KiePackage;
 import org.kie.api.definition.rule.Global;
 import org.kie.api.definition.rule.Rule;
 import org.kie.api.runtime.KieSession;
@@ -44,14 +45,21 @@ public final class RuleSet {
   private static final AtomicLong BUILDS = new AtomicLong();
 
   private final KieBase kieBase;
+  /** The rules of each lane alone (null for a set used only whole, such as one inspected). */
+  private final KieBase immediateBase;
+  private final KieBase orderedBase;
+  private final Lanes lanes;
   private final RuleCatalog catalog;
   private final String version;
   private final Set<String> globals;
   private final Tuning tuning;
 
-  private RuleSet(KieBase kieBase, RuleCatalog catalog, String version, Tuning tuning) {
+  private RuleSet(List<KieBase> bases, Lanes lanes, RuleCatalog catalog, String version, Tuning tuning) {
     this.tuning = tuning;
-    this.kieBase = kieBase;
+    this.kieBase = bases.get(0);
+    this.lanes = lanes;
+    this.immediateBase = bases.get(1);
+    this.orderedBase = bases.get(2);
     this.catalog = catalog;
     this.version = version;
     this.globals = kieBase.getKiePackages().stream()
@@ -101,11 +109,49 @@ public final class RuleSet {
     return globals.contains(name);
   }
 
-  /** A new session in STREAM mode with a pseudo clock; the caller owns it. */
+  /** A new session of every rule, in STREAM mode with a pseudo clock; the caller owns it. */
   KieSession newSession() {
+    return newSession(Lane.ALL);
+  }
+
+  /** A new session of the rules of {@code lane}, in STREAM mode with a pseudo clock; the caller owns it. */
+  KieSession newSession(Lane lane) {
     KieSessionConfiguration configuration = KieServices.get().newKieSessionConfiguration();
     configuration.setOption(ClockTypeOption.PSEUDO);
-    return kieBase.newKieSession(configuration, null);
+    KieBase base = switch (lane) {
+      case ALL -> kieBase;
+      case IMMEDIATE -> immediateBase;
+      case ORDERED -> orderedBase;
+    };
+    return base.newKieSession(configuration, null);
+  }
+
+  /**
+   * The event types a rule of the ordered (stateful) lane can match; events of other types need not
+   * wait to be evaluated in event-time order. Empty when the set has no stateful rule on file events.
+   */
+  public Set<io.driftwatch.model.EventType> orderedLaneTypes() {
+    return lanes.orderedTypes();
+  }
+
+  /**
+   * The lane of a rule, by id: {@link Lane#IMMEDIATE} (single-event), {@link Lane#ORDERED} (stateful) or
+   * {@link Lane#ALL} for a rule in both (reference facts, response policy); null for an unknown id.
+   */
+  public Lane laneOf(String ruleId) {
+    for (KiePackage kiePackage : kieBase.getKiePackages()) {
+      for (Rule rule : kiePackage.getRules()) {
+        RuleCatalog.Entry entry = catalog.entry(rule);
+        if (entry != null && entry.info().id().equals(ruleId)) {
+          return switch (lanes.placement(rule)) {
+            case IMMEDIATE -> Lane.IMMEDIATE;
+            case ORDERED -> Lane.ORDERED;
+            case BOTH -> Lane.ALL;
+          };
+        }
+      }
+    }
+    return null;
   }
 
   /**
@@ -121,12 +167,17 @@ public final class RuleSet {
     long started = System.nanoTime();
     Tuning tuning = tuning(files);
     List<DrlFile> drl = files.stream().filter(file -> RuleSources.isDrl(file.path())).toList();
-    KieBase kieBase = build(drl, builtInPaths);
-    RuleCatalog catalog = RuleCatalog.read(kieBase, drl, builtInPaths);
-    if (!catalog.problems().isEmpty()) {
-      throw new RuleCompilationException(catalog.problems());
+    List<KieBase> bases = build(drl, builtInPaths, 3);
+    RuleCatalog catalog = RuleCatalog.read(bases.get(0), drl, builtInPaths);
+    Lanes lanes = Lanes.find(bases.get(0), catalog::fileOf);
+    if (!catalog.problems().isEmpty() || !lanes.problems().isEmpty()) {
+      List<Problem> problems = new ArrayList<>(catalog.problems());
+      problems.addAll(lanes.problems());
+      throw new RuleCompilationException(problems);
     }
-    RuleSet ruleSet = new RuleSet(kieBase, catalog, digest(files), tuning);
+    keepOnly(bases.get(1), lanes, Lane.IMMEDIATE);
+    keepOnly(bases.get(2), lanes, Lane.ORDERED);
+    RuleSet ruleSet = new RuleSet(bases, lanes, catalog, digest(files), tuning);
     log.info("compiled rule set {}: {} files, {} rules in {} ms", ruleSet.version(), files.size(),
         catalog.rules().size(), (System.nanoTime() - started) / 1_000_000);
     return ruleSet;
@@ -163,8 +214,27 @@ public final class RuleSet {
     return files;
   }
 
-  /** Compiles the files into a KieBase, or refuses them with every compilation error. */
-  private static KieBase build(List<DrlFile> files, Set<String> builtInPaths) throws RuleCompilationException {
+  /** Removes from {@code base} (one of this set's own) the rules that are not in {@code lane}. */
+  private static void keepOnly(KieBase base, Lanes lanes, Lane lane) {
+    List<Rule> other = new ArrayList<>();
+    for (KiePackage kiePackage : base.getKiePackages()) {
+      for (Rule rule : kiePackage.getRules()) {
+        if (!lanes.includes(lane, rule)) {
+          other.add(rule);
+        }
+      }
+    }
+    for (Rule rule : other) {
+      base.removeRule(rule.getPackageName(), rule.getName());
+    }
+  }
+
+  /**
+   * Compiles the files into {@code copies} independent KieBases (the whole set, then one per lane
+   * to be pruned), or refuses them with every compilation error.
+   */
+  private static List<KieBase> build(List<DrlFile> files, Set<String> builtInPaths, int copies)
+      throws RuleCompilationException {
     KieServices services = KieServices.get();
     ClassLoader classLoader = RuleSet.class.getClassLoader();
     // Each build gets its own module id, removed from the global KieRepository once the KieBase
@@ -196,7 +266,11 @@ public final class RuleSet {
       if (!problems.isEmpty()) {
         throw new RuleCompilationException(withoutEchoes(problems));
       }
-      return services.newKieContainer(releaseId, classLoader).getKieBase(KIE_BASE);
+      List<KieBase> bases = new ArrayList<>();
+      for (int i = 0; i < copies; i++) {
+        bases.add(services.newKieContainer(releaseId, classLoader).getKieBase(KIE_BASE));
+      }
+      return bases;
     } finally {
       services.getRepository().removeKieModule(releaseId);
     }
@@ -249,7 +323,7 @@ public final class RuleSet {
       List<DrlFile> files = together(builtIn, user).stream().filter(file -> RuleSources.isDrl(file.path())).toList();
       KieBase kieBase;
       try {
-        kieBase = build(files, builtInPaths);
+        kieBase = build(files, builtInPaths, 1).get(0);
       } catch (RuleCompilationException e) {
         // Errors after the first round follow from leaving files out (a type they declare, say): not news.
         if (skipped.isEmpty()) {

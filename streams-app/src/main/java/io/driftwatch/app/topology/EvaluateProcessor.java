@@ -3,6 +3,7 @@ package io.driftwatch.app.topology;
 import io.driftwatch.model.Alert;
 import io.driftwatch.model.EnrichedEvent;
 import io.driftwatch.model.ResponseCommand;
+import io.driftwatch.rules.Lane;
 import io.driftwatch.rules.Outputs;
 import io.driftwatch.rules.RuleEvaluator;
 import io.driftwatch.rules.RuleSet;
@@ -18,17 +19,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes every enriched event to the audit trail and evaluates it: one long-lived rule session
- * per stream task, its pseudo clock driven by event time. Alerts go out keyed by container,
- * commands keyed by node. When a partition goes quiet, the rule clock moves on with the wall
- * clock so that windows close.
+ * Writes every enriched event to the audit trail and evaluates it in two lanes, each one long-lived
+ * rule session per stream task with its pseudo clock driven by event time. Alerts go out keyed by
+ * container, commands keyed by node. When a partition goes quiet, the rule clocks move on with the
+ * wall clock so that windows close.
  *
- * <p>Event-time order: events wait in a changelogged buffer for {@code driftwatch.rules.reorder.ms}
- * of event time (or as long of wall-clock quiet) and are evaluated oldest first, so an EXEC that
- * overtook the CREATE of its file still meets it. The audit trail is written at once.
+ * <p>Two lanes ({@link Lane}): the <b>immediate</b> lane holds the single-event rules and evaluates
+ * every event the moment it arrives, so their alerts leave within the commit interval. The
+ * <b>ordered</b> lane holds the stateful rules (those that remember files written, bursts of
+ * changes): its events wait in a changelogged buffer for {@code driftwatch.rules.reorder.ms} of
+ * event time (or as long of wall-clock quiet) and are evaluated oldest first, so an EXEC that
+ * overtook the CREATE of its file still meets it. Only events some stateful rule can match enter
+ * the buffer ({@link RuleSet#orderedLaneTypes()}). The audit trail is written at once.
  *
- * <p>State that survives: every evaluated event that changed the session's state (see
- * {@link RuleEvaluator#stateChanges()}) is kept, with the session clock, in changelogged stores
+ * <p>State that survives: every evaluated event that changed a session's state (see
+ * {@link RuleEvaluator#stateChanges()}) is kept, under its lane, with the session clocks, in changelogged stores
  * for {@code driftwatch.rules.state.retention.ms}. When the task starts (a new instance took it
  * over, or this one restarted after a crash), those events are replayed into a fresh session with
  * their outputs discarded: they were emitted, and committed, before. Stores, outputs and input
@@ -42,9 +47,14 @@ import org.slf4j.LoggerFactory;
 final class EvaluateProcessor implements Processor<String, EnrichedEvent, String, Object> {
     static final String UNKNOWN_NODE = "unknown";
     private static final Logger LOG = LoggerFactory.getLogger(EvaluateProcessor.class);
+    /** The ordered lane's clock (the name it had when there was one lane). */
     private static final String CLOCK = "clock";
+    private static final String IMMEDIATE_CLOCK = "clock-immediate";
     private static final String SEEN = "seen";
     private static final String SEQUENCE = "sequence";
+    /** State-event keys start with their lane; keys written before there were lanes start with a digit. */
+    static final String IMMEDIATE_PREFIX = "i";
+    static final String ORDERED_PREFIX = "o";
 
     private final Supplier<RuleSet> rules;
     private final PipelineSettings settings;
@@ -57,7 +67,12 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
     private KeyValueStore<String, EnrichedEvent> stateEvents;
     private KeyValueStore<String, EnrichedEvent> reorderBuffer;
     private KeyValueStore<String, Long> clockStore;
-    private RuleEvaluator evaluator;
+    /** The single-event rules, evaluated as events arrive. */
+    private RuleEvaluator immediate;
+    /** The stateful rules, evaluated in event-time order after the reorder buffer. */
+    private RuleEvaluator ordered;
+    /** The event types the ordered lane's rules can match (none for a rule set without stateful rules). */
+    private java.util.Set<io.driftwatch.model.EventType> orderedTypes;
     private RuleSet active;
     private RuleSet failed;
     /**
@@ -65,8 +80,10 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
      * walk every deleted entry not yet compacted away, for every event.
      */
     private final java.util.TreeMap<String, EnrichedEvent> buffered = new java.util.TreeMap<>();
-    /** Everything below this state-event key has been dropped already. */
-    private String forgottenBelow;
+    /** Everything below these state-event keys (immediate, ordered lane) has been dropped already. */
+    private String immediateForgottenBelow = IMMEDIATE_PREFIX;
+    private String orderedForgottenBelow = ORDERED_PREFIX;
+    private String legacyForgottenBelow;
     private long seen = Long.MIN_VALUE;
     private long sequence;
     private long lastEventWall;
@@ -93,7 +110,12 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         this.reorderBuffer = context.getStateStore(StoreNames.RULE_REORDER_BUFFER);
         this.clockStore = context.getStateStore(StoreNames.RULE_CLOCK);
         this.active = rules.get();
-        this.evaluator = new RuleEvaluator(active, settings.ruleMaturities(), settings.ruleRepeatWindow().toMillis());
+        this.immediate = new RuleEvaluator(active, Lane.IMMEDIATE, settings.ruleMaturities(),
+                settings.ruleRepeatWindow().toMillis());
+        this.ordered = new RuleEvaluator(active, Lane.ORDERED, settings.ruleMaturities(),
+                settings.ruleRepeatWindow().toMillis());
+        this.orderedTypes = active.orderedLaneTypes();
+        buffered.clear();
         rebuild();
         try (KeyValueIterator<String, EnrichedEvent> held = reorderBuffer.all()) {
             held.forEachRemaining(entry -> buffered.put(entry.key, entry.value));
@@ -103,27 +125,41 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         context.schedule(Duration.ofSeconds(10), PunctuationType.WALL_CLOCK_TIME, wall -> forgetOldStateEvents());
     }
 
-    /** Replays the kept state events into the fresh session, outputs discarded, and restores the clock. */
+    /** Replays the kept state events into the fresh sessions, outputs discarded, and restores the clocks. */
     private void rebuild() {
         Long clock = clockStore.get(CLOCK);
+        Long immediateClock = clockStore.get(IMMEDIATE_CLOCK);
         Long seenBefore = clockStore.get(SEEN);
         Long sequenceBefore = clockStore.get(SEQUENCE);
         seen = seenBefore == null ? Long.MIN_VALUE : seenBefore;
         sequence = sequenceBefore == null ? 0 : sequenceBefore;
-        if (clock == null) {
+        if (clock == null && immediateClock == null) {
             return;
         }
         long started = System.nanoTime();
         int replayed = 0;
         try (KeyValueIterator<String, EnrichedEvent> events = stateEvents.all()) {
             while (events.hasNext()) {
-                evaluator.evaluate(events.next().value);
+                var entry = events.next();
+                if (entry.key.startsWith(IMMEDIATE_PREFIX)) {
+                    immediate.evaluate(entry.value);
+                } else if (entry.key.startsWith(ORDERED_PREFIX)) {
+                    ordered.evaluate(entry.value);
+                } else {
+                    // Kept before there were lanes: each lane takes what its rules make of it.
+                    immediate.evaluate(entry.value);
+                    ordered.evaluate(entry.value);
+                }
                 replayed++;
             }
         }
-        evaluator.advanceTo(clock);
-        LOG.info("task {}: rule state rebuilt from {} events up to event time {} in {} ms ({} facts)", context.taskId(),
-                replayed, clock, (System.nanoTime() - started) / 1_000_000, evaluator.factCount());
+        if (clock != null) {
+            ordered.advanceTo(clock);
+        }
+        immediate.advanceTo(immediateClock != null ? immediateClock : clock);
+        LOG.info("task {}: rule state rebuilt from {} events up to event time {} (ordered lane) and {} (immediate lane) in {} ms"
+                        + " ({} + {} facts)", context.taskId(), replayed, ordered.currentTime(), immediate.currentTime(),
+                (System.nanoTime() - started) / 1_000_000, immediate.factCount(), ordered.factCount());
     }
 
     @Override
@@ -140,9 +176,15 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         lastEventWall = context.currentSystemTimeMs();
         seen = Math.max(seen, eventTime);
         clockStore.put(SEEN, seen);
+        evaluate(immediate, IMMEDIATE_PREFIX, IMMEDIATE_CLOCK, enriched);
         long reorder = settings.ruleReorder().toMillis();
+        if (!orderedTypes.contains(enriched.getEvent().getType())) {
+            // No stateful rule can match it: the ordered lane's clock still moves on with the events it does see.
+            release(seen - reorder);
+            return;
+        }
         if (reorder == 0) {
-            evaluate(enriched);
+            evaluate(ordered, ORDERED_PREFIX, CLOCK, enriched);
             return;
         }
         String key = bufferKey(eventTime, enriched.getEvent().getEventId());
@@ -151,25 +193,28 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         release(seen - reorder);
     }
 
-    /** Evaluates the buffered events up to {@code upTo} (event time), oldest first. */
+    /** Evaluates the buffered events up to {@code upTo} (event time), oldest first, in the ordered lane. */
     private void release(long upTo) {
+        if (buffered.isEmpty() || buffered.firstKey().compareTo(bufferKey(upTo, "\uffff")) > 0) {
+            return;
+        }
         var due = buffered.headMap(bufferKey(upTo, "\uffff"), true);
         while (!due.isEmpty()) {
             var oldest = due.pollFirstEntry();
             reorderBuffer.delete(oldest.getKey());
-            evaluate(oldest.getValue());
+            evaluate(ordered, ORDERED_PREFIX, CLOCK, oldest.getValue());
         }
     }
 
-    private void evaluate(EnrichedEvent enriched) {
-        long before = evaluator.stateChanges();
-        emit(evaluator.evaluate(enriched));
-        if (evaluator.stateChanges() != before) {
+    private void evaluate(RuleEvaluator lane, String prefix, String clockKey, EnrichedEvent enriched) {
+        long before = lane.stateChanges();
+        emit(lane.evaluate(enriched));
+        if (lane.stateChanges() != before) {
             sequence++;
-            stateEvents.put(stateKey(evaluator.currentTime(), sequence), enriched);
+            stateEvents.put(prefix + stateKey(lane.currentTime(), sequence), enriched);
             clockStore.put(SEQUENCE, sequence);
         }
-        clockStore.put(CLOCK, evaluator.currentTime());
+        clockStore.put(clockKey, lane.currentTime());
     }
 
     /** Swaps the session over to the supplier's rule set when that is a new version. */
@@ -181,18 +226,28 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         if (!latest.version().equals(active.version())) {
             Outputs carriedOver;
             try {
-                carriedOver = evaluator.replaceRules(latest);
+                carriedOver = immediate.replaceRules(latest);
             } catch (RuntimeException e) {
                 // Not fatal for the task: it keeps evaluating with the set it has.
                 failed = latest;
-                LOG.error("task {}: could not move the rule session to rule set {}; this task keeps {}", context.taskId(),
+                LOG.error("task {}: could not move the rule sessions to rule set {}; this task keeps {}", context.taskId(),
                         latest.version(), active.version(), e);
                 return;
             }
-            LOG.info("task {}: rule set {} -> {}", context.taskId(), active.version(), latest.version());
             emit(carriedOver);
+            try {
+                emit(ordered.replaceRules(latest));
+            } catch (RuntimeException e) {
+                // The immediate lane has moved (its old session is gone); the ordered lane keeps the set it has.
+                failed = latest;
+                LOG.error("task {}: could not move the ordered lane's session to rule set {}; it keeps {} while the"
+                        + " immediate lane runs {}", context.taskId(), latest.version(), active.version(), latest.version(), e);
+                return;
+            }
+            LOG.info("task {}: rule set {} -> {}", context.taskId(), active.version(), latest.version());
         }
         active = latest;
+        orderedTypes = latest.orderedLaneTypes();
     }
 
     private void advanceWhenIdle(long wallTime) {
@@ -205,21 +260,30 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
             release(Long.MAX_VALUE);
         }
         if (idle >= settings.ruleIdleAdvance().toMillis()) {
-            emit(evaluator.advanceTo(seen + idle));
-            clockStore.put(CLOCK, evaluator.currentTime());
+            emit(immediate.advanceTo(seen + idle));
+            clockStore.put(IMMEDIATE_CLOCK, immediate.currentTime());
+            emit(ordered.advanceTo(seen + idle));
+            clockStore.put(CLOCK, ordered.currentTime());
         }
     }
 
     /** Drops the kept state events older than the retention (event time, behind the session clock). */
     private void forgetOldStateEvents() {
-        long cutoff = evaluator.currentTime() - settings.ruleStateRetention().toMillis();
+        immediateForgottenBelow = forget(IMMEDIATE_PREFIX, immediate, immediateForgottenBelow);
+        orderedForgottenBelow = forget(ORDERED_PREFIX, ordered, orderedForgottenBelow);
+        legacyForgottenBelow = forget("", ordered, legacyForgottenBelow);
+    }
+
+    /** Drops one lane's state events older than the retention behind its clock; returns where the next pass starts. */
+    private String forget(String prefix, RuleEvaluator lane, String from) {
+        long cutoff = lane.currentTime() - settings.ruleStateRetention().toMillis();
         if (cutoff <= 0) {
-            return;
+            return from;
         }
-        String below = stateKey(cutoff, 0);
+        String below = prefix + stateKey(cutoff, 0);
         // From where the last pass stopped: below it are only deleted entries.
-        StoreNames.deleteWhere(stateEvents, stateEvents.range(forgottenBelow, below), (key, event) -> true);
-        forgottenBelow = below;
+        StoreNames.deleteWhere(stateEvents, stateEvents.range(from, below), (key, event) -> true);
+        return below;
     }
 
     private void emit(Outputs outputs) {
@@ -252,8 +316,11 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
 
     @Override
     public void close() {
-        if (evaluator != null) {
-            evaluator.close();
+        if (immediate != null) {
+            immediate.close();
+        }
+        if (ordered != null) {
+            ordered.close();
         }
     }
 }

@@ -32,7 +32,14 @@ final class StoreNames {
 
     /** A time or sequence as 20 zero-padded digits (negative as 0), so that keys sort by it. */
     static String padded(long value) {
-        return String.format("%020d", Math.max(0, value));
+        // By hand, not String.format: this runs several times per event (profiled at 3% of the stream thread).
+        char[] digits = new char[20];
+        long rest = Math.max(0, value);
+        for (int i = 19; i >= 0; i--) {
+            digits[i] = (char) ('0' + rest % 10);
+            rest /= 10;
+        }
+        return new String(digits);
     }
 
     /**
