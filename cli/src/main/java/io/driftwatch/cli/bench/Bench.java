@@ -51,7 +51,13 @@ public final class Bench {
     /** The figures, under the keys `--json` prints. */
     public record Result(double pipelineEventsPerSec, double passThroughEventsPerSec, double ratio, double p50LatencyMs,
                          double p99LatencyMs, long events, int partitions, double noTrailEventsPerSec, double noTrailRatio,
-                         double unindexedEventsPerSec, double unindexedRatio, Map<String, double[]> trailQueries) {
+                         double unindexedEventsPerSec, double unindexedRatio, Map<String, double[]> trailQueries,
+                         int threads, double p50StatefulLatencyMs, double p99StatefulLatencyMs, Cpu passThroughCpu,
+                         Cpu pipelineCpu) {
+        /** The single-event lane's p99 event-to-alert latency (the suspicious events of the latency phase). */
+        public double p99AlertLatencyMs() {
+            return p99LatencyMs;
+        }
         /** How much the trail (its stores and index) takes off the ratio, as a fraction of the ratio without it. */
         public double trailRatioDrop() {
             return noTrailRatio <= 0 ? Double.NaN : 1 - ratio / noTrailRatio;
@@ -67,14 +73,35 @@ public final class Bench {
             trailQueries.forEach((name, p) -> queries.append(queries.length() == 0 ? "" : ", ").append(String.format(
                     java.util.Locale.ROOT, "\"%s\": {\"p50Ms\": %.1f, \"p99Ms\": %.1f, \"rows\": %.0f}", name, p[0], p[1], p[2])));
             return String.format(java.util.Locale.ROOT, "{\"pipelineEventsPerSec\": %.1f, \"passThroughEventsPerSec\": %.1f, "
-                            + "\"ratio\": %.3f, \"p50LatencyMs\": %.1f, \"p99LatencyMs\": %.1f, \"events\": %d, \"partitions\": %d, "
+                            + "\"ratio\": %.3f, \"p50LatencyMs\": %.1f, \"p99LatencyMs\": %.1f, \"p99AlertLatencyMs\": %.1f, "
+                            + "\"p50StatefulAlertLatencyMs\": %.1f, \"p99StatefulAlertLatencyMs\": %.1f, \"threads\": %d, "
+                            + "\"passThroughCpuMicrosPerEvent\": %.1f, \"pipelineCpuMicrosPerEvent\": %.1f, "
+                            + "\"pipelineStreamThreadMicrosPerEvent\": %.1f, \"events\": %d, \"partitions\": %d, "
                             + "\"unindexedEventsPerSec\": %.1f, \"unindexedRatio\": %.3f, \"indexRatioDrop\": %.3f, "
                             + "\"noTrailEventsPerSec\": %.1f, \"noTrailRatio\": %.3f, \"trailRatioDrop\": %.3f, \"trailQueries\": {%s}}",
-                    pipelineEventsPerSec, passThroughEventsPerSec, ratio, p50LatencyMs, p99LatencyMs, events, partitions,
+                    pipelineEventsPerSec, passThroughEventsPerSec, ratio, p50LatencyMs, p99LatencyMs, p99AlertLatencyMs(),
+                    p50StatefulLatencyMs, p99StatefulLatencyMs, threads, passThroughCpu.processMicrosPerEvent(),
+                    pipelineCpu.processMicrosPerEvent(), pipelineCpu.streamThreadMicrosPerEvent(), events, partitions,
                     unindexedEventsPerSec, unindexedRatio, indexRatioDrop(), noTrailEventsPerSec, noTrailRatio,
                     trailRatioDrop(), queries);
         }
     }
+
+    /**
+     * CPU time per event over one pass: the whole process (broker, registry and app share this JVM) and the app's
+     * stream threads alone.
+     */
+    public record Cpu(double processMicrosPerEvent, double streamThreadMicrosPerEvent) {
+        static final Cpu NONE = new Cpu(Double.NaN, Double.NaN);
+
+        Cpu plus(Cpu other) {
+            return new Cpu((processMicrosPerEvent + other.processMicrosPerEvent) / 2,
+                    (streamThreadMicrosPerEvent + other.streamThreadMicrosPerEvent) / 2);
+        }
+    }
+
+    /** One timed pass: events per second and its CPU cost. */
+    private record Pass(double eventsPerSec, Cpu cpu) {}
 
     private final EmbeddedStack stack;
     private final PrintWriter progress;
@@ -113,9 +140,11 @@ public final class Bench {
         SyntheticWorkload workload = new SyntheticWorkload(containers, now - probe.span(events) - 120_000, eventRate, 42);
         produceWorkload(config, catalog, workload);
 
-        double passThrough = runPassThrough(config, "bench-pass-through", passThroughTopology(input, passThroughOutput),
+        Pass passThroughPass = runPassThrough(config, "bench-pass-through", passThroughTopology(input, passThroughOutput),
                 input);
-        progress.printf("  ok pass-through: %,.0f events/s%n", passThrough);
+        double passThrough = passThroughPass.eventsPerSec();
+        progress.printf("  ok pass-through: %,.0f events/s (%.1f µs of CPU per event, %.1f on the stream threads)%n",
+                passThrough, passThroughPass.cpu().processMicrosPerEvent(), passThroughPass.cpu().streamThreadMicrosPerEvent());
         progress.flush();
 
         // The first pipeline run finds the JVM cold (Drools, Avro, RocksDB code not yet compiled): it is a warm-up, and
@@ -123,14 +152,16 @@ public final class Bench {
         double coldNoTrail = pipelineRun(config, input, "bench-pipeline-warm-up",
                 "without the queryable trail, a warm-up", Map.of(io.driftwatch.app.topology.TrailSettings.ENABLED, "false"));
         EmbeddedStack.step(progress, "running the full pipeline over the same " + String.format("%,d", events) + " events");
-        double pipeline;
-        List<Double> latencies;
+        Pass pipeline;
+        Latencies latencies;
         Map<String, double[]> queries;
         int port = freePort();
         try (DriftwatchApp app = DriftwatchApp.start(config.withOverrides(Map.of("application.id", "bench-pipeline",
                 "driftwatch.http.port", Integer.toString(port))))) {
             pipeline = drain(app.streams(), config, "bench-pipeline", input);
-            progress.printf("  ok pipeline: %,.0f events/s (%s)%n", pipeline, app.counters());
+            progress.printf("  ok pipeline: %,.0f events/s, %.1f µs of CPU per event (%.1f on the stream threads) (%s)%n",
+                    pipeline.eventsPerSec(), pipeline.cpu().processMicrosPerEvent(),
+                    pipeline.cpu().streamThreadMicrosPerEvent(), app.counters());
             progress.flush();
             queries = new TrailQueryBench(app.consoleUrl(), progress, containers, events).run();
             latencies = latencyPhase(config, catalog, workload);
@@ -143,18 +174,23 @@ public final class Bench {
         double unindexedSecond = pipelineRun(config, input, "bench-pipeline-unindexed-2",
                 "with the trail but without its index, again", Map.of(io.driftwatch.app.topology.TrailSettings.INDEX_ENABLED,
                         "false"));
-        double indexedSecond = pipelineRun(config, input, "bench-pipeline-2", "with the trail and its index, again", Map.of());
+        Pass indexedSecond = pipelinePass(config, input, "bench-pipeline-2", "with the trail and its index, again", Map.of());
         double unindexed = (unindexedFirst + unindexedSecond) / 2;
-        double indexed = (pipeline + indexedSecond) / 2;
+        double indexed = (pipeline.eventsPerSec() + indexedSecond.eventsPerSec()) / 2;
         double noTrail = pipelineRun(config, input, "bench-pipeline-no-trail",
                 "without the queryable trail (the baseline for the whole trail's cost; it runs last, the warmest)",
                 Map.of(io.driftwatch.app.topology.TrailSettings.ENABLED, "false"));
         progress.printf("  (the cold warm-up ran %,.0f events/s)%n", coldNoTrail);
-        Collections.sort(latencies);
-        return new Result(indexed, passThrough, indexed / passThrough, percentile(latencies, 50),
-                percentile(latencies, 99), events, partitions, noTrail, noTrail / passThrough, unindexed,
-                unindexed / passThrough, queries);
+        Collections.sort(latencies.single());
+        Collections.sort(latencies.stateful());
+        return new Result(indexed, passThrough, indexed / passThrough, percentile(latencies.single(), 50),
+                percentile(latencies.single(), 99), events, partitions, noTrail, noTrail / passThrough, unindexed,
+                unindexed / passThrough, queries, threads, percentile(latencies.stateful(), 50),
+                percentile(latencies.stateful(), 99), passThroughPass.cpu(), pipeline.cpu().plus(indexedSecond.cpu()));
     }
+
+    /** Event-to-alert latencies (ms) of the single-event lane's alerts and of the stateful lane's. */
+    private record Latencies(List<Double> single, List<Double> stateful) {}
 
     private void produceWorkload(DriftwatchConfig config, TopicCatalog catalog, SyntheticWorkload workload)
             throws Exception {
@@ -200,7 +236,7 @@ public final class Bench {
         return topology;
     }
 
-    private double runPassThrough(DriftwatchConfig config, String applicationId, Topology topology, String input)
+    private Pass runPassThrough(DriftwatchConfig config, String applicationId, Topology topology, String input)
             throws Exception {
         EmbeddedStack.step(progress, "running the pass-through topology (copies bytes, decodes nothing)");
         Properties props = DriftwatchApp.streamsProperties(config);
@@ -211,10 +247,12 @@ public final class Bench {
         }
     }
 
-    /** Events per second from RUNNING until the group's committed offsets reach the input's end. */
-    private double drain(KafkaStreams streams, DriftwatchConfig config, String groupId, String input) throws Exception {
+    /** Events per second from RUNNING until the group's committed offsets reach the input's end, and the CPU it took. */
+    private Pass drain(KafkaStreams streams, DriftwatchConfig config, String groupId, String input) throws Exception {
         DriftwatchApp.awaitRunning(streams, Duration.ofSeconds(60));
         long began = System.nanoTime();
+        long processCpuBefore = processCpuNanos();
+        Map<Long, Long> threadCpuBefore = streamThreadCpu(groupId);
         try (Admin admin = Admin.create(config.adminProperties())) {
             Map<TopicPartition, Long> ends = endOffsets(admin, input);
             long total = ends.values().stream().mapToLong(Long::longValue).sum();
@@ -228,7 +266,13 @@ public final class Bench {
                     done += offset == null ? 0 : offset.offset();
                 }
                 if (done >= total) {
-                    return events / ((System.nanoTime() - began) / 1e9);
+                    double rate = events / ((System.nanoTime() - began) / 1e9);
+                    long threadNanos = 0;
+                    for (Map.Entry<Long, Long> after : streamThreadCpu(groupId).entrySet()) {
+                        threadNanos += after.getValue() - threadCpuBefore.getOrDefault(after.getKey(), 0L);
+                    }
+                    return new Pass(rate, new Cpu((processCpuNanos() - processCpuBefore) / 1e3 / events,
+                            threadNanos / 1e3 / events));
                 }
                 if (streams.state() == KafkaStreams.State.ERROR) {
                     throw new IllegalStateException(groupId + " failed while running");
@@ -247,6 +291,28 @@ public final class Bench {
         }
     }
 
+    private static long processCpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
+    }
+
+    /** CPU time so far of each stream thread of the application {@code applicationId}, by thread id. */
+    private static Map<Long, Long> streamThreadCpu(String applicationId) {
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.regex.Pattern streamThread = java.util.regex.Pattern.compile(
+                java.util.regex.Pattern.quote(applicationId) + "-[0-9a-f-]{36}-StreamThread-\\d+");
+        Map<Long, Long> cpu = new HashMap<>();
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (streamThread.matcher(thread.getName()).matches()) {
+                long nanos = threads.getThreadCpuTime(thread.getId());
+                if (nanos >= 0) {
+                    cpu.put(thread.getId(), nanos);
+                }
+            }
+        }
+        return cpu;
+    }
+
     private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) throws Exception {
         Set<TopicPartition> partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
                 .stream().map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toSet());
@@ -257,16 +323,23 @@ public final class Bench {
         return ends;
     }
 
-    /** Suspicious events at a steady rate, each timestamped when sent; latency is alert readable minus that. */
-    private List<Double> latencyPhase(DriftwatchConfig config, TopicCatalog catalog, SyntheticWorkload workload)
+    /**
+     * Suspicious events at a steady rate, each timestamped when sent; latency is alert readable minus that. Each is
+     * caught by a single-event rule (the immediate lane). Every {@link #STATEFUL_EVERY}th tick also writes a file and
+     * then runs it, which only the stateful drop-then-execute rule catches (the ordered lane): its latency is measured
+     * from the run.
+     */
+    private Latencies latencyPhase(DriftwatchConfig config, TopicCatalog catalog, SyntheticWorkload workload)
             throws Exception {
-        EmbeddedStack.step(progress, "measuring event-to-alert latency over " + latencySamples + " suspicious events");
+        EmbeddedStack.step(progress, "measuring event-to-alert latency over " + latencySamples + " suspicious events and "
+                + latencySamples / STATEFUL_EVERY + " dropped files executed");
         Map<String, Object> props = new HashMap<>(config.clientProperties());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-latency");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(AvroSerdeConfig.SPECIFIC_AVRO_READER, true);
         List<Double> latencies = new ArrayList<>();
+        List<Double> stateful = new ArrayList<>();
         AvroDeserializer<Alert> alerts = new AvroDeserializer<>();
         alerts.configure(props, false); // instances handed to a consumer are not configured by it
         try (KafkaConsumer<String, Alert> consumer = new KafkaConsumer<>(props, new StringDeserializer(), alerts);
@@ -277,18 +350,39 @@ public final class Bench {
                 consumer.poll(Duration.ofMillis(100));
             }
             Map<String, Long> sentAt = new HashMap<>();
+            Map<String, Long> statefulSentAt = new HashMap<>();
+            String topic = catalog.name("file-events", config);
             long interval = 10_000_000L; // 100 events per second
             long next = System.nanoTime();
             int sent = 0;
+            int statefulSent = 0;
+            String pendingRun = null;
             deadline = System.nanoTime() + Duration.ofSeconds(latencySamples / 100 + 30).toNanos();
-            while ((sent < latencySamples || latencies.size() < sent) && System.nanoTime() < deadline) {
+            while ((sent < latencySamples || latencies.size() + stateful.size() < sent + statefulSent)
+                    && System.nanoTime() < deadline) {
                 if (sent < latencySamples && System.nanoTime() >= next) {
                     long now = System.currentTimeMillis();
+                    String container = SyntheticWorkload.containerId(sent % containers);
+                    if (pendingRun != null) {
+                        // The file written one tick ago, now run: only the stateful rule sees the two together.
+                        String id = "latency-run-" + sent;
+                        FileEvent run = SyntheticWorkload.droppedFileRun(id, pendingRun.substring(pendingRun.indexOf('|') + 1),
+                                pendingRun.substring(0, pendingRun.indexOf('|')), now);
+                        statefulSentAt.put(id, now);
+                        producer.send(new ProducerRecord<>(topic, null, now, run.getContainerId(), run));
+                        statefulSent++;
+                        pendingRun = null;
+                    }
                     String id = "latency-" + sent;
-                    FileEvent event = SyntheticWorkload.suspicious(id, SyntheticWorkload.containerId(sent % containers), now, 0);
+                    FileEvent event = SyntheticWorkload.suspicious(id, container, now, 0);
                     sentAt.put(id, now);
-                    producer.send(new ProducerRecord<>(catalog.name("file-events", config), null, now,
-                            event.getContainerId(), event));
+                    producer.send(new ProducerRecord<>(topic, null, now, event.getContainerId(), event));
+                    if (sent % STATEFUL_EVERY == 0) {
+                        String path = "/srv/app/plugin-" + sent;
+                        FileEvent drop = SyntheticWorkload.droppedFile("latency-drop-" + sent, container, path, now);
+                        producer.send(new ProducerRecord<>(topic, null, now, drop.getContainerId(), drop));
+                        pendingRun = container + "|" + path;
+                    }
                     producer.flush();
                     sent++;
                     next += interval;
@@ -300,26 +394,40 @@ public final class Bench {
                         if (at != null) {
                             latencies.add((double) (received - at));
                         }
+                        Long runAt = statefulSentAt.remove(id);
+                        if (runAt != null) {
+                            stateful.add((double) (received - runAt));
+                        }
                     }
                 }
             }
         }
-        stack.done(latencies.size() + " of " + latencySamples + " latency samples");
-        return latencies;
+        stack.done(latencies.size() + " of " + latencySamples + " single-event and " + stateful.size() + " of "
+                + latencySamples / STATEFUL_EVERY + " stateful latency samples");
+        return new Latencies(latencies, stateful);
     }
+
+    /** One tick in this many also drops a file and runs it on the next tick (a stateful latency sample). */
+    static final int STATEFUL_EVERY = 5;
 
     /** One more pass of the full pipeline over the same input, with some settings changed; events per second. */
     private double pipelineRun(DriftwatchConfig config, String input, String applicationId, String what,
                                Map<String, String> settings) throws Exception {
+        return pipelinePass(config, input, applicationId, what, settings).eventsPerSec();
+    }
+
+    private Pass pipelinePass(DriftwatchConfig config, String input, String applicationId, String what,
+                              Map<String, String> settings) throws Exception {
         EmbeddedStack.step(progress, "running the full pipeline " + what);
         Map<String, String> overrides = new java.util.HashMap<>(settings);
         overrides.put("application.id", applicationId);
         overrides.put("driftwatch.http.port", "0");
         try (DriftwatchApp app = DriftwatchApp.start(config.withOverrides(overrides))) {
-            double rate = drain(app.streams(), config, applicationId, input);
-            progress.printf("  ok %s: %,.0f events/s%n", applicationId, rate);
+            Pass pass = drain(app.streams(), config, applicationId, input);
+            progress.printf("  ok %s: %,.0f events/s, %.1f µs of CPU per event (%.1f on the stream threads)%n", applicationId,
+                    pass.eventsPerSec(), pass.cpu().processMicrosPerEvent(), pass.cpu().streamThreadMicrosPerEvent());
             progress.flush();
-            return rate;
+            return pass;
         }
     }
 

@@ -80,6 +80,23 @@ final class SyntheticWorkload {
         };
     }
 
+    /**
+     * A file written by the workload (no single-event rule minds it): the first half of a drop-then-execute pair, at
+     * wall-clock {@code time}.
+     */
+    static FileEvent droppedFile(String id, String containerId, String path, long time) {
+        return base(id, containerId, time).setType(EventType.CREATE).setPath(path).setMode(0644).setPid(1).setPpid(0)
+                .setProcessName("java").setExe("/usr/lib/jvm/bin/java").setCmdline("java -jar app.jar")
+                .setParentProcessName("containerd-shim").build();
+    }
+
+    /** The file {@link #droppedFile} wrote, now run: only the stateful rule (DW-EXE-001) sees the two together. */
+    static FileEvent droppedFileRun(String id, String containerId, String path, long time) {
+        return base(id, containerId, time).setType(EventType.EXEC).setPath(path).setExe(path)
+                .setProcessName(path.substring(path.lastIndexOf('/') + 1)).setPid(7100).setPpid(1)
+                .setCmdline(path).setParentProcessName("java").build();
+    }
+
     /** Events in a mass-deletion burst, every {@link #SOAK_BURST_EVERY} events of the soak: one over the rule's 30. */
     static final int SOAK_BURST = 40;
     static final long SOAK_BURST_EVERY = 250_000;
