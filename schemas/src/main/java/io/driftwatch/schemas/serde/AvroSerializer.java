@@ -35,6 +35,17 @@ public class AvroSerializer<T> implements Serializer<T> {
     private static final Schema BYTES = Schema.create(Schema.Type.BYTES);
 
     private static final ThreadLocal<BinaryEncoder> ENCODER = new ThreadLocal<>();
+    /**
+     * Configuration (not a Confluent key): {@code true} lets serializers so configured reuse, on one thread, the Avro
+     * body of the record they or another such serializer encoded last when the very same instance comes again (a
+     * stream processor's record written to a topic and to two state stores is encoded once). Only for records never
+     * changed after they are first written; off by default, since a producer may reuse a mutable record between sends.
+     */
+    public static final String REUSE_ENCODING = "driftwatch.avro.reuse.encoding";
+    private static final ThreadLocal<LastEncoding> LAST = new ThreadLocal<>();
+
+    /** The body (without the 5-byte header) of the record last encoded on this thread by a reusing serializer. */
+    private record LastEncoding(Object value, Schema schema, byte[] body) {}
 
     private record Latest(SchemaRegistryClient.RegisteredSchema schema, long fetchedAt) {
     }
@@ -42,6 +53,7 @@ public class AvroSerializer<T> implements Serializer<T> {
     private SchemaRegistryClient client;
     private AvroSerdeConfig config;
     private boolean isKey;
+    private boolean reuseEncoding;
     private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
     private final Map<String, Latest> latestBySubject = new ConcurrentHashMap<>();
 
@@ -58,6 +70,7 @@ public class AvroSerializer<T> implements Serializer<T> {
     public void configure(Map<String, ?> configs, boolean isKey) {
         this.config = AvroSerdeConfig.from(configs, isKey);
         this.isKey = isKey;
+        this.reuseEncoding = "true".equals(String.valueOf(configs.get(REUSE_ENCODING)).trim());
         if (client == null) {
             client = SchemaRegistryClient.fromConfigs(configs);
         }
@@ -104,6 +117,25 @@ public class AvroSerializer<T> implements Serializer<T> {
     }
 
     private byte[] encode(int id, Object value, Schema schema) throws IOException {
+        boolean reuse = reuseEncoding && value instanceof GenericContainer;
+        if (reuse) {
+            LastEncoding last = LAST.get();
+            if (last != null && last.value() == value && last.schema() == schema) {
+                byte[] header = WireFormat.header(id);
+                byte[] bytes = java.util.Arrays.copyOf(header, header.length + last.body().length);
+                System.arraycopy(last.body(), 0, bytes, header.length, last.body().length);
+                return bytes;
+            }
+        }
+        byte[] bytes = encodeAnew(id, value, schema);
+        if (reuse) {
+            int header = WireFormat.header(id).length;
+            LAST.set(new LastEncoding(value, schema, java.util.Arrays.copyOfRange(bytes, header, bytes.length)));
+        }
+        return bytes;
+    }
+
+    private byte[] encodeAnew(int id, Object value, Schema schema) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(WireFormat.header(id));
         if (schema.getType() == Schema.Type.BYTES && !(value instanceof GenericContainer)) {

@@ -35,6 +35,11 @@ final class EnrichProcessor implements Processor<String, FileEvent, String, Enri
     private MetadataLookup lookup;
     /** When (wall clock) each held event began to wait; after a restart, waiting restarts. */
     private final Map<String, Long> heldSince = new HashMap<>();
+    /**
+     * Whether the held store may have entries: false once a pass found it empty, until an event is held again
+     * (a restored store may hold some, so it starts true). Scanning an empty store walks its deleted entries.
+     */
+    private boolean mayHold = true;
 
     EnrichProcessor(PipelineSettings settings, EnrichmentCounters counters) {
         this.settings = settings;
@@ -70,6 +75,7 @@ final class EnrichProcessor implements Processor<String, FileEvent, String, Enri
         String key = StoreNames.heldKey(containerId, event.getTimestamp(), event.getEventId());
         held.put(key, event);
         heldSince.put(key, context.currentSystemTimeMs());
+        mayHold = true;
     }
 
     private void flushPastGrace(long streamTime) {
@@ -83,6 +89,9 @@ final class EnrichProcessor implements Processor<String, FileEvent, String, Enri
     }
 
     private void flush(java.util.function.BiPredicate<String, FileEvent> due) {
+        if (!mayHold) {
+            return;
+        }
         List<KeyValue<String, FileEvent>> release = new ArrayList<>();
         java.util.Set<String> present = new java.util.HashSet<>();
         try (KeyValueIterator<String, FileEvent> it = held.all()) {
@@ -97,6 +106,7 @@ final class EnrichProcessor implements Processor<String, FileEvent, String, Enri
         }
         // Events released by the metadata processor left the store without passing here.
         heldSince.keySet().retainAll(present);
+        mayHold = present.size() > release.size();
         // Keys sort by container, then time: each container's events leave in event-time order.
         for (KeyValue<String, FileEvent> entry : release) {
             held.delete(entry.key);

@@ -61,8 +61,12 @@ public final class Topics {
                 catalog.name("exec-sessions-by-container", config), Serdes.String(), Serdes.ByteArray());
         this.fileEventsByContainer = new Topic<>("file-events-by-container",
                 catalog.name("file-events-by-container", config), Serdes.String(), Serdes.ByteArray());
+        // Each enriched event is written to its topic and to up to three stores (reorder buffer, trail, rule state):
+        // one encoding serves them all (the record is never changed once made).
+        Map<String, Object> reuse = new java.util.HashMap<>(serdeConfig);
+        reuse.put(io.driftwatch.schemas.serde.AvroSerializer.REUSE_ENCODING, "true");
         this.enrichedEvents = new Topic<>("enriched-events", catalog.name("enriched-events", config), Serdes.String(),
-                avro(EnrichedEvent.class));
+                AvroSerde.specific(EnrichedEvent.class, registry).configuredForValues(reuse));
         this.alerts = new Topic<>("alerts", catalog.name("alerts", config), Serdes.String(), avro(Alert.class));
         this.responseCommands = new Topic<>("response-commands", catalog.name("response-commands", config),
                 Serdes.String(), avro(ResponseCommand.class));
@@ -91,6 +95,8 @@ public final class Topics {
         Map<String, Object> store = new java.util.HashMap<>(serdeConfig);
         store.put(io.driftwatch.schemas.serde.AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "true");
         store.put(io.driftwatch.schemas.serde.AvroSerdeConfig.USE_LATEST_VERSION, "false");
+        // Store values are records the processors made and never change: one encoding serves a record written twice.
+        store.put(io.driftwatch.schemas.serde.AvroSerializer.REUSE_ENCODING, "true");
         return AvroSerde.specific(type, registry).configuredForValues(store);
     }
 
