@@ -101,16 +101,19 @@ final class RulesCommand implements Runnable {
                     node.put("description", rule.description());
                     node.put("falsePositives", rule.falsePositives());
                     node.put("response", rule.response());
+                    node.put("lane", lane(rules, rule.id()));
                 }
                 out.println(mapper.writeValueAsString(array));
                 out.flush();
                 return 0;
             }
-            out.printf("%-12s %-9s %-22s %-11s %-8s %s%n", "ID", "SEVERITY", "MITRE", "MATURITY", "ENABLED", "NAME (FILE)");
+            out.printf("%-12s %-9s %-22s %-11s %-8s %-10s %s%n", "ID", "SEVERITY", "MITRE", "MATURITY", "ENABLED", "LANE",
+                    "NAME (FILE)");
             for (RuleInfo rule : rules.rules()) {
-                out.printf("%-12s %-9s %-22s %-11s %-8s %s (%s)%n", rule.id(), rule.severity() == null ? "-" : rule.severity(),
+                out.printf("%-12s %-9s %-22s %-11s %-8s %-10s %s (%s)%n", rule.id(),
+                        rule.severity() == null ? "-" : rule.severity(),
                         rule.mitre().isEmpty() ? "-" : String.join(",", rule.mitre()), rule.maturity(),
-                        enabled.contains(rule.maturity()) ? "yes" : "no", rule.name(), rule.file());
+                        enabled.contains(rule.maturity()) ? "yes" : "no", lane(rules, rule.id()), rule.name(), rule.file());
             }
             long on = rules.rules().stream().filter(r -> enabled.contains(r.maturity())).count();
             out.printf("%d rules (%d enabled: maturity %s), rule set version %s%n", rules.rules().size(), on,
@@ -260,5 +263,15 @@ final class RulesCommand implements Runnable {
             }
         }
         return file;
+    }
+
+    /** A rule's lane as the list shows it: immediate (single-event), ordered (stateful) or both. */
+    static String lane(io.driftwatch.rules.RuleSet rules, String id) {
+        io.driftwatch.rules.Lane lane = rules.laneOf(id);
+        return lane == null ? "-" : switch (lane) {
+            case IMMEDIATE -> "immediate";
+            case ORDERED -> "ordered";
+            case ALL -> "both";
+        };
     }
 }

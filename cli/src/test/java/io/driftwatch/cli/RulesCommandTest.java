@@ -43,6 +43,9 @@ class RulesCommandTest {
         assertTrue(overwrite.get("enabled").asBoolean());
         assertTrue(overwrite.get("detection").asBoolean());
         assertEquals("io/driftwatch/rules/detect/binary_dirs.drl", overwrite.get("file").asText());
+        assertEquals("immediate", overwrite.get("lane").asText(), "a single-event rule");
+        assertEquals("ordered", byId.get("DW-EXE-001").get("lane").asText(), "drop then execute keeps state");
+        assertEquals("both", byId.get("DW-RSP-002").get("lane").asText(), "the response policy runs in both lanes");
 
         JsonNode incubating = byId.get("DW-FIM-012");
         assertEquals("incubating", incubating.get("maturity").asText());

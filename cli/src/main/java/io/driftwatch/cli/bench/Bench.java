@@ -366,8 +366,9 @@ public final class Bench {
                     if (pendingRun != null) {
                         // The file written one tick ago, now run: only the stateful rule sees the two together.
                         String id = "latency-run-" + sent;
-                        FileEvent run = SyntheticWorkload.droppedFileRun(id, pendingRun.substring(pendingRun.indexOf('|') + 1),
-                                pendingRun.substring(0, pendingRun.indexOf('|')), now);
+                        String runContainer = pendingRun.substring(0, pendingRun.indexOf('|'));
+                        String runPath = pendingRun.substring(pendingRun.indexOf('|') + 1);
+                        FileEvent run = SyntheticWorkload.droppedFileRun(id, runContainer, runPath, now);
                         statefulSentAt.put(id, now);
                         producer.send(new ProducerRecord<>(topic, null, now, run.getContainerId(), run));
                         statefulSent++;

@@ -225,6 +225,8 @@ public final class DriftwatchTopology {
                 Stores.persistentKeyValueStore(QueryableStores.SEALED_CAPTURES), Serdes.String(), Serdes.Long()),
                 RECORD_TRAIL);
         topology.connectProcessorAndStateStores(RECORD_TRAIL, StoreNames.EXEC_SESSIONS);
+        // The rules' reorder buffer is rebuilt from the trail's events after a restart (EvaluateProcessor).
+        topology.connectProcessorAndStateStores(EVALUATE, QueryableStores.TRAIL_EVENTS);
         topology.addSink(TO_CAPTURES, topics.captures.name(), topics.captures.keySerde().serializer(),
                 topics.captures.valueSerde().serializer(), RECORD_TRAIL);
         topology.addSink(TO_INCIDENT_INPUTS_FROM_TRAIL, topics.incidentInputs.name(),

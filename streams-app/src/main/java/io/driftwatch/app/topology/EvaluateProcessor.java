@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * changes): its events wait in a changelogged buffer for {@code driftwatch.rules.reorder.ms} of
  * event time (or as long of wall-clock quiet) and are evaluated oldest first, so an EXEC that
  * overtook the CREATE of its file still meets it. Only events some stateful rule can match enter
- * the buffer ({@link RuleSet#orderedLaneTypes()}). The audit trail is written at once.
+ * the buffer ({@link RuleSet#orderedLaneTypes()}). The audit trail is written at once. When the trail is kept,
+ * the buffer is not written to a store at all: the trail (same task, committed with it) holds every event, and
+ * after a restart the events later than the last release are taken back from it.
  *
  * <p>State that survives: every evaluated event that changed a session's state (see
  * {@link RuleEvaluator#stateChanges()}) is kept, under its lane, with the session clocks, in changelogged stores
@@ -52,6 +54,7 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
     private static final String IMMEDIATE_CLOCK = "clock-immediate";
     private static final String SEEN = "seen";
     private static final String SEQUENCE = "sequence";
+    private static final String RELEASED = "released";
     /** State-event keys start with their lane; keys written before there were lanes start with a digit. */
     static final String IMMEDIATE_PREFIX = "i";
     static final String ORDERED_PREFIX = "o";
@@ -66,6 +69,16 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, EnrichedEvent> stateEvents;
     private KeyValueStore<String, EnrichedEvent> reorderBuffer;
+    /**
+     * The trail's events (same task), when the trail is kept: then the reorder buffer lives in memory only and is
+     * rebuilt from the trail after a restart (every event the trail holds later than {@link #releasedUpTo}), instead
+     * of writing each event to a changelogged store and deleting it a second later.
+     */
+    private org.apache.kafka.streams.state.WindowStore<String, EnrichedEvent> trailEvents;
+    /** Trail-backed: every event with a time up to this has been evaluated in the ordered lane (persisted). */
+    private long releasedUpTo = Long.MIN_VALUE;
+    /** Keys that are in the buffer store too (all of them without the trail; those left from before it otherwise). */
+    private final java.util.Set<String> persisted = new java.util.HashSet<>();
     private KeyValueStore<String, Long> clockStore;
     /** The single-event rules, evaluated as events arrive. */
     private RuleEvaluator immediate;
@@ -116,9 +129,35 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
                 settings.ruleRepeatWindow().toMillis());
         this.orderedTypes = active.orderedLaneTypes();
         buffered.clear();
+        persisted.clear();
         rebuild();
         try (KeyValueIterator<String, EnrichedEvent> held = reorderBuffer.all()) {
-            held.forEachRemaining(entry -> buffered.put(entry.key, entry.value));
+            held.forEachRemaining(entry -> {
+                buffered.put(entry.key, entry.value);
+                persisted.add(entry.key);
+            });
+        }
+        if (trailChild != null) {
+            trailEvents = context.getStateStore(QueryableStores.TRAIL_EVENTS);
+            Long released = clockStore.get(RELEASED);
+            if (released != null) {
+                releasedUpTo = released;
+                int recovered = 0;
+                try (var events = trailEvents.fetchAll(java.time.Instant.ofEpochMilli(released + 1),
+                        java.time.Instant.ofEpochMilli(Long.MAX_VALUE))) {
+                    while (events.hasNext()) {
+                        EnrichedEvent event = events.next().value;
+                        if (orderedTypes.contains(event.getEvent().getType())) {
+                            buffered.put(bufferKey(event.getEvent().getTimestamp(), event.getEvent().getEventId()), event);
+                            recovered++;
+                        }
+                    }
+                }
+                if (recovered > 0) {
+                    LOG.info("task {}: {} events not yet evaluated in event-time order taken back from the trail",
+                            context.taskId(), recovered);
+                }
+            }
         }
         this.lastEventWall = context.currentSystemTimeMs();
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::advanceWhenIdle);
@@ -187,22 +226,40 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
             evaluate(ordered, ORDERED_PREFIX, CLOCK, enriched);
             return;
         }
+        if (trailEvents != null && eventTime <= releasedUpTo) {
+            // Older than what the lane has evaluated (after a quiet spell released everything): at once, as the
+            // buffer would; after a restart it would not be taken back from the trail.
+            evaluate(ordered, ORDERED_PREFIX, CLOCK, enriched);
+            return;
+        }
         String key = bufferKey(eventTime, enriched.getEvent().getEventId());
-        reorderBuffer.put(key, enriched);
+        if (trailEvents == null) {
+            reorderBuffer.put(key, enriched);
+            persisted.add(key);
+        }
         buffered.put(key, enriched);
         release(seen - reorder);
     }
 
     /** Evaluates the buffered events up to {@code upTo} (event time), oldest first, in the ordered lane. */
     private void release(long upTo) {
-        if (buffered.isEmpty() || buffered.firstKey().compareTo(bufferKey(upTo, "\uffff")) > 0) {
-            return;
+        if (!buffered.isEmpty() && buffered.firstKey().compareTo(bufferKey(upTo, "\uffff")) <= 0) {
+            var due = buffered.headMap(bufferKey(upTo, "\uffff"), true);
+            while (!due.isEmpty()) {
+                var oldest = due.pollFirstEntry();
+                if (persisted.remove(oldest.getKey())) {
+                    reorderBuffer.delete(oldest.getKey());
+                }
+                evaluate(ordered, ORDERED_PREFIX, CLOCK, oldest.getValue());
+            }
         }
-        var due = buffered.headMap(bufferKey(upTo, "\uffff"), true);
-        while (!due.isEmpty()) {
-            var oldest = due.pollFirstEntry();
-            reorderBuffer.delete(oldest.getKey());
-            evaluate(ordered, ORDERED_PREFIX, CLOCK, oldest.getValue());
+        if (trailEvents != null) {
+            // Everything seen so far when the whole buffer went; else everything up to the bound.
+            long mark = upTo == Long.MAX_VALUE ? seen : upTo;
+            if (mark > releasedUpTo) {
+                releasedUpTo = mark;
+                clockStore.put(RELEASED, releasedUpTo);
+            }
         }
     }
 

@@ -38,8 +38,13 @@ class RuleStateRebuildTest {
         final KeyValueStore<String, EnrichedEvent> stateEvents;
         final KeyValueStore<String, EnrichedEvent> reorder;
         final KeyValueStore<String, Long> clock;
+        /** The trail's events, as TrailProcessor keeps them (the test writes them there as it would). */
+        final org.apache.kafka.streams.state.WindowStore<String, EnrichedEvent> trail;
 
         TaskStores() {
+            trail = Stores.windowStoreBuilder(Stores.inMemoryWindowStore(QueryableStores.TRAIL_EVENTS,
+                            java.time.Duration.ofDays(1), java.time.Duration.ofMillis(1), true), Serdes.String(),
+                    topics.enrichedEvents.valueSerde()).withLoggingDisabled().build();
             stateEvents = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.RULE_STATE_EVENTS),
                     Serdes.String(), topics.enrichedEvents.valueSerde()).withLoggingDisabled().build();
             reorder = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.RULE_REORDER_BUFFER),
@@ -66,16 +71,26 @@ class RuleStateRebuildTest {
     private static final class Task {
         final EvaluateProcessor processor;
         final MockProcessorContext<String, Object> context = new MockProcessorContext<>();
+        final TaskStores stores;
+        final boolean withTrail;
 
         Task(PipelineSettings settings, TaskStores stores) {
-            for (var store : List.of(stores.stateEvents, stores.reorder, stores.clock)) {
+            this(settings, stores, false);
+        }
+
+        /** With {@code withTrail}, the trail is kept and the reorder buffer is rebuilt from it. */
+        Task(PipelineSettings settings, TaskStores stores, boolean withTrail) {
+            this.stores = stores;
+            this.withTrail = withTrail;
+            for (var store : List.of(stores.stateEvents, stores.reorder, stores.clock, stores.trail)) {
                 if (!store.isOpen()) {
                     throw new IllegalStateException("closed");
                 }
                 context.addStateStore(store);
             }
             context.setCurrentSystemTimeMs(T0);
-            processor = new EvaluateProcessor(RuleSet::builtIn, settings, "enriched", "alerts", "commands");
+            processor = new EvaluateProcessor(RuleSet::builtIn, settings, "enriched", "alerts", "commands",
+                    withTrail ? "trail" : null);
             processor.init(context);
         }
 
@@ -83,6 +98,10 @@ class RuleStateRebuildTest {
             EnrichedEvent enriched = EnrichedEvent.newBuilder().setEvent(event).setContainer(Fixtures.container(CONTAINER, T0 - 60_000))
                     .setUsers(List.of()).setEnrichment(Enrichment.COMPLETE).build();
             processor.process(new Record<>(event.getContainerId(), enriched, event.getTimestamp()));
+            if (withTrail) {
+                // What the trail's recorder does with the event forwarded to it, in the same task.
+                stores.trail.put(event.getContainerId(), enriched, event.getTimestamp());
+            }
         }
 
         List<Alert> alerts() {
@@ -109,7 +128,7 @@ class RuleStateRebuildTest {
     private TaskStores open() {
         TaskStores stores = new TaskStores();
         MockProcessorContext<String, Object> init = new MockProcessorContext<>();
-        for (var store : List.of(stores.stateEvents, stores.reorder, stores.clock)) {
+        for (var store : List.of(stores.stateEvents, stores.reorder, stores.clock, stores.trail)) {
             store.init(init.getStateStoreContext(), store);
         }
         return stores;
@@ -192,5 +211,34 @@ class RuleStateRebuildTest {
         Task after = new Task(settings(1_000), stores);
         after.process(Fixtures.read("later", CONTAINER, T0 + 1_500));
         assertEquals(List.of("drop", "run"), after.alerts().get(0).getEventIds());
+    }
+
+    @Test
+    void withTheTrailTheBufferIsTakenBackFromItAndNeverWritten() {
+        TaskStores stores = open();
+        Task before = new Task(settings(1_000), stores, true);
+        before.process(Fixtures.event("run", CONTAINER, T0 + 200, EventType.EXEC, "/tmp/t", 301, 0, "t"));
+        before.process(Fixtures.event("drop", CONTAINER, T0, EventType.CREATE, "/tmp/t", 300, 0, "curl"));
+        assertEquals(0, stores.reorder.approximateNumEntries(), "the trail is the buffer's log: nothing written twice");
+        // The instance dies with both events still waiting; the next takes them back from the trail.
+        Task after = new Task(settings(1_000), stores, true);
+        after.process(Fixtures.read("later", CONTAINER, T0 + 1_500));
+        assertEquals(List.of("drop", "run"), after.alerts().get(0).getEventIds());
+
+        // Released events are not taken back a second time.
+        Task again = new Task(settings(1_000), stores, true);
+        again.process(Fixtures.read("later-still", CONTAINER, T0 + 3_000));
+        assertEquals(List.of(), again.alerts(), "what was evaluated before the restart is not evaluated again");
+    }
+
+    @Test
+    void withTheTrailAnEventOlderThanWhatWasReleasedIsEvaluatedAtOnce() {
+        TaskStores stores = open();
+        Task task = new Task(settings(1_000), stores, true);
+        task.process(Fixtures.event("drop", CONTAINER, T0, EventType.CREATE, "/tmp/u", 300, 0, "curl"));
+        task.process(Fixtures.read("later", CONTAINER, T0 + 5_000));
+        // The EXEC comes late, behind everything released: it meets the CREATE at once.
+        task.process(Fixtures.event("run", CONTAINER, T0 + 500, EventType.EXEC, "/tmp/u", 301, 0, "u"));
+        assertEquals(List.of("drop", "run"), task.alerts().get(0).getEventIds());
     }
 }
