@@ -160,7 +160,10 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
             }
         }
         this.lastEventWall = context.currentSystemTimeMs();
-        context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::advanceWhenIdle);
+        // A tenth of the reorder bound (at least 50 ms, at most 1 s): the buffer goes out within a tenth past the bound of
+        // wall-clock quiet, so a stateful alert at the end of a burst is not held for a further second.
+        long idleCheck = Math.max(50, Math.min(1000, settings.ruleReorder().toMillis() / 10));
+        context.schedule(Duration.ofMillis(idleCheck), PunctuationType.WALL_CLOCK_TIME, this::advanceWhenIdle);
         context.schedule(Duration.ofSeconds(10), PunctuationType.WALL_CLOCK_TIME, wall -> forgetOldStateEvents());
     }
 
