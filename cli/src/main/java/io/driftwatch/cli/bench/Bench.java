@@ -165,6 +165,9 @@ public final class Bench {
             progress.flush();
             queries = new TrailQueryBench(app.consoleUrl(), progress, containers, events).run();
             latencies = latencyPhase(config, catalog, workload);
+            // What an alert waits for once it is made: the next exactly-once commit, and the commit itself.
+            progress.printf("     commits of the pipeline's stream threads: average %.1f ms, longest %.1f ms%n",
+                    threadMetric(app.streams(), "commit-latency-avg"), threadMetric(app.streams(), "commit-latency-max"));
         }
         // Each pass runs faster than the one before it on this machine (the JIT, the broker's page cache): the index's
         // cost is read from passes in the order indexed, unindexed, unindexed, indexed, so that a steady drift cancels.
@@ -289,6 +292,18 @@ public final class Bench {
                 Thread.sleep(50);
             }
         }
+    }
+
+    /** A stream-thread metric of {@code streams} (the largest over its threads), NaN when absent. */
+    private static double threadMetric(KafkaStreams streams, String name) {
+        double value = Double.NaN;
+        for (var metric : streams.metrics().entrySet()) {
+            if (metric.getKey().name().equals(name) && metric.getKey().group().equals("stream-thread-metrics")
+                    && metric.getValue().metricValue() instanceof Number number && !Double.isNaN(number.doubleValue())) {
+                value = Double.isNaN(value) ? number.doubleValue() : Math.max(value, number.doubleValue());
+            }
+        }
+        return value;
     }
 
     private static long processCpuNanos() {

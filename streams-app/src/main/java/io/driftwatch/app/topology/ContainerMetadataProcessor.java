@@ -33,9 +33,17 @@ final class ContainerMetadataProcessor implements Processor<String, ContainerMet
     private KeyValueStore<String, ExecSession> sessions;
     private MetadataLookup lookup;
 
+    private final MetadataCache.PerTask caches;
+    private MetadataCache cache;
+
     ContainerMetadataProcessor(PipelineSettings settings, EnrichmentCounters counters) {
+        this(settings, counters, null);
+    }
+
+    ContainerMetadataProcessor(PipelineSettings settings, EnrichmentCounters counters, MetadataCache.PerTask caches) {
         this.settings = settings;
         this.counters = counters;
+        this.caches = caches;
     }
 
     @Override
@@ -45,7 +53,11 @@ final class ContainerMetadataProcessor implements Processor<String, ContainerMet
         this.podIndex = context.getStateStore(StoreNames.POD_INDEX);
         this.held = context.getStateStore(StoreNames.HELD_EVENTS);
         this.sessions = context.getStateStore(StoreNames.EXEC_SESSIONS);
-        this.lookup = new MetadataLookup(versions, settings.startSkew().toMillis());
+        this.cache = caches == null ? null : caches.of(context.taskId());
+        if (cache != null) {
+            cache.clear();
+        }
+        this.lookup = new MetadataLookup(versions, settings.startSkew().toMillis(), cache);
     }
 
     @Override
@@ -62,6 +74,9 @@ final class ContainerMetadataProcessor implements Processor<String, ContainerMet
             validFrom = record.timestamp();
         }
         versions.put(containerId, metadata, validFrom);
+        if (cache != null) {
+            cache.forget(containerId); // its versions changed
+        }
         index(metadata);
         releaseHeld(containerId);
     }

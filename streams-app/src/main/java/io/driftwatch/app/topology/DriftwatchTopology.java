@@ -142,8 +142,11 @@ public final class DriftwatchTopology {
                 DecodeProcessor.KeyPolicy.ANY, RECORD_SESSION, null, TO_DEAD_LETTER, counters),
                 "read-exec-sessions-by-container");
 
-        topology.addProcessor(ENRICH, () -> new EnrichProcessor(settings, counters), CHECK_EVENT_TIME);
-        topology.addProcessor(RECORD_METADATA, () -> new ContainerMetadataProcessor(settings, counters), DECODE_METADATA);
+        // Decoded container metadata per task, shared by the processor that writes the versions and the one that reads them.
+        MetadataCache.PerTask metadataCaches = new MetadataCache.PerTask();
+        topology.addProcessor(ENRICH, () -> new EnrichProcessor(settings, counters, metadataCaches), CHECK_EVENT_TIME);
+        topology.addProcessor(RECORD_METADATA, () -> new ContainerMetadataProcessor(settings, counters, metadataCaches),
+                DECODE_METADATA);
         topology.addProcessor(RECORD_SESSION, () -> new ExecSessionProcessor(settings), DECODE_SESSIONS,
                 DECODE_SESSIONS_BY_CONTAINER, ROUTE_SESSIONS);
         topology.addProcessor(ATTRIBUTE, () -> new AttributionProcessor(settings), ENRICH, RECORD_METADATA);

@@ -41,9 +41,16 @@ final class EnrichProcessor implements Processor<String, FileEvent, String, Enri
      */
     private boolean mayHold = true;
 
+    private final MetadataCache.PerTask caches;
+
     EnrichProcessor(PipelineSettings settings, EnrichmentCounters counters) {
+        this(settings, counters, null);
+    }
+
+    EnrichProcessor(PipelineSettings settings, EnrichmentCounters counters, MetadataCache.PerTask caches) {
         this.settings = settings;
         this.counters = counters;
+        this.caches = caches;
     }
 
     @Override
@@ -51,7 +58,11 @@ final class EnrichProcessor implements Processor<String, FileEvent, String, Enri
         this.context = context;
         this.held = context.getStateStore(StoreNames.HELD_EVENTS);
         VersionedKeyValueStore<String, ContainerMetadata> versions = context.getStateStore(StoreNames.METADATA_VERSIONS);
-        this.lookup = new MetadataLookup(versions, settings.startSkew().toMillis());
+        MetadataCache cache = caches == null ? null : caches.of(context.taskId());
+        if (cache != null) {
+            cache.clear(); // the store may have been restored while the task was elsewhere
+        }
+        this.lookup = new MetadataLookup(versions, settings.startSkew().toMillis(), cache);
         Duration every = Duration.ofMillis(Math.max(100, Math.min(1000, settings.metadataGrace().toMillis() / 2)));
         context.schedule(every, PunctuationType.STREAM_TIME, this::flushPastGrace);
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::flushWaitedTooLong);

@@ -72,6 +72,23 @@ class DriftwatchTopologyTest {
     }
 
     @Test
+    void aVersionArrivingAfterEventsWereEnrichedReplacesTheOneTheyUsed() {
+        try (TestPipeline p = pipeline()) {
+            p.pipe(container("c1", T0), T0);
+            p.pipe(read("first", "c1", T0 + 1000)); // the task now holds version 1, valid from T0 on
+            var stopped = io.driftwatch.model.ContainerMetadata.newBuilder(container("c1", T0))
+                    .setStoppedAt(T0 + 5000).setImage("registry.example/app:2").build();
+            p.pipe(stopped, T0 + 5000);
+            p.pipe(read("before-stop", "c1", T0 + 2000));
+            p.pipe(read("after-stop", "c1", T0 + 6000));
+            assertEquals("registry.example/app:1", p.enriched.readValue().getContainer().getImage());
+            assertEquals("registry.example/app:1", p.enriched.readValue().getContainer().getImage());
+            assertEquals("registry.example/app:2", p.enriched.readValue().getContainer().getImage(),
+                    "the version written after the first event is the one valid after the stop");
+        }
+    }
+
+    @Test
     void anEventWhoseMetadataComesLateIsHeldThenEnriched() {
         try (TestPipeline p = pipeline()) {
             p.pipe(read("e1", "c1", T0 + 1000));
