@@ -166,8 +166,16 @@ public final class Bench {
             queries = new TrailQueryBench(app.consoleUrl(), progress, containers, events).run();
             latencies = latencyPhase(config, catalog, workload);
             // What an alert waits for once it is made: the next exactly-once commit, and the commit itself.
-            progress.printf("     commits of the pipeline's stream threads: average %.1f ms, longest %.1f ms%n",
-                    threadMetric(app.streams(), "commit-latency-avg"), threadMetric(app.streams(), "commit-latency-max"));
+            progress.printf("     commits of the pipeline's stream threads: average %.1f ms, longest %.1f ms; longest poll %.1f ms,"
+                            + " punctuation %.1f ms, processing of one batch %.1f ms%n",
+                    threadMetric(app.streams(), "commit-latency-avg"), threadMetric(app.streams(), "commit-latency-max"),
+                    threadMetric(app.streams(), "poll-latency-max"), threadMetric(app.streams(), "punctuate-latency-max"),
+                    threadMetric(app.streams(), "process-latency-max"));
+            List<Double> sorted = new ArrayList<>(latencies.single());
+            Collections.sort(sorted);
+            progress.printf("     single-event alert latency: p50 %.0f, p90 %.0f, p95 %.0f, p99 %.0f, longest %.0f ms%n",
+                    percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 95), percentile(sorted, 99),
+                    sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() - 1));
         }
         // Each pass runs faster than the one before it on this machine (the JIT, the broker's page cache): the index's
         // cost is read from passes in the order indexed, unindexed, unindexed, indexed, so that a steady drift cancels.
