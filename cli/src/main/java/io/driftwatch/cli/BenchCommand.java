@@ -79,6 +79,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Stream threads, the same for both topologies (default ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--commit-interval-ms", defaultValue = "100", paramLabel = "MS",
+            description = "Exactly-once commit interval of both topologies (default ${DEFAULT-VALUE}, Kafka Streams' own): an "
+                    + "alert is readable once its transaction commits, so this bounds its latency; shorter costs throughput.")
+    long commitIntervalMs;
+
     @Option(names = "--json", description = "Print one JSON object with the figures (progress goes to stderr).")
     boolean json;
 
@@ -105,7 +110,8 @@ final class BenchCommand implements Callable<Integer> {
                 + containers + " containers, " + partitions + " partitions, " + threads + " stream thread(s)");
         Bench.Result result;
         try (EmbeddedStack stack = EmbeddedStack.start(dir, progress)) {
-            result = new Bench(stack, progress, events, containers, partitions, latencySamples, rate, threads).run();
+            result = new Bench(stack, progress, events, containers, partitions, latencySamples, rate, threads,
+                    commitIntervalMs).run();
         }
         if (json) {
             out.println(result.toJson());

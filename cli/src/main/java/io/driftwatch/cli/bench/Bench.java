@@ -112,8 +112,16 @@ public final class Bench {
     private final double eventRate;
     private final int threads;
 
+    private final long commitIntervalMs;
+
     public Bench(EmbeddedStack stack, PrintWriter progress, long events, int containers, int partitions, int latencySamples,
                  double eventRate, int threads) {
+        this(stack, progress, events, containers, partitions, latencySamples, eventRate, threads, 100);
+    }
+
+    public Bench(EmbeddedStack stack, PrintWriter progress, long events, int containers, int partitions, int latencySamples,
+                 double eventRate, int threads, long commitIntervalMs) {
+        this.commitIntervalMs = commitIntervalMs;
         this.stack = stack;
         this.progress = progress;
         this.events = events;
@@ -128,7 +136,7 @@ public final class Bench {
         DriftwatchConfig config = stack.config("driftwatch-bench", Map.of(
                 "num.stream.threads", Integer.toString(threads),
                 // The same transactional commit cadence for both topologies.
-                "commit.interval.ms", "100"));
+                "commit.interval.ms", Long.toString(commitIntervalMs)));
         stack.createTopics(config, partitions);
         TopicCatalog catalog = TopicCatalog.builtIn();
         String input = catalog.name("file-events", config);
