@@ -154,8 +154,8 @@ final class BenchCommand implements Callable<Integer> {
             out.println(result.toJson());
         } else {
             out.printf("%nresults (events/s per core; goal in brackets):%n");
-            row(out, result.single(), "[>= 150,000]");
-            row(out, result.stateful(), "[>= 50,000]");
+            row(out, result.single(), "[>= 300,000]");
+            row(out, result.stateful(), "[>= 150,000]");
             row(out, result.singleTimesTen(), "");
             out.printf("  10x rules cost %.2fx the time per event [<= 2.0]%n", result.tenfoldCost());
             out.printf("  goals %s%n", result.met() ? "met" : "NOT met");

@@ -54,12 +54,13 @@ public final class EvaluatorBenchmark {
 
     public String toJson() {
       return String.format(Locale.ROOT, "{\"single\": %s, \"stateful\": %s, \"singleTimesTen\": %s, \"tenfoldCost\": %.2f,"
-          + " \"goals\": {\"singleEventsPerSecond\": 150000, \"statefulEventsPerSecond\": 50000, \"tenfoldCostAtMost\": 2.0},"
+          + " \"goals\": {\"singleEventsPerSecond\": 300000, \"statefulEventsPerSecond\": 150000, \"tenfoldCostAtMost\": 2.0},"
           + " \"met\": %b}", json(single), json(stateful), json(singleTimesTen), tenfoldCost(), met());
     }
 
     public boolean met() {
-      return single.eventsPerSecond() >= 150_000 && stateful.eventsPerSecond() >= 50_000 && tenfoldCost() <= 2.0;
+      // Issue 17's goals (issue 5 asked for 150,000 and 50,000).
+      return single.eventsPerSecond() >= 300_000 && stateful.eventsPerSecond() >= 150_000 && tenfoldCost() <= 2.0;
     }
 
     private static String json(Phase phase) {
