@@ -227,6 +227,7 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         }
         if (reorder == 0) {
             evaluate(ordered, ORDERED_PREFIX, CLOCK, enriched);
+            release(seen); // nothing waits: everything seen so far has been evaluated
             return;
         }
         if (trailEvents != null && eventTime <= releasedUpTo) {
