@@ -195,6 +195,25 @@ public final class RuleEvaluator implements AutoCloseable {
     return outputs.drain();
   }
 
+  /**
+   * Remembers a command that another session over the same events issued (the other lane), so this
+   * session's response policy de-duplicates against it: at most one command per container, node and
+   * action in ten minutes, whichever session issued it. Not an output of this evaluator.
+   */
+  public void rememberCommand(ResponseCommand command) {
+    Objects.requireNonNull(command, "command");
+    session.insert(command);
+  }
+
+  /** The commands this session remembers (issued in the last ten minutes of event time, or given to it). */
+  public List<ResponseCommand> rememberedCommands() {
+    List<ResponseCommand> commands = new ArrayList<>();
+    for (Object fact : session.getObjects(fact -> fact instanceof ResponseCommand)) {
+      commands.add((ResponseCommand) fact);
+    }
+    return commands;
+  }
+
   /** Facts in working memory: reference facts, remembered state, containers, recent alerts and commands. */
   public long factCount() {
     return session.getFactCount();

@@ -199,6 +199,10 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
             ordered.advanceTo(clock);
         }
         immediate.advanceTo(immediateClock != null ? immediateClock : clock);
+        // Each lane de-duplicates its commands against the other's too (as emit keeps them): give each the other's.
+        var fromImmediate = immediate.rememberedCommands();
+        ordered.rememberedCommands().forEach(immediate::rememberCommand);
+        fromImmediate.forEach(ordered::rememberCommand);
         LOG.info("task {}: rule state rebuilt from {} events up to event time {} (ordered lane) and {} (immediate lane) in {} ms"
                         + " ({} + {} facts)", context.taskId(), replayed, ordered.currentTime(), immediate.currentTime(),
                 (System.nanoTime() - started) / 1_000_000, immediate.factCount(), ordered.factCount());
@@ -269,7 +273,7 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
 
     private void evaluate(RuleEvaluator lane, String prefix, String clockKey, EnrichedEvent enriched) {
         long before = lane.stateChanges();
-        emit(lane.evaluate(enriched));
+        emit(lane.evaluate(enriched), lane);
         if (lane.stateChanges() != before) {
             sequence++;
             stateEvents.put(prefix + stateKey(lane.currentTime(), sequence), enriched);
@@ -295,9 +299,9 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
                         latest.version(), active.version(), e);
                 return;
             }
-            emit(carriedOver);
+            emit(carriedOver, immediate);
             try {
-                emit(ordered.replaceRules(latest));
+                emit(ordered.replaceRules(latest), ordered);
             } catch (RuntimeException e) {
                 // The immediate lane has moved (its old session is gone); the ordered lane keeps the set it has.
                 failed = latest;
@@ -321,9 +325,9 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
             release(Long.MAX_VALUE);
         }
         if (idle >= settings.ruleIdleAdvance().toMillis()) {
-            emit(immediate.advanceTo(seen + idle));
+            emit(immediate.advanceTo(seen + idle), immediate);
             clockStore.put(IMMEDIATE_CLOCK, immediate.currentTime());
-            emit(ordered.advanceTo(seen + idle));
+            emit(ordered.advanceTo(seen + idle), ordered);
             clockStore.put(CLOCK, ordered.currentTime());
         }
     }
@@ -347,7 +351,15 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         return below;
     }
 
-    private void emit(Outputs outputs) {
+    /**
+     * Forwards what {@code lane} produced. Its commands are given to the other lane as well, so that the response
+     * policy's de-duplication (one command per container, node and action in ten minutes) holds across lanes.
+     */
+    private void emit(Outputs outputs, RuleEvaluator lane) {
+        RuleEvaluator other = lane == immediate ? ordered : immediate;
+        for (ResponseCommand command : outputs.commands()) {
+            other.rememberCommand(command);
+        }
         for (Alert alert : outputs.alerts()) {
             Record<String, Object> out = new Record<>(alert.getContainerId(), alert, alert.getTimestamp());
             context.forward(out, alertsChild);

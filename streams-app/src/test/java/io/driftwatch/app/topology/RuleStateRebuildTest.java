@@ -258,4 +258,33 @@ class RuleStateRebuildTest {
         // Evaluated again, the CREATE would refresh the file's memory and the EXEC's repeat be counted: more state.
         assertEquals(kept, stores.stateEvents.approximateNumEntries(), "nothing was evaluated a second time");
     }
+
+    @Test
+    void aContainerGetsOneCommandPerActionWhicheverLaneAlerts() {
+        for (boolean restartBetween : new boolean[] {false, true}) {
+            TaskStores stores = open();
+            Task task = new Task(settings(1_000), stores, true);
+            task.process(Fixtures.event("drop", CONTAINER, T0, EventType.CREATE, "/tmp/w", 300, 0, "curl"));
+            // A single-event tampering alert (immediate lane): notify, snapshot, pause.
+            task.process(Fixtures.event("overwrite", CONTAINER, T0 + 100, EventType.OPEN_WRITE, "/usr/bin/curl", 302, 0, "cp"));
+            task.process(Fixtures.event("run", CONTAINER, T0 + 200, EventType.EXEC, "/tmp/w", 301, 0, "w"));
+            List<ResponseCommand> commands = new ArrayList<>(task.commands());
+            if (restartBetween) {
+                task = new Task(settings(1_000), stores, true);
+            }
+            // The drop-then-execute alert (ordered lane) comes a second later: its notify is the same container's.
+            task.process(Fixtures.read("later", CONTAINER, T0 + 1_500));
+            if (restartBetween) {
+                commands.addAll(task.commands());
+            } else {
+                commands = task.commands();
+            }
+            assertTrue(task.alerts().stream().anyMatch(a -> a.getRuleId().equals("DW-EXE-001")), task.alerts().toString());
+            var perAction = commands.stream().collect(java.util.stream.Collectors.groupingBy(
+                    c -> c.getContainerId() + " " + c.getAction(), java.util.stream.Collectors.counting()));
+            assertTrue(perAction.values().stream().allMatch(n -> n == 1), (restartBetween ? "after a restart: " : "") + perAction);
+            assertTrue(perAction.containsKey(CONTAINER + " NOTIFY") && perAction.containsKey(CONTAINER + " PAUSE_CONTAINER"),
+                    perAction.toString());
+        }
+    }
 }
