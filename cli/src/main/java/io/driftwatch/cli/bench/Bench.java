@@ -373,13 +373,31 @@ public final class Bench {
         List<Double> stateful = new ArrayList<>();
         AvroDeserializer<Alert> alerts = new AvroDeserializer<>();
         alerts.configure(props, false); // instances handed to a consumer are not configured by it
-        try (KafkaConsumer<String, Alert> consumer = new KafkaConsumer<>(props, new StringDeserializer(), alerts);
-             KafkaProducer<String, Object> producer = producer(config)) {
-            consumer.subscribe(List.of(catalog.name("alerts", config)));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (consumer.assignment().isEmpty() && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(100));
+        // The alerts are read on a thread of their own: a receive time taken by the sending loop would include the
+        // loop's own waits (its producer's flush), and the figures would be the bench's as much as the pipeline's.
+        java.util.concurrent.ConcurrentLinkedQueue<Map.Entry<Long, List<String>>> received =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.CountDownLatch assigned = new java.util.concurrent.CountDownLatch(1);
+        Thread reader = new Thread(() -> {
+            try (KafkaConsumer<String, Alert> consumer = new KafkaConsumer<>(props, new StringDeserializer(), alerts)) {
+                consumer.subscribe(List.of(catalog.name("alerts", config)));
+                while (reading.get()) {
+                    var records = consumer.poll(Duration.ofMillis(5));
+                    long at = System.currentTimeMillis();
+                    if (!consumer.assignment().isEmpty()) {
+                        assigned.countDown();
+                    }
+                    for (ConsumerRecord<String, Alert> record : records) {
+                        received.add(Map.entry(at, List.copyOf(record.value().getEventIds())));
+                    }
+                }
             }
+        }, "bench-latency-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try (KafkaProducer<String, Object> producer = producer(config)) {
+            assigned.await(30, TimeUnit.SECONDS);
             Map<String, Long> sentAt = new HashMap<>();
             Map<String, Long> statefulSentAt = new HashMap<>();
             String topic = catalog.name("file-events", config);
@@ -388,7 +406,7 @@ public final class Bench {
             int sent = 0;
             int statefulSent = 0;
             String pendingRun = null;
-            deadline = System.nanoTime() + Duration.ofSeconds(latencySamples / 100 + 30).toNanos();
+            long deadline = System.nanoTime() + Duration.ofSeconds(latencySamples / 100 + 30).toNanos();
             while ((sent < latencySamples || latencies.size() + stateful.size() < sent + statefulSent)
                     && System.nanoTime() < deadline) {
                 if (sent < latencySamples && System.nanoTime() >= next) {
@@ -419,20 +437,24 @@ public final class Bench {
                     sent++;
                     next += interval;
                 }
-                for (ConsumerRecord<String, Alert> record : consumer.poll(Duration.ofMillis(2))) {
-                    long received = System.currentTimeMillis();
-                    for (String id : record.value().getEventIds()) {
+                Map.Entry<Long, List<String>> alert;
+                while ((alert = received.poll()) != null) {
+                    for (String id : alert.getValue()) {
                         Long at = sentAt.remove(id);
                         if (at != null) {
-                            latencies.add((double) (received - at));
+                            latencies.add((double) (alert.getKey() - at));
                         }
                         Long runAt = statefulSentAt.remove(id);
                         if (runAt != null) {
-                            stateful.add((double) (received - runAt));
+                            stateful.add((double) (alert.getKey() - runAt));
                         }
                     }
                 }
+                Thread.sleep(1);
             }
+        } finally {
+            reading.set(false);
+            reader.join(10_000);
         }
         stack.done(latencies.size() + " of " + latencySamples + " single-event and " + stateful.size() + " of "
                 + latencySamples / STATEFUL_EVERY + " stateful latency samples");
