@@ -129,8 +129,8 @@ public class AvroSerializer<T> implements Serializer<T> {
         }
         byte[] bytes = encodeAnew(id, value, schema);
         if (reuse) {
-            int header = WireFormat.header(id).length;
-            LAST.set(new LastEncoding(value, schema, java.util.Arrays.copyOfRange(bytes, header, bytes.length)));
+            LAST.set(new LastEncoding(value, schema,
+                    java.util.Arrays.copyOfRange(bytes, WireFormat.HEADER_SIZE, bytes.length)));
         }
         return bytes;
     }

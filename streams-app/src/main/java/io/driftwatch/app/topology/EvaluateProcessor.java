@@ -51,10 +51,14 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
     private static final Logger LOG = LoggerFactory.getLogger(EvaluateProcessor.class);
     /** The ordered lane's clock (the name it had when there was one lane). */
     private static final String CLOCK = "clock";
+    /** The immediate lane's clock where a quiet partition moved it past the newest event (it is {@code seen} otherwise). */
     private static final String IMMEDIATE_CLOCK = "clock-immediate";
     private static final String SEEN = "seen";
     private static final String SEQUENCE = "sequence";
+    /** Trail-backed: the release mark when it is more than {@code seen} less the bound (after a quiet spell). */
     private static final String RELEASED = "released";
+    /** Trail-backed: the reorder bound {@code seen} was released with, in case the setting changes. */
+    private static final String REORDER = "reorder";
     /** State-event keys start with their lane; keys written before there were lanes start with a digit. */
     static final String IMMEDIATE_PREFIX = "i";
     static final String ORDERED_PREFIX = "o";
@@ -75,9 +79,13 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
      * of writing each event to a changelogged store and deleting it a second later.
      */
     private org.apache.kafka.streams.state.WindowStore<String, EnrichedEvent> trailEvents;
-    /** Trail-backed: every event with a time up to this has been evaluated in the ordered lane (persisted). */
+    /**
+     * Trail-backed: every event with a time up to this has been evaluated in the ordered lane. Not written per
+     * event: after each event it is at least {@code seen} less the bound (both kept), and a quiet spell's release
+     * of everything is written as {@link #RELEASED}.
+     */
     private long releasedUpTo = Long.MIN_VALUE;
-    /** Keys that are in the buffer store too (all of them without the trail; those left from before it otherwise). */
+    /** Trail-backed: keys left in the buffer store from before the trail kept the buffer (deleted as they go). */
     private final java.util.Set<String> persisted = new java.util.HashSet<>();
     private KeyValueStore<String, Long> clockStore;
     /** The single-event rules, evaluated as events arrive. */
@@ -134,16 +142,23 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         try (KeyValueIterator<String, EnrichedEvent> held = reorderBuffer.all()) {
             held.forEachRemaining(entry -> {
                 buffered.put(entry.key, entry.value);
-                persisted.add(entry.key);
+                if (trailChild != null) {
+                    persisted.add(entry.key);
+                }
             });
         }
         if (trailChild != null) {
             trailEvents = context.getStateStore(QueryableStores.TRAIL_EVENTS);
+            long reorder = settings.ruleReorder().toMillis();
+            Long reorderBefore = clockStore.get(REORDER);
             Long released = clockStore.get(RELEASED);
-            if (released != null) {
-                releasedUpTo = released;
+            long bound = reorderBefore != null ? reorderBefore : reorder;
+            releasedUpTo = Math.max(released != null ? released : Long.MIN_VALUE,
+                    seen == Long.MIN_VALUE ? Long.MIN_VALUE : seen - bound);
+            // Without a bound on record the buffer was the changelogged store's (read above): nothing to take back.
+            if (reorderBefore != null && releasedUpTo != Long.MIN_VALUE) {
                 int recovered = 0;
-                try (var events = trailEvents.fetchAll(java.time.Instant.ofEpochMilli(released + 1),
+                try (var events = trailEvents.fetchAll(java.time.Instant.ofEpochMilli(releasedUpTo + 1),
                         java.time.Instant.ofEpochMilli(Long.MAX_VALUE))) {
                     while (events.hasNext()) {
                         EnrichedEvent event = events.next().value;
@@ -158,6 +173,11 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
                             context.taskId(), recovered);
                 }
             }
+            // The mark no longer depends on the bound it was made with; from here on, seen is released with this one.
+            if (releasedUpTo != Long.MIN_VALUE) {
+                clockStore.put(RELEASED, releasedUpTo);
+            }
+            clockStore.put(REORDER, reorder);
         }
         this.lastEventWall = context.currentSystemTimeMs();
         // A tenth of the reorder bound (at least 50 ms, at most 1 s): the buffer goes out within a tenth past the bound of
@@ -175,8 +195,8 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         Long sequenceBefore = clockStore.get(SEQUENCE);
         seen = seenBefore == null ? Long.MIN_VALUE : seenBefore;
         sequence = sequenceBefore == null ? 0 : sequenceBefore;
-        if (clock == null && immediateClock == null) {
-            return;
+        if (clock == null && immediateClock == null && seenBefore == null) {
+            return; // a task that has seen nothing
         }
         long started = System.nanoTime();
         int replayed = 0;
@@ -198,7 +218,10 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         if (clock != null) {
             ordered.advanceTo(clock);
         }
-        immediate.advanceTo(immediateClock != null ? immediateClock : clock);
+        // The immediate lane's clock is the newest event's time, or further where a quiet partition moved it on.
+        long immediateTime = Math.max(Math.max(seen, immediateClock != null ? immediateClock : Long.MIN_VALUE),
+                clock != null ? clock : Long.MIN_VALUE);
+        immediate.advanceTo(immediateTime);
         // Each lane de-duplicates its commands against the other's too (as emit keeps them): give each the other's.
         var fromImmediate = immediate.rememberedCommands();
         ordered.rememberedCommands().forEach(immediate::rememberCommand);
@@ -222,7 +245,7 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         lastEventWall = context.currentSystemTimeMs();
         seen = Math.max(seen, eventTime);
         clockStore.put(SEEN, seen);
-        evaluate(immediate, IMMEDIATE_PREFIX, IMMEDIATE_CLOCK, enriched);
+        evaluate(immediate, IMMEDIATE_PREFIX, null, enriched);
         long reorder = settings.ruleReorder().toMillis();
         if (!orderedTypes.contains(enriched.getEvent().getType())) {
             // No stateful rule can match it: the ordered lane's clock still moves on with the events it does see.
@@ -231,7 +254,7 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         }
         if (reorder == 0) {
             evaluate(ordered, ORDERED_PREFIX, CLOCK, enriched);
-            release(seen); // nothing waits: everything seen so far has been evaluated
+            release(seen); // nothing waits: everything seen so far has been evaluated (seen less a bound of 0)
             return;
         }
         if (trailEvents != null && eventTime <= releasedUpTo) {
@@ -243,7 +266,6 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         String key = bufferKey(eventTime, enriched.getEvent().getEventId());
         if (trailEvents == null) {
             reorderBuffer.put(key, enriched);
-            persisted.add(key);
         }
         buffered.put(key, enriched);
         release(seen - reorder);
@@ -251,26 +273,33 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
 
     /** Evaluates the buffered events up to {@code upTo} (event time), oldest first, in the ordered lane. */
     private void release(long upTo) {
-        if (!buffered.isEmpty() && buffered.firstKey().compareTo(bufferKey(upTo, "\uffff")) <= 0) {
-            var due = buffered.headMap(bufferKey(upTo, "\uffff"), true);
-            while (!due.isEmpty()) {
-                var oldest = due.pollFirstEntry();
-                if (persisted.remove(oldest.getKey())) {
-                    reorderBuffer.delete(oldest.getKey());
+        if (!buffered.isEmpty()) {
+            String bound = bufferKey(upTo, "\uffff");
+            if (buffered.firstKey().compareTo(bound) <= 0) {
+                var due = buffered.headMap(bound, true);
+                while (!due.isEmpty()) {
+                    var oldest = due.pollFirstEntry();
+                    if (trailEvents == null || persisted.remove(oldest.getKey())) {
+                        reorderBuffer.delete(oldest.getKey());
+                    }
+                    evaluate(ordered, ORDERED_PREFIX, CLOCK, oldest.getValue());
                 }
-                evaluate(ordered, ORDERED_PREFIX, CLOCK, oldest.getValue());
             }
         }
         if (trailEvents != null) {
-            // Everything seen so far when the whole buffer went; else everything up to the bound.
-            long mark = upTo == Long.MAX_VALUE ? seen : upTo;
-            if (mark > releasedUpTo) {
-                releasedUpTo = mark;
-                clockStore.put(RELEASED, releasedUpTo);
+            if (upTo == Long.MAX_VALUE) {
+                // The whole buffer went: everything seen so far, more than seen less the bound says, so it is written.
+                if (seen > releasedUpTo) {
+                    releasedUpTo = seen;
+                    clockStore.put(RELEASED, releasedUpTo);
+                }
+            } else {
+                releasedUpTo = Math.max(releasedUpTo, upTo);
             }
         }
     }
 
+    /** Evaluates in one lane, keeping the event if it changed the lane's state, and the lane's clock under {@code clockKey} (null: derived). */
     private void evaluate(RuleEvaluator lane, String prefix, String clockKey, EnrichedEvent enriched) {
         long before = lane.stateChanges();
         emit(lane.evaluate(enriched), lane);
@@ -279,7 +308,9 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
             stateEvents.put(prefix + stateKey(lane.currentTime(), sequence), enriched);
             clockStore.put(SEQUENCE, sequence);
         }
-        clockStore.put(clockKey, lane.currentTime());
+        if (clockKey != null) {
+            clockStore.put(clockKey, lane.currentTime());
+        }
     }
 
     /** Swaps the session over to the supplier's rule set when that is a new version. */
