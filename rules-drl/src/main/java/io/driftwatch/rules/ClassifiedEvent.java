@@ -27,6 +27,7 @@ public final class ClassifiedEvent extends FileEvent {
   private Set<String> modeChanges = Set.of();
   private Set<String> parentRoles = Set.of();
   private Set<String> argumentRoles = Set.of();
+  private EventContext context;
 
   ClassifiedEvent() {}
 
@@ -83,6 +84,15 @@ public final class ClassifiedEvent extends FileEvent {
   /** The last component of {@code newPath}, or null. */
   public String getNewFileName() {
     return getNewPath() == null ? null : CanonicalPath.fileName(getNewPath());
+  }
+
+  /** What the evaluator knew about the event beyond its fields (enrichment, the event as it arrived). */
+  EventContext context() {
+    return context;
+  }
+
+  void context(EventContext context) {
+    this.context = context;
   }
 
   void classify(Set<String> pathRoles, Set<String> newPathRoles, Set<String> actorRoles, Set<String> modeChanges,

@@ -195,6 +195,7 @@ public final class EvaluatorBenchmark {
   /** Templates of a busy cluster's file events. */
   static List<EnrichedEvent> workload() {
     List<EnrichedEvent> events = new ArrayList<>(TEMPLATES);
+    Map<String, ContainerMetadata> containers = new java.util.HashMap<>();
     for (int i = 0; i < TEMPLATES; i++) {
       String containerId = "bench-" + (i % CONTAINERS);
       int kind = i % 1000;
@@ -231,9 +232,12 @@ public final class EvaluatorBenchmark {
         event.setContainerId(containerId).setType(EventType.EXEC).setPath("/tmp/upload-" + (i - 150))
             .setProcessName("upload-" + (i - 150)).setExe("/tmp/upload-" + (i - 150));
       }
-      ContainerMetadata container = ContainerMetadata.newBuilder().setContainerId(containerId).setNode("node-" + (i % 8))
-          .setRuntime("containerd").setContainerName("app").setImage("registry.example/app:1.0").setPodName("app-" + (i % CONTAINERS))
-          .setNamespace("shop").setLabels(Map.of()).setStartedAt(T0 - 60_000).build();
+      // One instance per container, as the streams app hands the evaluator (its metadata cache).
+      int slot = i % CONTAINERS;
+      ContainerMetadata container = containers.computeIfAbsent(containerId, id -> ContainerMetadata.newBuilder()
+          .setContainerId(id).setNode("node-" + (slot % 8)).setRuntime("containerd").setContainerName("app")
+          .setImage("registry.example/app:1.0").setPodName("app-" + slot).setNamespace("shop").setLabels(Map.of())
+          .setStartedAt(T0 - 60_000).build());
       events.add(EnrichedEvent.newBuilder().setEvent(event.build()).setContainer(container).setUsers(List.of())
           .setEnrichment(Enrichment.COMPLETE).build());
     }

@@ -275,6 +275,46 @@ class RuleEvaluatorTest {
   }
 
   @Test
+  void anEventLeavesTheSessionAlsoWhenARuleThrows() throws RuleCompilationException {
+    // File events have no @expires (each would cost an expiry job): the evaluator must take every
+    // one out itself, whatever the rules did.
+    String throwing = """
+        package acme.detect;
+
+        import io.driftwatch.rules.ClassifiedEvent;
+
+        rule "Throws on a marked path"
+            @id( "ACME-THROW-001" )
+            @severity( "LOW" )
+            @mitre( "T1565.001" )
+            @tags( "test" )
+            @maturity( "stable" )
+            @description( "Throws, to test what the evaluator does then." )
+            @falsePositives( "None." )
+            @Propagation( EAGER )
+        when
+            $e : ClassifiedEvent( path == "/tmp/throw-here" )
+        then
+            throw new IllegalStateException( "rule failed" );
+        end
+        """;
+    try (RuleEvaluator throwingEvaluator = new RuleEvaluator(RuleSet.compile(RuleSources.builtIn(),
+        List.of(new DrlFile("acme/detect/throwing.drl", throwing))))) {
+      // The container's metadata is a fact of its own: in place before the baseline.
+      throwingEvaluator.evaluate(enriched(
+          event("first-1", T0, EventType.OPEN_READ, "/etc/hostname", "cat", "/bin/cat").build(), container()));
+      long baseline = throwingEvaluator.factCount();
+      assertThrows(RuntimeException.class, () -> throwingEvaluator.evaluate(enriched(
+          event("throw-1", T0, EventType.OPEN_READ, "/tmp/throw-here", "cat", "/bin/cat").build(), container())));
+      assertEquals(baseline, throwingEvaluator.factCount(), "the event that made a rule throw is still in the session");
+      Outputs next = throwingEvaluator.evaluate(enriched(
+          event("next-1", T0 + 1, EventType.OPEN_WRITE, "/usr/bin/ls", "cp", "/bin/cp").build(), container()));
+      assertEquals(1, next.alerts().stream().filter(a -> a.getRuleId().equals("DW-FIM-001")).count(),
+          "the next event is evaluated as usual: " + next.alerts());
+    }
+  }
+
+  @Test
   void factCountStaysBoundedOverHoursOfEvents() {
     long baseline = evaluator.factCount();
     long end = T0 + 5 * 60 * MINUTE;
