@@ -95,6 +95,37 @@ public final class ClassifiedEvent extends FileEvent {
     this.context = context;
   }
 
+  /**
+   * Replaces each value (but the event id, which is the event's own) and each role set by an equal
+   * instance from {@code deduplicator}, and an empty list by the shared empty list. Equal values, so nothing a
+   * rule sees changes; for events the session keeps.
+   */
+  void compact(Deduplicator deduplicator) {
+    int fields = getSchema().getFields().size();
+    for (int i = 0; i < fields; i++) {
+      Object value = get(i);
+      if (value instanceof String || value instanceof Long || value instanceof Integer) {
+        if (i != EVENT_ID_FIELD) {
+          put(i, deduplicator.fold(value));
+        }
+      } else if (value instanceof java.util.List<?> list && list.isEmpty()) {
+        put(i, java.util.List.of());
+      }
+    }
+    // The role sets are built per event; a kept event shares them with others of the same roles.
+    pathRoles = deduplicator.fold(pathRoles);
+    newPathRoles = deduplicator.fold(newPathRoles);
+    actorRoles = deduplicator.fold(actorRoles);
+    modeChanges = deduplicator.fold(modeChanges);
+    parentRoles = deduplicator.fold(parentRoles);
+    argumentRoles = deduplicator.fold(argumentRoles);
+    if (context != null) {
+      context = context.compact(deduplicator);
+    }
+  }
+
+  private static final int EVENT_ID_FIELD = FileEvent.getClassSchema().getField("eventId").pos();
+
   void classify(Set<String> pathRoles, Set<String> newPathRoles, Set<String> actorRoles, Set<String> modeChanges,
                 Set<String> parentRoles, Set<String> argumentRoles) {
     this.pathRoles = pathRoles;

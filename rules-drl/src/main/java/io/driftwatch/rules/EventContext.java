@@ -14,6 +14,23 @@ import java.util.List;
 record EventContext(List<String> users, List<String> sessions, ContainerMetadata container, Enrichment enrichment,
                     long timestamp, String path, String newPath) {
 
+  /** The same context with its values folded into instances other kept events share. */
+  EventContext compact(Deduplicator deduplicator) {
+    return new EventContext(fold(users, deduplicator), fold(sessions, deduplicator), container, enrichment, timestamp,
+        deduplicator.fold(path), deduplicator.fold(newPath));
+  }
+
+  private static List<String> fold(List<String> values, Deduplicator deduplicator) {
+    if (values.isEmpty()) {
+      return values;
+    }
+    String[] folded = new String[values.size()];
+    for (int i = 0; i < folded.length; i++) {
+      folded[i] = deduplicator.fold(values.get(i));
+    }
+    return List.of(folded);
+  }
+
   /** {@code container}: the enriched event's metadata, or an equal instance shared with other events. */
   static EventContext of(EnrichedEvent enriched, ContainerMetadata container) {
     FileEvent event = enriched.getEvent();
