@@ -96,6 +96,33 @@ class EvaluatorStateTest {
   }
 
   @Test
+  void aBurstOfChangesLeavesTheSessionOnceItsWindowHasPassed() throws Exception {
+    Files.writeString(dir.resolve("thresholds.yaml"), "thresholds:\n  mass-change.count: 4\n");
+    try (RuleEvaluator evaluator = new RuleEvaluator(RuleSet.load(dir))) {
+      evaluator.evaluate(enriched(event("first", T0, EventType.OPEN_READ, "/etc/hostname", "cat", "/bin/cat")));
+      long baseline = evaluator.factCount();
+      for (int i = 0; i < 3; i++) {
+        assertTrue(evaluator.evaluate(enriched(event("rm" + i, T0 + i, EventType.DELETE, "/srv/data/f" + i, "rm",
+            "/bin/rm").setPid(77))).isEmpty());
+      }
+      assertEquals(baseline + 1, evaluator.factCount(), "one burst for three deletions");
+      // The default window is 10 s from the burst's first change: a change at its last moment still counts.
+      Outputs fourth = evaluator.evaluate(enriched(event("rm3", T0 + 10_000, EventType.DELETE, "/srv/data/f3", "rm",
+          "/bin/rm").setPid(77)));
+      Alert mass = fourth.alerts().stream().filter(a -> a.getRuleId().equals("DW-FIM-090")).findFirst().orElseThrow();
+      assertEquals(List.of("rm0", "rm1", "rm2", "rm3"), mass.getEventIds());
+      long withAlert = evaluator.factCount();
+      // Just after the window the burst is gone (it used to stay ten minutes, with its events).
+      evaluator.advanceTo(T0 + 10_001);
+      assertEquals(withAlert - 1, evaluator.factCount(), "the burst stayed past its window");
+      // A later change starts a burst of its own.
+      assertTrue(evaluator.evaluate(enriched(event("rm4", T0 + 10_002, EventType.DELETE, "/srv/data/f4", "rm",
+          "/bin/rm").setPid(77))).alerts().isEmpty());
+      assertEquals(withAlert, evaluator.factCount());
+    }
+  }
+
+  @Test
   void aNewRuleSetKeepsWhatStatefulRulesRemember() throws Exception {
     Files.writeString(dir.resolve("thresholds.yaml"), "thresholds:\n  mass-change.count: 4\n");
     RuleSet newRules = RuleSet.load(dir);
