@@ -46,17 +46,29 @@ final class SensorBenchCommand implements Callable<Integer> {
         SensorBench.Result r = new SensorBench(operations, buffer, dir.toAbsolutePath(), out, sensor).run();
         out.printf("%nsensor-bench: %,d file operations in a runc container (reads and opens %s, pin group %s)%n",
                 r.operations(), noReads ? "off" : "on", noPins ? "off" : "on");
-        out.printf("  burst in the container     %,d ms%n", r.burstMs());
-        out.printf("  kernel events read         %,d%n", r.kernelEvents());
-        out.printf("  FileEvents emitted         %,d (published and acknowledged by Kafka: %,d)%n", r.emitted(), r.published());
-        out.printf("  dropped (counted)          %,d%n", r.dropped());
-        out.printf("  operations on the topic    %,d of %,d%s%n", r.benchEventsPublished(), r.operations(),
-                r.accountedFor() ? " (all accounted for)" : " (MISSING events not counted as dropped)");
-        out.printf("  throughput                 %,.0f events/s (burst start to last acknowledgement, %,d ms)%n",
-                r.eventsPerSecond(), r.deliveredMs());
-        out.printf("  agent CPU time per event   %.1f µs%n", r.cpuMicrosPerEvent());
+        print(out, "first burst (cold JVM: CPU includes JIT compilation; not the figure reported)", r.cold());
+        print(out, "second burst (steady state: the figure reported)", r.steady());
+        out.printf("  agent CPU time per event   %.1f µs steady state (%.1f µs in the first, cold burst)%n",
+                r.cpuMicrosPerEvent(), r.cold().cpuMicrosPerEvent());
         out.println("  counters " + r.counters());
         out.flush();
         return r.accountedFor() ? 0 : 1;
+    }
+
+    private static void print(PrintWriter out, String title, SensorBench.Burst b) {
+        SensorBench.Cpu cpu = b.cpu();
+        out.printf("  %s, under %s:%n", title, b.dir());
+        out.printf("    burst in the container     %,d ms%n", b.burstMs());
+        out.printf("    kernel events read         %,d%n", b.kernelEvents());
+        out.printf("    FileEvents emitted         %,d (published and acknowledged by Kafka: %,d)%n", b.emitted(), b.published());
+        out.printf("    dropped (counted)          %,d%n", b.dropped());
+        out.printf("    operations on the topic    %,d of %,d%s%n", b.onTopic(), b.operations(),
+                b.accountedFor() ? " (all accounted for)" : " (MISSING events not counted as dropped)");
+        out.printf("    throughput                 %,.0f events/s (burst start to last acknowledgement, %,d ms)%n",
+                b.eventsPerSecond(), b.deliveredMs());
+        out.printf("    agent CPU time per event   %.1f µs: sensor threads %.1f, publisher and Kafka producer %.1f,"
+                + " other Java threads %.1f, JVM (JIT compilers, GC) %.1f; JIT compiling %,d ms, GC %,d ms%n",
+                b.cpuMicrosPerEvent(), b.perEvent(cpu.sensor()), b.perEvent(cpu.publisher()), b.perEvent(cpu.otherJava()),
+                b.perEvent(cpu.jvm()), cpu.jitMs(), cpu.gcMs());
     }
 }
