@@ -38,11 +38,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * must arrive as exactly one FileEvent: the bench reads the topic back and checks that what was
  * published plus what the agent counted as dropped accounts for every operation.
  *
- * <p>Two bursts of the same size run one after the other in the same agent: the first ({@code /cold}) on a JVM that
- * has only seen a 2,000-operation warm-up, so its CPU time includes the JIT compiling the sensor's and the
- * publisher's code; then the bench waits until the JIT has been idle for a second; the second burst ({@code /bench})
- * is the steady state, and is the figure the bench reports as the agent's CPU per event. Both are printed, each with
- * the JIT's compile time during it. For each burst the bench prints events/s (from the burst's start until
+ * <p>Several bursts of the same size (three by default) run one after the other in the same agent. The first
+ * ({@code /b1}) runs on a JVM that has only seen a 2,000-operation warm-up, so its CPU time includes the JIT compiling
+ * the sensor's and the publisher's code; after each burst the bench waits until the JIT has compiled nothing for two
+ * seconds. The last burst ({@code /bench}) is the steady state, and is the figure the bench reports as the agent's
+ * CPU per event. Every burst is printed, each with the JIT's compile time during it. For each burst the bench prints events/s (from the burst's start until
  * Kafka acknowledged the last event) and the agent JVM's CPU time per event (user + system of the whole process,
  * from the burst's start to the last acknowledgement), split by thread: the sensor's threads, the publisher's
  * (its sending thread and the Kafka producer's network thread), the other Java threads, and the JVM's own threads
@@ -50,7 +50,15 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 public final class SensorBench {
     /** CPU time (ns) of the agent JVM during a burst, by part. */
-    public record Cpu(long total, long sensor, long publisher, long otherJava, long jvm, long jitMs, long gcMs) {
+    /**
+     * CPU time (ns) of the agent JVM during a burst, by part: {@code sensorKernel} is the part of {@code sensor} spent
+     * in the kernel (system calls, the kernel opening a descriptor per pinned file, freeing what it closes);
+     * {@code jvm} is the process's time minus that of every Java thread, of which {@code jit} and {@code gc} are the
+     * compiler threads' and the collector's (from /proc/self/task, in clock ticks); {@code jitMs} and {@code gcMs} are
+     * wall-clock times (compilations, pauses), longer than CPU time when the machine is busy.
+     */
+    public record Cpu(long total, long sensor, long sensorKernel, long publisher, long otherJava, long jvm, long jit,
+            long gc, long jitMs, long gcMs) {
     }
 
     /** What one burst measured. */
@@ -75,46 +83,54 @@ public final class SensorBench {
         }
     }
 
-    /** What one run measured: the cold burst, and the steady one whose figures the accessors give. */
-    public record Result(int operations, Burst cold, Burst steady, Map<String, Long> counters) {
+    /** What one run measured: every burst, the first cold, the last the steady one whose figures the accessors give. */
+    public record Result(int operations, List<Burst> bursts, Map<String, Long> counters) {
         public boolean accountedFor() {
-            return cold.accountedFor() && steady.accountedFor();
+            return bursts.stream().allMatch(Burst::accountedFor);
+        }
+
+        public Burst cold() {
+            return bursts.get(0);
+        }
+
+        public Burst steady() {
+            return bursts.get(bursts.size() - 1);
         }
 
         public long burstMs() {
-            return steady.burstMs();
+            return steady().burstMs();
         }
 
         public long deliveredMs() {
-            return steady.deliveredMs();
+            return steady().deliveredMs();
         }
 
         public long kernelEvents() {
-            return steady.kernelEvents();
+            return steady().kernelEvents();
         }
 
         public long emitted() {
-            return steady.emitted();
+            return steady().emitted();
         }
 
         public long dropped() {
-            return steady.dropped();
+            return steady().dropped();
         }
 
         public long published() {
-            return steady.published();
+            return steady().published();
         }
 
         public long benchEventsPublished() {
-            return steady.onTopic();
+            return steady().onTopic();
         }
 
         public double eventsPerSecond() {
-            return steady.eventsPerSecond();
+            return steady().eventsPerSecond();
         }
 
         public double cpuMicrosPerEvent() {
-            return steady.cpuMicrosPerEvent();
+            return steady().cpuMicrosPerEvent();
         }
     }
 
@@ -124,12 +140,18 @@ public final class SensorBench {
     private final PrintWriter out;
 
     private final FanotifySensor.Config sensor;
+    private final int bursts;
 
     public SensorBench(int operations, int buffer, Path workDir, PrintWriter out) {
-        this(operations, buffer, workDir, out, FanotifySensor.Config.defaults("bench-node"));
+        this(operations, buffer, workDir, out, FanotifySensor.Config.defaults("bench-node"), 3);
     }
 
-    public SensorBench(int operations, int buffer, Path workDir, PrintWriter out, FanotifySensor.Config sensor) {
+    /** {@code bursts}: how many bursts of {@code operations} run; the last is the steady state reported. */
+    public SensorBench(int operations, int buffer, Path workDir, PrintWriter out, FanotifySensor.Config sensor, int bursts) {
+        if (bursts < 1) {
+            throw new IllegalArgumentException("--bursts must be at least 1");
+        }
+        this.bursts = bursts;
         this.sensor = sensor;
         if (operations < 2 || operations % 2 != 0) {
             throw new IllegalArgumentException("--ops must be an even number of at least 2 (half creates, half deletes)");
@@ -160,13 +182,18 @@ public final class SensorBench {
                 out.flush();
                 sandbox.exec("sh", "-c", script("/warm", 1_000));
                 awaitDelivered(agent, 60_000);
-                Burst cold = burst(agent, sandbox, "/cold", "first burst, cold JVM");
-                awaitJitQuiet();
-                Burst steady = burst(agent, sandbox, "/bench", "second burst, steady state (the figure reported)");
+                List<Burst> done = new ArrayList<>();
+                for (int i = 1; i <= bursts; i++) {
+                    boolean last = i == bursts;
+                    done.add(burst(agent, sandbox, last ? "/bench" : "/b" + i, "burst " + i + " of " + bursts
+                            + (i == 1 ? ", cold JVM" : "") + (last ? ", steady state (the figure reported)" : "")));
+                    if (!last) {
+                        awaitJitQuiet();
+                    }
+                }
                 Map<String, Long> onTopic = countBenchEvents(stack, sandbox.id());
-                cold = withOnTopic(cold, onTopic.getOrDefault(cold.dir(), 0L));
-                steady = withOnTopic(steady, onTopic.getOrDefault(steady.dir(), 0L));
-                return new Result(operations, cold, steady, agent.counters().snapshot());
+                done.replaceAll(b -> withOnTopic(b, onTopic.getOrDefault(b.dir(), 0L)));
+                return new Result(operations, List.copyOf(done), agent.counters().snapshot());
             }
         } finally {
             io.driftwatch.agent.AgentFiles.deleteQuietly(workDir);
@@ -174,14 +201,14 @@ public final class SensorBench {
     }
 
     /**
-     * Waits (at most 60 s) until the JIT has compiled nothing for a second: what the first burst made hot is compiled
-     * before the second burst starts, as it would be on an agent that has been running a while.
+     * Waits (at most 60 s) until the JIT has finished no compilation for two seconds: what a burst made hot is compiled
+     * before the next burst starts, as it would be on an agent that has been running a while.
      */
     private void awaitJitQuiet() throws InterruptedException {
         long t0 = System.nanoTime();
         long last = CpuClock.jitMs();
         int quiet = 0;
-        while (quiet < 4 && System.nanoTime() - t0 < 60_000_000_000L) {
+        while (quiet < 8 && System.nanoTime() - t0 < 60_000_000_000L) {
             Thread.sleep(250);
             long now = CpuClock.jitMs();
             quiet = now == last ? quiet + 1 : 0;
@@ -226,13 +253,17 @@ public final class SensorBench {
         private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         private final long process0;
         private final Map<Long, Long> thread0 = new HashMap<>();
+        private final Map<Long, Long> user0 = new HashMap<>();
+        private final long[] vm0;
         private final long jit0;
         private final long gc0;
 
         CpuClock() {
             for (long id : threads.getAllThreadIds()) {
                 thread0.put(id, Math.max(0, threads.getThreadCpuTime(id)));
+                user0.put(id, Math.max(0, threads.getThreadUserTime(id)));
             }
+            vm0 = vmThreads();
             jit0 = jitMs();
             gc0 = gcMs();
             process0 = os.getProcessCpuTime();
@@ -240,13 +271,16 @@ public final class SensorBench {
 
         Cpu since() {
             long process = os.getProcessCpuTime() - process0;
+            long[] vm = vmThreads();
             long sensor = 0;
+            long sensorKernel = 0;
             long publisher = 0;
             long otherJava = 0;
             long[] ids = threads.getAllThreadIds();
             ThreadInfo[] infos = threads.getThreadInfo(ids);
             for (int i = 0; i < ids.length; i++) {
                 long now = threads.getThreadCpuTime(ids[i]);
+                long user = threads.getThreadUserTime(ids[i]);
                 if (now < 0 || infos[i] == null) {
                     continue;
                 }
@@ -254,14 +288,46 @@ public final class SensorBench {
                 String name = infos[i].getThreadName();
                 if (name.startsWith("fanotify-") || name.equals("exec-args")) {
                     sensor += used;
+                    sensorKernel += used - (user - user0.getOrDefault(ids[i], 0L));
                 } else if (name.equals("driftwatch-agent-publisher") || name.startsWith("kafka-producer-network-thread")) {
                     publisher += used;
                 } else {
                     otherJava += used;
                 }
             }
-            return new Cpu(process, sensor, publisher, otherJava, Math.max(0, process - sensor - publisher - otherJava),
-                    jitMs() - jit0, gcMs() - gc0);
+            return new Cpu(process, sensor, sensorKernel, publisher, otherJava,
+                    Math.max(0, process - sensor - publisher - otherJava), vm[0] - vm0[0], vm[1] - vm0[1], jitMs() - jit0,
+                    gcMs() - gc0);
+        }
+
+        /** CPU time (ns, from clock ticks) of the JVM's compiler threads and of its collector's threads, from /proc. */
+        private static long[] vmThreads() {
+            long jit = 0;
+            long gc = 0;
+            try (java.nio.file.DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+                for (Path task : tasks) {
+                    String stat;
+                    try {
+                        stat = Files.readString(task.resolve("stat"));
+                    } catch (java.io.IOException gone) {
+                        continue;
+                    }
+                    int open = stat.indexOf('(');
+                    int close = stat.lastIndexOf(')');
+                    String comm = stat.substring(open + 1, close);
+                    String[] f = stat.substring(close + 2).split(" ");
+                    long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+                    if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
+                        jit += ticks;
+                    } else if (comm.startsWith("GC Thread") || comm.startsWith("G1 ")) {
+                        gc += ticks;
+                    }
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                return new long[] {0, 0};
+            }
+            long nsPerTick = 10_000_000; // USER_HZ is 100 on Linux
+            return new long[] {jit * nsPerTick, gc * nsPerTick};
         }
 
         static long jitMs() {

@@ -26,6 +26,11 @@ final class SensorBenchCommand implements Callable<Integer> {
             description = "Work directory, removed at the end (default: ${DEFAULT-VALUE}).")
     Path dir;
 
+    @Option(names = "--bursts", paramLabel = "N", defaultValue = "3",
+            description = "Bursts of --ops operations, one after the other in the same agent (default: ${DEFAULT-VALUE});"
+                    + " the first runs on a cold JVM, the last is the steady state reported.")
+    int bursts;
+
     @Option(names = "--no-pins", negatable = false, description = "Run the sensor without its pin group (as `agent --no-pins`),"
             + " to see what holding new files costs.")
     boolean noPins;
@@ -43,12 +48,15 @@ final class SensorBenchCommand implements Callable<Integer> {
         io.driftwatch.agent.fanotify.FanotifySensor.Config sensor = new io.driftwatch.agent.fanotify.FanotifySensor.Config(
                 d.node(), !noReads, d.exec(), d.unlimitedQueue(), d.baselineLimit(), d.proc(), d.maxCmdlineBytes(),
                 d.mounts(), !noPins);
-        SensorBench.Result r = new SensorBench(operations, buffer, dir.toAbsolutePath(), out, sensor).run();
+        SensorBench.Result r = new SensorBench(operations, buffer, dir.toAbsolutePath(), out, sensor, bursts).run();
         out.printf("%nsensor-bench: %,d file operations in a runc container (reads and opens %s, pin group %s)%n",
                 r.operations(), noReads ? "off" : "on", noPins ? "off" : "on");
-        print(out, "first burst (cold JVM: CPU includes JIT compilation; not the figure reported)", r.cold());
-        print(out, "second burst (steady state: the figure reported)", r.steady());
-        out.printf("  agent CPU time per event   %.1f µs steady state (%.1f µs in the first, cold burst)%n",
+        for (int i = 0; i < r.bursts().size(); i++) {
+            boolean last = i == r.bursts().size() - 1;
+            print(out, "burst " + (i + 1) + (i == 0 ? " (cold JVM: its CPU includes the JIT compiling)" : "")
+                    + (last ? " (steady state: the figure reported)" : ""), r.bursts().get(i));
+        }
+        out.printf("  agent CPU time per event   %.1f µs in the steady state, last burst (%.1f µs in the first, cold one)%n",
                 r.cpuMicrosPerEvent(), r.cold().cpuMicrosPerEvent());
         out.println("  counters " + r.counters());
         out.flush();
@@ -66,9 +74,11 @@ final class SensorBenchCommand implements Callable<Integer> {
                 b.accountedFor() ? " (all accounted for)" : " (MISSING events not counted as dropped)");
         out.printf("    throughput                 %,.0f events/s (burst start to last acknowledgement, %,d ms)%n",
                 b.eventsPerSecond(), b.deliveredMs());
-        out.printf("    agent CPU time per event   %.1f µs: sensor threads %.1f, publisher and Kafka producer %.1f,"
-                + " other Java threads %.1f, JVM (JIT compilers, GC) %.1f; JIT compiling %,d ms, GC %,d ms%n",
-                b.cpuMicrosPerEvent(), b.perEvent(cpu.sensor()), b.perEvent(cpu.publisher()), b.perEvent(cpu.otherJava()),
-                b.perEvent(cpu.jvm()), cpu.jitMs(), cpu.gcMs());
+        out.printf("    agent CPU time per event   %.1f µs: sensor threads %.1f (%.1f of it in the kernel), publisher and"
+                + " Kafka producer %.1f, other Java threads %.1f, the JVM's own threads %.1f (JIT compilers %.1f,"
+                + " garbage collector %.1f); wall time compiling %,d ms, in GC pauses %,d ms%n",
+                b.cpuMicrosPerEvent(), b.perEvent(cpu.sensor()), b.perEvent(cpu.sensorKernel()), b.perEvent(cpu.publisher()),
+                b.perEvent(cpu.otherJava()), b.perEvent(cpu.jvm()), b.perEvent(cpu.jit()), b.perEvent(cpu.gc()), cpu.jitMs(),
+                cpu.gcMs());
     }
 }
