@@ -26,6 +26,11 @@ final class SensorBenchCommand implements Callable<Integer> {
             description = "Work directory, removed at the end (default: ${DEFAULT-VALUE}).")
     Path dir;
 
+    @Option(names = "--bursts", paramLabel = "N", defaultValue = "3",
+            description = "Bursts of --ops operations, one after the other in the same agent (default: ${DEFAULT-VALUE});"
+                    + " the first runs on a cold JVM, the last is the steady state reported.")
+    int bursts;
+
     @Option(names = "--no-pins", negatable = false, description = "Run the sensor without its pin group (as `agent --no-pins`),"
             + " to see what holding new files costs.")
     boolean noPins;
@@ -43,20 +48,37 @@ final class SensorBenchCommand implements Callable<Integer> {
         io.driftwatch.agent.fanotify.FanotifySensor.Config sensor = new io.driftwatch.agent.fanotify.FanotifySensor.Config(
                 d.node(), !noReads, d.exec(), d.unlimitedQueue(), d.baselineLimit(), d.proc(), d.maxCmdlineBytes(),
                 d.mounts(), !noPins);
-        SensorBench.Result r = new SensorBench(operations, buffer, dir.toAbsolutePath(), out, sensor).run();
+        SensorBench.Result r = new SensorBench(operations, buffer, dir.toAbsolutePath(), out, sensor, bursts).run();
         out.printf("%nsensor-bench: %,d file operations in a runc container (reads and opens %s, pin group %s)%n",
                 r.operations(), noReads ? "off" : "on", noPins ? "off" : "on");
-        out.printf("  burst in the container     %,d ms%n", r.burstMs());
-        out.printf("  kernel events read         %,d%n", r.kernelEvents());
-        out.printf("  FileEvents emitted         %,d (published and acknowledged by Kafka: %,d)%n", r.emitted(), r.published());
-        out.printf("  dropped (counted)          %,d%n", r.dropped());
-        out.printf("  operations on the topic    %,d of %,d%s%n", r.benchEventsPublished(), r.operations(),
-                r.accountedFor() ? " (all accounted for)" : " (MISSING events not counted as dropped)");
-        out.printf("  throughput                 %,.0f events/s (burst start to last acknowledgement, %,d ms)%n",
-                r.eventsPerSecond(), r.deliveredMs());
-        out.printf("  agent CPU time per event   %.1f µs%n", r.cpuMicrosPerEvent());
+        for (int i = 0; i < r.bursts().size(); i++) {
+            boolean last = i == r.bursts().size() - 1;
+            print(out, "burst " + (i + 1) + (i == 0 ? " (cold JVM: its CPU includes the JIT compiling)" : "")
+                    + (last ? " (steady state: the figure reported)" : ""), r.bursts().get(i));
+        }
+        out.printf("  agent CPU time per event   %.1f µs in the steady state, last burst (%.1f µs in the first, cold one)%n",
+                r.cpuMicrosPerEvent(), r.cold().cpuMicrosPerEvent());
         out.println("  counters " + r.counters());
         out.flush();
         return r.accountedFor() ? 0 : 1;
+    }
+
+    private static void print(PrintWriter out, String title, SensorBench.Burst b) {
+        SensorBench.Cpu cpu = b.cpu();
+        out.printf("  %s, under %s:%n", title, b.dir());
+        out.printf("    burst in the container     %,d ms%n", b.burstMs());
+        out.printf("    kernel events read         %,d%n", b.kernelEvents());
+        out.printf("    FileEvents emitted         %,d (published and acknowledged by Kafka: %,d)%n", b.emitted(), b.published());
+        out.printf("    dropped (counted)          %,d%n", b.dropped());
+        out.printf("    operations on the topic    %,d of %,d%s%n", b.onTopic(), b.operations(),
+                b.accountedFor() ? " (all accounted for)" : " (MISSING events not counted as dropped)");
+        out.printf("    throughput                 %,.0f events/s (burst start to last acknowledgement, %,d ms)%n",
+                b.eventsPerSecond(), b.deliveredMs());
+        out.printf("    agent CPU time per event   %.1f µs: sensor threads %.1f (%.1f of it in the kernel), publisher and"
+                + " Kafka producer %.1f, other Java threads %.1f, the JVM's own threads %.1f (JIT compilers %.1f,"
+                + " garbage collector %.1f); wall time compiling %,d ms, in GC pauses %,d ms%n",
+                b.cpuMicrosPerEvent(), b.perEvent(cpu.sensor()), b.perEvent(cpu.sensorKernel()), b.perEvent(cpu.publisher()),
+                b.perEvent(cpu.otherJava()), b.perEvent(cpu.jvm()), b.perEvent(cpu.jit()), b.perEvent(cpu.gc()), cpu.jitMs(),
+                cpu.gcMs());
     }
 }

@@ -25,18 +25,61 @@ final class ContainerIndex {
     }
 
     private final Map<String, Entry> prefixes = new ConcurrentHashMap<>();
+    /**
+     * Host path -> what {@link #resolve} answered for it ({@link #NOWHERE} for null), for the paths asked again and
+     * again: the directories events happen in, and executables. Emptied whenever a prefix is added or removed.
+     */
+    private final Map<String, Resolved> cache = new ConcurrentHashMap<>();
+    private static final int CACHE_CAPACITY = 16_384;
+    private static final Resolved NOWHERE = new Resolved(null, null, null);
 
     void add(String hostPrefix, ContainerInfo container, Kind kind) {
         prefixes.put(strip(hostPrefix), new Entry(container, kind, ""));
+        cache.clear();
     }
 
     /** A mount of the container: {@code hostPrefix} holds what the container sees at {@code mountPoint}. */
     void addMount(String hostPrefix, ContainerInfo container, String mountPoint) {
         prefixes.put(strip(hostPrefix), new Entry(container, Kind.MOUNT, "/".equals(mountPoint) ? "" : strip(mountPoint)));
+        cache.clear();
     }
 
     void remove(String containerId) {
         prefixes.values().removeIf(e -> e.container().id().equals(containerId));
+        cache.clear();
+    }
+
+    /** As {@link #resolve}, remembered per path (for paths that come again: executables, directories). */
+    Resolved resolveCached(String hostPath) {
+        Resolved r = cache.get(hostPath);
+        if (r == null) {
+            r = resolve(hostPath);
+            if (cache.size() >= CACHE_CAPACITY) {
+                cache.clear();
+            }
+            cache.put(hostPath, r == null ? NOWHERE : r);
+            return r;
+        }
+        return r == NOWHERE ? null : r;
+    }
+
+    /**
+     * As {@link #resolve} of {@code hostPath}, the entry {@code name} of directory {@code dir}: the path itself when it
+     * is a prefix (a file mounted on its own), else the directory's answer (remembered) and the name.
+     */
+    Resolved resolveChild(String dir, String name, String hostPath) {
+        if (".".equals(name) || name.isEmpty() || name.indexOf('/') >= 0) {
+            return resolve(hostPath);
+        }
+        Entry own = prefixes.get(strip(hostPath));
+        if (own != null) {
+            return resolve(hostPath);
+        }
+        Resolved d = resolveCached(dir);
+        if (d == null) {
+            return null;
+        }
+        return new Resolved(d.container(), d.kind(), "/".equals(d.path()) ? "/" + name : d.path() + "/" + name);
     }
 
     boolean isEmpty() {

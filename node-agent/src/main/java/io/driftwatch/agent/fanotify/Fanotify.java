@@ -196,11 +196,9 @@ final class Fanotify implements AutoCloseable {
         handle.setInt(0, hn.handle().length);
         handle.setInt(4, hn.handleType());
         handle.write(8, hn.handle(), 0, hn.handle().length);
-        int dirFd;
-        try {
-            dirFd = LibC.open_by_handle_at(mountFd, handle, LibC.O_PATH | LibC.O_CLOEXEC);
-        } catch (LastErrorException e) {
-            return null;
+        int dirFd = LibC.Quiet.open_by_handle_at(mountFd, handle, LibC.O_PATH | LibC.O_CLOEXEC);
+        if (dirFd < 0) {
+            return null; // ESTALE: removed before the event was read
         }
         try {
             long n = LibC.readlink("/proc/self/fd/" + dirFd, link, link.size());
@@ -225,9 +223,7 @@ final class Fanotify implements AutoCloseable {
     }
 
     static ByteBuffer key(RawEvent.HandleName hn) {
-        ByteBuffer key = ByteBuffer.allocate(12 + hn.handle().length);
-        key.putLong(hn.fsid()).putInt(hn.handleType()).put(hn.handle()).flip();
-        return key;
+        return hn.key();
     }
 
     /** A directory was created (or found by the baseline) at {@code path}: remember its handle. */
@@ -320,11 +316,7 @@ final class Fanotify implements AutoCloseable {
         handle.setInt(0, object.handle().length);
         handle.setInt(4, object.handleType());
         handle.write(8, object.handle(), 0, object.handle().length);
-        try {
-            return LibC.open_by_handle_at(mountFd, handle, LibC.O_PATH | LibC.O_CLOEXEC);
-        } catch (LastErrorException e) {
-            return -1;
-        }
+        return Math.max(-1, LibC.Quiet.open_by_handle_at(mountFd, handle, LibC.O_PATH | LibC.O_CLOEXEC));
     }
 
     /** A directory was removed; events queued before its removal have been handled. */

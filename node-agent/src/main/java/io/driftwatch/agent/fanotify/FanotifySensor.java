@@ -203,10 +203,14 @@ public final class FanotifySensor implements AutoCloseable {
     private volatile boolean running = true;
     private Thread thread;
 
-    /** containerId + '\0' + path -> mode/owner last seen. */
-    private final Map<String, Stat> stats = lru(MODE_CAPACITY);
+    /** A container's file, as the stats know it. */
+    private record FileKey(String containerId, String path) {
+    }
+
+    /** (containerId, path) -> mode/owner last seen. */
+    private final Map<FileKey, Stat> stats = lru(MODE_CAPACITY);
     /** MODIFY/OPEN_READ already reported for a file and pid -> when. */
-    private final Map<String, Long> folds = lru(FOLD_CAPACITY);
+    private final Map<Fold, Long> folds = lru(FOLD_CAPACITY);
     /** containerId -> its overlay layers, for containers on overlayfs. */
     private final Map<String, Overlay> overlays = new ConcurrentHashMap<>();
     /**
@@ -310,8 +314,7 @@ public final class FanotifySensor implements AutoCloseable {
                     }
                 }
             }
-            String prefix = containerId + '\0';
-            stats.keySet().removeIf(k -> k.startsWith(prefix));
+            stats.keySet().removeIf(k -> k.containerId().equals(containerId));
             Overlay overlay = overlays.remove(containerId);
             if (overlay != null) {
                 String upper = ProcFiles.text(overlay.upper()) + "/";
@@ -381,8 +384,12 @@ public final class FanotifySensor implements AutoCloseable {
     }
 
     /** A new entry's attributes (and a symbolic link's target), read by the reader thread right after the read. */
-    private record PreStat(Map<String, Object> attrs, String target) {
+    private record PreStat(FileStat attrs, String target) {
     }
+
+    /** statx buffers of the reader thread and of the handler thread. */
+    private final com.sun.jna.Memory readerStatx = new com.sun.jna.Memory(256);
+    private final com.sun.jna.Memory handlerStatx = new com.sun.jna.Memory(256);
 
     /** Batches read and not yet handled; when full the reader waits and the kernel queue holds the rest. */
     private final java.util.concurrent.BlockingQueue<Batch> batches = new java.util.concurrent.ArrayBlockingQueue<>(4096);
@@ -442,14 +449,13 @@ public final class FanotifySensor implements AutoCloseable {
             if (dir == null) {
                 continue;
             }
-            Path file = ProcFiles.file(child(dir, ev.dir().name()));
-            Map<String, Object> attrs = unixAttributes(file);
+            String hostPath = child(dir, ev.dir().name());
+            FileStat attrs = FileStat.at(hostPath, readerStatx);
             if (attrs != null) {
                 if (created == null) {
                     created = new java.util.IdentityHashMap<>();
                 }
-                int type = ((Integer) attrs.get("mode")) & 0170000;
-                created.put(ev, new PreStat(attrs, type == 0120000 ? ProcFiles.link(file) : null));
+                created.put(ev, new PreStat(attrs, attrs.type() == 0120000 ? ProcFiles.link(ProcFiles.file(hostPath)) : null));
             }
         }
         return created == null ? Map.of() : created;
@@ -549,10 +555,20 @@ public final class FanotifySensor implements AutoCloseable {
             return proc;
         }
 
-        /** The fold key of this pid's writes ("W") or reads ("R") of this file. */
-        String fold(char kind) {
-            return kind + c.id() + '\0' + path + '\0' + ev.pid();
+        private Fold reads;
+        private Fold writes;
+
+        /** The fold key of this pid's writes ('W') or reads ('R') of this file (made once per event). */
+        Fold fold(char kind) {
+            if (kind == 'W') {
+                return writes != null ? writes : (writes = new Fold(false, c.id(), path, ev.pid()));
+            }
+            return reads != null ? reads : (reads = new Fold(true, c.id(), path, ev.pid()));
         }
+    }
+
+    /** What a fold is about: a pid's reads (or writes) of a container's file. */
+    private record Fold(boolean reads, String containerId, String path, int pid) {
     }
 
     void handle(RawEvent ev) {
@@ -577,7 +593,7 @@ public final class FanotifySensor implements AutoCloseable {
             return;
         }
         String hostPath = child(dir, ev.dir().name());
-        ContainerIndex.Resolved where = index.resolve(hostPath);
+        ContainerIndex.Resolved where = index.resolveChild(dir, ev.dir().name(), hostPath);
         if (where == null) {
             counters.outsideContainers.incrementAndGet();
             return;
@@ -650,7 +666,7 @@ public final class FanotifySensor implements AutoCloseable {
     /** A write: one MODIFY per process and file until it closes; a file left empty is a TRUNCATE. */
     private void onModify(Handling h) {
         RawEvent ev = h.ev;
-        String fold = h.fold('W');
+        Fold fold = h.fold('W');
         if (folds.putIfAbsent(fold, h.now) != null) {
             counters.folded.incrementAndGet();
             return;
@@ -668,7 +684,7 @@ public final class FanotifySensor implements AutoCloseable {
     }
 
     private void onCloseWrite(Handling h) {
-        String fold = h.fold('W');
+        Fold fold = h.fold('W');
         Emptied pending = emptied.remove(fold);
         if (pending != null) {
             settle(pending);
@@ -684,7 +700,7 @@ public final class FanotifySensor implements AutoCloseable {
 
     /** A read: one OPEN_READ per process and file every READ_FOLD_MS (an open not yet reported is this read's). */
     private void onRead(Handling h) {
-        String fold = h.fold('R');
+        Fold fold = h.fold('R');
         Opened open = opens.remove(fold);
         if (open != null) {
             folds.put(fold, open.since());
@@ -710,7 +726,7 @@ public final class FanotifySensor implements AutoCloseable {
      * {@value #READ_FOLD_MS} ms.
      */
     private void onOpen(Handling h) {
-        String fold = h.fold('R');
+        Fold fold = h.fold('R');
         Long last = folds.get(fold);
         if (last != null && h.now - last <= READ_FOLD_MS || opens.containsKey(fold)) {
             counters.folded.incrementAndGet();
@@ -733,7 +749,7 @@ public final class FanotifySensor implements AutoCloseable {
     }
 
     static final long OPEN_WAIT_MS = 250;
-    private final Map<String, Opened> opens = new LinkedHashMap<>();
+    private final Map<Fold, Opened> opens = new LinkedHashMap<>();
 
     private void settleOpens(long now) {
         if (opens.isEmpty()) {
@@ -811,7 +827,7 @@ public final class FanotifySensor implements AutoCloseable {
         if (h.ondir) {
             fanotify.directoryRemoved(h.ev.target());
         }
-        stats.remove(h.c.id() + '\0' + h.path);
+        stats.remove(new FileKey(h.c.id(), h.path));
     }
 
     /**
@@ -827,11 +843,10 @@ public final class FanotifySensor implements AutoCloseable {
             rememberStat(c, path, hostPath);
             return;
         }
-        Path file = ProcFiles.file(hostPath);
         // What the reader saw right after the read (closest to the creation; the file may be gone by now), else a
         // stat now.
         PreStat pre = handling != null ? createdInBatch.get(handling) : null;
-        Map<String, Object> attrs = pre != null ? pre.attrs() : unixAttributes(file);
+        FileStat attrs = pre != null ? pre.attrs() : FileStat.at(hostPath, handlerStatx);
         FileStat gone = attrs == null ? objectStat(object) : null;
         if (attrs == null && gone == null) {
             // gone, never opened: a symlink, if the kernel's record of the process's symlink calls says so
@@ -848,18 +863,18 @@ public final class FanotifySensor implements AutoCloseable {
             emit(event(c, EventType.CREATE, path, proc, now)); // mode unknown
             return;
         }
-        int mode = attrs != null ? (Integer) attrs.get("mode") : gone.mode();
-        int nlink = attrs != null ? (Integer) attrs.get("nlink") : gone.nlink();
-        long ino = attrs != null ? ((Number) attrs.get("ino")).longValue() : gone.ino();
+        int mode = attrs != null ? attrs.mode() : gone.mode();
+        int nlink = attrs != null ? attrs.nlink() : gone.nlink();
+        long ino = attrs != null ? attrs.ino() : gone.ino();
         int type = mode & 0170000;
         if (type == 0120000) {
             FileEvent e = event(c, EventType.SYMLINK, path, proc, now);
-            String target = pre != null ? pre.target() : attrs != null ? ProcFiles.link(file) : gone.target();
+            String target = pre != null ? pre.target() : attrs != null ? ProcFiles.link(ProcFiles.file(hostPath)) : gone.target();
             e.setNewPath(target); // null when removed before anyone could read it
             emit(e);
             return;
         }
-        if (type == 0020000 && kind == ContainerIndex.Kind.UPPER && attrs != null && ((Long) attrs.get("rdev")) == 0L) {
+        if (type == 0020000 && kind == ContainerIndex.Kind.UPPER && attrs != null && attrs.rdev() == 0L) {
             counters.overlayInternal.incrementAndGet(); // an overlay whiteout: the file was deleted
             emit(event(c, EventType.DELETE, path, proc, now));
             return;
@@ -877,7 +892,7 @@ public final class FanotifySensor implements AutoCloseable {
         FileEvent e = event(c, EventType.CREATE, path, proc, now);
         e.setMode(mode & 07777);
         emit(e);
-        stats.put(c.id() + '\0' + path, attrs != null ? stat(attrs, batch)
+        stats.put(new FileKey(c.id(), path), attrs != null ? stat(attrs, batch)
                 : new Stat(gone.mode() & 07777, gone.uid(), gone.gid(), batch, false, gone.ino()));
     }
 
@@ -902,11 +917,10 @@ public final class FanotifySensor implements AutoCloseable {
      * a scan of the map is cheap enough.
      */
     private String otherName(ContainerInfo c, long ino, String path) {
-        String prefix = c.id() + '\0';
-        for (Map.Entry<String, Stat> e : stats.entrySet()) {
+        for (Map.Entry<FileKey, Stat> e : stats.entrySet()) {
             Stat s = e.getValue();
-            if (s.ino() == ino && !s.dir() && e.getKey().startsWith(prefix)) {
-                String name = e.getKey().substring(prefix.length());
+            if (s.ino() == ino && !s.dir() && e.getKey().containerId().equals(c.id())) {
+                String name = e.getKey().path();
                 if (!name.equals(path)) {
                     return name;
                 }
@@ -920,7 +934,7 @@ public final class FanotifySensor implements AutoCloseable {
             ProcessTable.Info proc, long now, RawEvent.HandleName object) {
         // The object changed, not the name: a descriptor the pin group holds tells its mode even when it is gone.
         FileStat pinned = pins == null || object == null ? null : pins.stat(object);
-        Map<String, Object> attrs = pinned != null ? null : unixAttributes(ProcFiles.file(hostPath));
+        FileStat attrs = pinned != null ? null : FileStat.at(hostPath, handlerStatx);
         if (attrs == null && pinned == null) {
             counters.attribOther.incrementAndGet();
             return proc;
@@ -931,7 +945,7 @@ public final class FanotifySensor implements AutoCloseable {
         Stat now_ = pinned != null
                 ? new Stat(pinned.mode() & 07777, pinned.uid(), pinned.gid(), batch, (pinned.mode() & 0170000) == 0040000, pinned.ino())
                 : stat(attrs, batch);
-        String key = c.id() + '\0' + path;
+        FileKey key = new FileKey(c.id(), path);
         Stat before = stats.get(key);
         if (before != null && before.dir() != now_.dir() || kind == ContainerIndex.Kind.UPPER && attrs != null && isWhiteout(attrs)) {
             // Another object holds the name by now (overlayfs replaced the directory by a whiteout, or the
@@ -971,8 +985,8 @@ public final class FanotifySensor implements AutoCloseable {
         return proc;
     }
 
-    private static boolean isWhiteout(Map<String, Object> attrs) {
-        return (((Integer) attrs.get("mode")) & 0170000) == 0020000 && ((Long) attrs.get("rdev")) == 0L;
+    private static boolean isWhiteout(FileStat attrs) {
+        return attrs.type() == 0020000 && attrs.rdev() == 0L;
     }
 
     private void renamed(RawEvent ev, ContainerInfo c, String path, String hostPath, boolean ondir,
@@ -1001,9 +1015,9 @@ public final class FanotifySensor implements AutoCloseable {
         FileEvent e = event(c, EventType.RENAME, path, proc, now);
         e.setNewPath(newPath);
         emit(e);
-        Stat moved = stats.remove(c.id() + '\0' + path);
+        Stat moved = stats.remove(new FileKey(c.id(), path));
         if (moved != null && newPath != null) {
-            stats.put(c.id() + '\0' + newPath, moved);
+            stats.put(new FileKey(c.id(), newPath), moved);
         }
         Overlay overlay = overlays.get(c.id());
         if (kind == ContainerIndex.Kind.UPPER && overlay != null && inLower(overlay, path) != null) {
@@ -1046,7 +1060,7 @@ public final class FanotifySensor implements AutoCloseable {
             whiteouts.put(newHost, Boolean.TRUE);
             boolean dir = wasDirectory(c, path);
             emit(event(c, dir ? EventType.RMDIR : EventType.DELETE, path, process(ev.pid(), now, c), now));
-            stats.remove(c.id() + '\0' + path);
+            stats.remove(new FileKey(c.id(), path));
             return;
         }
         if (whiteouts.remove(newHost) != null) {
@@ -1058,7 +1072,7 @@ public final class FanotifySensor implements AutoCloseable {
 
     /** Whether the container's {@code path}, just replaced by a whiteout, was a directory. */
     private boolean wasDirectory(ContainerInfo c, String path) {
-        Stat s = stats.get(c.id() + '\0' + path);
+        Stat s = stats.get(new FileKey(c.id(), path));
         if (s != null) {
             return s.dir();
         }
@@ -1122,7 +1136,7 @@ public final class FanotifySensor implements AutoCloseable {
     }
 
     private static final long EMPTIED_WAIT_MS = 500;
-    private final Map<String, Emptied> emptied = new LinkedHashMap<>();
+    private final Map<Fold, Emptied> emptied = new LinkedHashMap<>();
 
     private void settle(Emptied pending) {
         if (empty(pending.hostPath())) {
@@ -1161,11 +1175,11 @@ public final class FanotifySensor implements AutoCloseable {
     }
 
     private void rememberStat(ContainerInfo c, String path, String hostPath) {
-        String key = c.id() + '\0' + path;
+        FileKey key = new FileKey(c.id(), path);
         if (stats.containsKey(key)) {
             return;
         }
-        Map<String, Object> attrs = unixAttributes(ProcFiles.file(hostPath));
+        FileStat attrs = FileStat.at(hostPath, handlerStatx);
         if (attrs != null) {
             stats.put(key, stat(attrs, batch));
         }
@@ -1217,7 +1231,7 @@ public final class FanotifySensor implements AutoCloseable {
         if (exe == null) {
             return null;
         }
-        ContainerIndex.Resolved r = index.resolve(exe);
+        ContainerIndex.Resolved r = index.resolveCached(exe);
         if (r != null && r.container().id().equals(c.id())) {
             return r.path();
         }
@@ -1313,7 +1327,7 @@ public final class FanotifySensor implements AutoCloseable {
                     if (attrs != null) {
                         String rel = root.relativize(p).toString();
                         String path = ProcFiles.text(rel.isEmpty() ? (inside.isEmpty() ? "/" : inside) : inside + "/" + rel);
-                        stats.put(c.id() + '\0' + path, stat(attrs, Long.MIN_VALUE));
+                        stats.put(new FileKey(c.id(), path), stat(attrs, Long.MIN_VALUE));
                         seen[0]++;
                     }
                 }
@@ -1341,6 +1355,10 @@ public final class FanotifySensor implements AutoCloseable {
             }
             return dev.equals(d);
         }
+    }
+
+    private static Stat stat(FileStat attrs, long batch) {
+        return new Stat(attrs.mode() & 07777, attrs.uid(), attrs.gid(), batch, attrs.type() == 0040000, attrs.ino());
     }
 
     private static Stat stat(Map<String, Object> attrs, long batch) {

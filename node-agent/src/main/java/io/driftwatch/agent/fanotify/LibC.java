@@ -102,4 +102,42 @@ final class LibC {
 
     static native int name_to_handle_at(int dirfd, String path, Pointer handle, Pointer mountId, int flags)
             throws LastErrorException;
+
+    /** The empty path, for the *at calls with AT_EMPTY_PATH. */
+    static final Pointer EMPTY_PATH = emptyPath();
+
+    private static Pointer emptyPath() {
+        com.sun.jna.Memory m = new com.sun.jna.Memory(1);
+        m.setByte(0, (byte) 0);
+        return m;
+    }
+
+    /**
+     * The per-event calls, without an exception: they return -1 on failure (errno in {@code Native.getLastError()}),
+     * since a file gone before its event is read is common and a LastErrorException (a stack trace) costs far more
+     * than the call. Paths are native bytes, NUL-terminated, not Strings, which JNA would encode (looking the
+     * charset up) on every call.
+     */
+    static final class Quiet {
+        static {
+            Native.register(Quiet.class, "c");
+        }
+
+        private Quiet() {
+        }
+
+        /** statx(2) of a NUL-terminated path. */
+        static native int statx(int dirfd, byte[] path, int flags, int mask, Pointer buf);
+
+        /** statx(2) of a native path ({@link #EMPTY_PATH} with AT_EMPTY_PATH). */
+        static native int statx(int dirfd, Pointer path, int flags, int mask, Pointer buf);
+
+        static native int name_to_handle_at(int dirfd, Pointer path, Pointer handle, Pointer mountId, int flags);
+
+        static native long readlinkat(int dirfd, Pointer path, Pointer buf, long size);
+
+        static native int open_by_handle_at(int mountFd, Pointer handle, int flags);
+
+        static native int close(int fd);
+    }
 }

@@ -166,7 +166,9 @@ final class PinGroup implements AutoCloseable {
                 fsidByDevice.put(device, fsid);
             }
             handle.setInt(0, 128);
-            LibC.name_to_handle_at(objectFd, "", handle, mountId, LibC.AT_EMPTY_PATH);
+            if (LibC.Quiet.name_to_handle_at(objectFd, LibC.EMPTY_PATH, handle, mountId, LibC.AT_EMPTY_PATH) != 0) {
+                return null;
+            }
             int bytes = handle.getInt(0);
             ByteBuffer key = ByteBuffer.allocate(12 + bytes);
             key.putLong(fsid).putInt(handle.getInt(4)).put(handle.getByteArray(8, bytes)).flip();

@@ -167,6 +167,21 @@ public final class ProcFiles {
         return Path.of(name.indexOf('\0') < 0 ? name : text); // no kernel name holds a NUL
     }
 
+    /**
+     * The bytes of the file a byte-exact host path text names, NUL-terminated, for the system calls; null when the
+     * text holds a NUL (no kernel name does).
+     */
+    static byte[] kernelPath(String text) {
+        byte[] name = text.indexOf('\\') < 0 ? text.getBytes(StandardCharsets.UTF_8) : FieldText.decodeKernelBytes(text);
+        byte[] z = Arrays.copyOf(name, name.length + 1);
+        for (int i = 0; i < name.length; i++) {
+            if (name[i] == 0) {
+                return null;
+            }
+        }
+        return z;
+    }
+
     /** At most this many descriptors of a process are looked at to tell how it opened a file. */
     static final int MAX_FDS_SCANNED = 1024;
 

@@ -32,6 +32,18 @@ final class ProcessTable {
             return size() > CAPACITY;
         }
     };
+    /**
+     * pid -> when its /proc directory was found gone. A process that has exited stays gone: its later events (an
+     * {@code rm -r} of thousands of files read after rm exited) do not try /proc again, which costs a failed open and
+     * an exception each, for {@value #GONE_TTL_MS} ms or until the pid is seen executing a file (a new process).
+     */
+    private final Map<Integer, Long> gone = new LinkedHashMap<>(256, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, Long> eldest) {
+            return size() > CAPACITY;
+        }
+    };
+    private static final long GONE_TTL_MS = 1_000;
     private final Map<Integer, String> executed = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Integer, String> eldest) {
@@ -81,11 +93,13 @@ final class ProcessTable {
     void executed(int pid, String exe) {
         executed.put(pid, exe);
         cache.remove(pid); // a new program: name, cmdline and credentials may all have changed
+        gone.remove(pid); // running: a pid reused by a new process
     }
 
     /** Drops what was read of {@code pid}: it may have been read in the middle of an exec. */
     void forget(int pid) {
         cache.remove(pid);
+        gone.remove(pid);
     }
 
     Info lookup(int pid, long now) {
@@ -93,8 +107,12 @@ final class ProcessTable {
         if (cached != null && now - cached.readAt() < TTL_MS) {
             return cached;
         }
-        Info info = read(pid, now);
+        Long goneAt = gone.get(pid);
+        Info info = goneAt != null && now - goneAt >= 0 && now - goneAt < GONE_TTL_MS ? null : read(pid, now);
         if (info == null) {
+            if (goneAt == null || now - goneAt >= GONE_TTL_MS || now < goneAt) {
+                gone.put(pid, now);
+            }
             String exe = executed.get(pid);
             if (cached != null && LIVE.equals(cached.how())) {
                 return cached; // read while alive, a moment ago: still the best answer
@@ -117,6 +135,7 @@ final class ProcessTable {
             return info;
         }
         cache.put(pid, info);
+        gone.remove(pid);
         return info;
     }
 

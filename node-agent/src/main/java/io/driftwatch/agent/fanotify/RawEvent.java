@@ -18,7 +18,20 @@ record RawEvent(long mask, int pid, HandleName dir, HandleName newDir, HandleNam
         return (mask & bit) != 0;
     }
 
-    /** A directory file handle on filesystem {@code fsid} and an entry name in it ("." for the directory itself). */
-    record HandleName(long fsid, byte[] handle, int handleType, String name) {
+    /**
+     * A directory file handle on filesystem {@code fsid} and an entry name in it ("." for the directory itself), with
+     * the key the sensor's maps know the object by (fsid, handle type, handle bytes), made once.
+     */
+    record HandleName(long fsid, byte[] handle, int handleType, String name, java.nio.ByteBuffer key) {
+        HandleName(long fsid, byte[] handle, int handleType, String name) {
+            this(fsid, handle, handleType, name, keyOf(fsid, handleType, handle));
+        }
+
+        /** Nobody changes a key once made: it is read with absolute gets only (equals, hashCode). */
+        static java.nio.ByteBuffer keyOf(long fsid, int handleType, byte[] handle) {
+            java.nio.ByteBuffer key = java.nio.ByteBuffer.allocate(12 + handle.length);
+            key.putLong(fsid).putInt(handleType).put(handle).flip();
+            return key;
+        }
     }
 }

@@ -90,4 +90,26 @@ class ContainerIndexTest {
         assertNull(index.resolve("a/rootfs/etc"));
         assertNull(index.resolve(""));
     }
+
+    @Test
+    void aChildResolvesAsItsWholePathDoes() {
+        ContainerInfo c = container("c1", "/a/rootfs");
+        index.add("/", container("host", "/"), ContainerIndex.Kind.ROOTFS);
+        index.add("/a/rootfs", c, ContainerIndex.Kind.ROOTFS);
+        index.addMount("/proc/7/root/dev/shm", c, "/dev/shm");
+        index.addMount("/b/hosts", c, "/etc/hosts"); // a file mounted on its own
+        index.add("/s/1/work", c, ContainerIndex.Kind.WORK);
+        String[][] cases = {{"/a/rootfs", "x"}, {"/a/rootfs/etc", "passwd"}, {"/a", "rootfs"}, {"/a", "rootfs2"},
+                {"/", "etc"}, {"/proc/7/root/dev/shm", "f"}, {"/proc/7/root/dev/shm/d", "f"}, {"/b", "hosts"},
+                {"/b", "other"}, {"/s/1/work", "work"}, {"/a/rootfs", "."}};
+        for (int round = 0; round < 2; round++) { // the second time from the cache
+            for (String[] dn : cases) {
+                String path = ".".equals(dn[1]) ? dn[0] : "/".equals(dn[0]) ? "/" + dn[1] : dn[0] + "/" + dn[1];
+                assertEquals(index.resolve(path), index.resolveChild(dn[0], dn[1], path), path);
+            }
+        }
+        index.remove("c1"); // the cache forgets what it answered
+        assertEquals("host", index.resolveChild("/a/rootfs", "x", "/a/rootfs/x").container().id());
+        assertEquals("/a/rootfs/x", index.resolveChild("/a/rootfs", "x", "/a/rootfs/x").path());
+    }
 }

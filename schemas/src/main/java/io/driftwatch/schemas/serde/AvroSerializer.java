@@ -34,7 +34,42 @@ public class AvroSerializer<T> implements Serializer<T> {
     private static final Schema STRING = Schema.create(Schema.Type.STRING);
     private static final Schema BYTES = Schema.create(Schema.Type.BYTES);
 
-    private static final ThreadLocal<BinaryEncoder> ENCODER = new ThreadLocal<>();
+    /**
+     * Per thread: a growable buffer and a buffered encoder bound to it for good, so a record costs one array of its
+     * exact size (the result) and nothing else: no buffer grown from 256 bytes and copied, no new encoder sink (a
+     * channel and its array) per record. Dropped when an encoding fails (the encoder may hold a part of it).
+     */
+    private static final ThreadLocal<Output> OUTPUT = new ThreadLocal<>();
+
+    /**
+     * The writers' model: generated classes' own encoders (customEncode, the same bytes as the generic writer's walk
+     * of the schema, without its per-field union resolution and boxing), which Avro leaves off by default. A writer is
+     * only ever given records whose own schema is the writer's (see {@link #encodeAnew}'s callers), which is what
+     * customEncode writes. Readers keep the default model.
+     */
+    private static final org.apache.avro.specific.SpecificData WRITE_DATA = customCoders();
+
+    private static org.apache.avro.specific.SpecificData customCoders() {
+        org.apache.avro.specific.SpecificData data = new org.apache.avro.specific.SpecificData();
+        data.setCustomCoders(true);
+        return data;
+    }
+
+    private static final class Output extends ByteArrayOutputStream {
+        final BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(this, null);
+
+        Output() {
+            super(1024);
+        }
+
+        /** Shrinks back when an unusually large record grew the buffer past 1 MiB. */
+        void clear() {
+            if (buf.length > 1 << 20) {
+                buf = new byte[1024];
+            }
+            reset();
+        }
+    }
     /**
      * Configuration (not a Confluent key): {@code true} lets serializers so configured reuse, on one thread, the Avro
      * body of the record they or another such serializer encoded last when the very same instance comes again (a
@@ -136,19 +171,36 @@ public class AvroSerializer<T> implements Serializer<T> {
     }
 
     private byte[] encodeAnew(int id, Object value, Schema schema) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        out.write(WireFormat.header(id));
         if (schema.getType() == Schema.Type.BYTES && !(value instanceof GenericContainer)) {
             // Confluent writes a bytes value raw, without Avro's length prefix; readers expect exactly that.
+            ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+            out.write(WireFormat.header(id));
             byte[] raw = value instanceof ByteBuffer buffer ? toArray(buffer) : (byte[]) value;
             out.write(raw);
             return out.toByteArray();
         }
         // A buffered encoder, reused per thread: the direct one writes byte by byte into a synchronized stream.
-        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, ENCODER.get());
-        ENCODER.set(encoder);
-        writers.computeIfAbsent(schema, s -> writerFor(s, value)).write(value, encoder);
-        encoder.flush();
+        Output out = OUTPUT.get();
+        if (out == null) {
+            out = new Output();
+            OUTPUT.set(out);
+        }
+        out.clear();
+        out.write(WireFormat.MAGIC_BYTE);
+        out.write(id >>> 24);
+        out.write(id >>> 16);
+        out.write(id >>> 8);
+        out.write(id);
+        boolean done = false;
+        try {
+            writers.computeIfAbsent(schema, s -> writerFor(s, value)).write(value, out.encoder);
+            out.encoder.flush();
+            done = true;
+        } finally {
+            if (!done) {
+                OUTPUT.remove(); // the encoder may hold a part of the failed record
+            }
+        }
         return out.toByteArray();
     }
 
@@ -189,7 +241,7 @@ public class AvroSerializer<T> implements Serializer<T> {
             AvroClassTrust.trustPackageOf(sample.getClass());
         }
         // A specific writer handles generic records as well; it is needed for generated classes' fields.
-        return (DatumWriter<Object>) (DatumWriter<?>) new SpecificDatumWriter<>(schema);
+        return (DatumWriter<Object>) (DatumWriter<?>) new SpecificDatumWriter<>(schema, WRITE_DATA);
     }
 
     static Schema schemaOf(Object value) {
