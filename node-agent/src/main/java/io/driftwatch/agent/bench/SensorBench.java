@@ -46,7 +46,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * Kafka acknowledged the last event) and the agent JVM's CPU time per event (user + system of the whole process,
  * from the burst's start to the last acknowledgement), split by thread: the sensor's threads, the publisher's
  * (its sending thread and the Kafka producer's network thread), the other Java threads, and the JVM's own threads
- * (JIT compilers, garbage collector), which are the process's CPU time minus that of every Java thread.
+ * (JIT compilers; garbage collector and VM thread), which are the process's CPU time minus that of every Java thread.
  */
 public final class SensorBench {
     /** CPU time (ns) of the agent JVM during a burst, by part. */
@@ -54,7 +54,8 @@ public final class SensorBench {
      * CPU time (ns) of the agent JVM during a burst, by part: {@code sensorKernel} is the part of {@code sensor} spent
      * in the kernel (system calls, the kernel opening a descriptor per pinned file, freeing what it closes);
      * {@code jvm} is the process's time minus that of every Java thread, of which {@code jit} and {@code gc} are the
-     * compiler threads' and the collector's (from /proc/self/task, in clock ticks); {@code jitMs} and {@code gcMs} are
+     * compiler threads' and the collector's (its threads and the VM thread, which runs the safepoint operations and is
+     * where the Serial collector collects; from /proc/self/task, in clock ticks); {@code jitMs} and {@code gcMs} are
      * wall-clock times (compilations, pauses), longer than CPU time when the machine is busy.
      */
     public record Cpu(long total, long sensor, long sensorKernel, long publisher, long otherJava, long jvm, long jit,
@@ -300,7 +301,7 @@ public final class SensorBench {
                     gcMs() - gc0);
         }
 
-        /** CPU time (ns, from clock ticks) of the JVM's compiler threads and of its collector's threads, from /proc. */
+        /** CPU time (ns, from clock ticks) of the JVM's compiler threads and of its collector's threads and VM thread, from /proc. */
         private static long[] vmThreads() {
             long jit = 0;
             long gc = 0;
@@ -319,7 +320,8 @@ public final class SensorBench {
                     long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
                     if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
                         jit += ticks;
-                    } else if (comm.startsWith("GC Thread") || comm.startsWith("G1 ")) {
+                    } else if (comm.startsWith("GC Thread") || comm.startsWith("G1 ") || comm.equals("VM Thread")) {
+                        // The VM thread runs the safepoint operations, the Serial collector's collections among them.
                         gc += ticks;
                     }
                 }

@@ -76,7 +76,7 @@ final class SensorBenchCommand implements Callable<Integer> {
                 b.eventsPerSecond(), b.deliveredMs());
         out.printf("    agent CPU time per event   %.1f µs: sensor threads %.1f (%.1f of it in the kernel), publisher and"
                 + " Kafka producer %.1f, other Java threads %.1f, the JVM's own threads %.1f (JIT compilers %.1f,"
-                + " garbage collector %.1f); wall time compiling %,d ms, in GC pauses %,d ms%n",
+                + " garbage collector and VM thread %.1f); wall time compiling %,d ms, in GC pauses %,d ms%n",
                 b.cpuMicrosPerEvent(), b.perEvent(cpu.sensor()), b.perEvent(cpu.sensorKernel()), b.perEvent(cpu.publisher()),
                 b.perEvent(cpu.otherJava()), b.perEvent(cpu.jvm()), b.perEvent(cpu.jit()), b.perEvent(cpu.gc()), cpu.jitMs(),
                 cpu.gcMs());

@@ -25,48 +25,56 @@ final class FanotifyParser {
         int offset = 0;
         int events = 0;
         while (offset + 24 <= length) {
-            int eventLen = b.getInt(offset);
-            int version = b.get(offset + 4) & 0xff;
-            int metadataLen = b.getShort(offset + 6) & 0xffff;
-            if (eventLen < 24 || offset + eventLen > length || metadataLen < 24 || metadataLen > eventLen) {
-                throw new IllegalStateException("corrupt fanotify buffer at offset " + offset + ": event_len "
-                        + eventLen + ", metadata_len " + metadataLen + ", read " + length);
-            }
-            if (version != METADATA_VERSION) {
-                throw new IllegalStateException("fanotify metadata version " + version + ", expected " + METADATA_VERSION);
-            }
-            long mask = b.getLong(offset + 8);
-            int pid = b.getInt(offset + 20);
-            RawEvent.HandleName dir = null;
-            RawEvent.HandleName newDir = null;
-            RawEvent.HandleName target = null;
-            int info = offset + metadataLen;
-            int end = offset + eventLen;
-            while (info + 4 <= end) {
-                int type = b.get(info) & 0xff;
-                int len = b.getShort(info + 2) & 0xffff;
-                if (len < 4 || info + len > end) {
-                    break;
-                }
-                if (type == LibC.FAN_EVENT_INFO_TYPE_DFID_NAME || type == LibC.FAN_EVENT_INFO_TYPE_DFID
-                        || type == LibC.FAN_EVENT_INFO_TYPE_OLD_DFID_NAME || type == LibC.FAN_EVENT_INFO_TYPE_NEW_DFID_NAME
-                        || type == LibC.FAN_EVENT_INFO_TYPE_FID) {
-                    RawEvent.HandleName hn = handleName(b, info, len, type);
-                    if (type == LibC.FAN_EVENT_INFO_TYPE_NEW_DFID_NAME) {
-                        newDir = hn;
-                    } else if (type == LibC.FAN_EVENT_INFO_TYPE_FID) {
-                        target = hn;
-                    } else {
-                        dir = hn;
-                    }
-                }
-                info += len;
-            }
-            sink.accept(new RawEvent(mask, pid, dir, newDir, target));
+            offset += parseEvent(b, offset, length, sink);
             events++;
-            offset += eventLen;
         }
         return events;
+    }
+
+    /**
+     * Decodes the event at {@code offset} and hands it to {@code sink}; returns its length. A method of its own, run
+     * once per event, so that the JIT compiles it early and once (a buffer's loop runs once per read).
+     */
+    private static int parseEvent(ByteBuffer b, int offset, int length, Consumer<RawEvent> sink) {
+        int eventLen = b.getInt(offset);
+        int version = b.get(offset + 4) & 0xff;
+        int metadataLen = b.getShort(offset + 6) & 0xffff;
+        if (eventLen < 24 || offset + eventLen > length || metadataLen < 24 || metadataLen > eventLen) {
+            throw new IllegalStateException("corrupt fanotify buffer at offset " + offset + ": event_len "
+                    + eventLen + ", metadata_len " + metadataLen + ", read " + length);
+        }
+        if (version != METADATA_VERSION) {
+            throw new IllegalStateException("fanotify metadata version " + version + ", expected " + METADATA_VERSION);
+        }
+        long mask = b.getLong(offset + 8);
+        int pid = b.getInt(offset + 20);
+        RawEvent.HandleName dir = null;
+        RawEvent.HandleName newDir = null;
+        RawEvent.HandleName target = null;
+        int info = offset + metadataLen;
+        int end = offset + eventLen;
+        while (info + 4 <= end) {
+            int type = b.get(info) & 0xff;
+            int len = b.getShort(info + 2) & 0xffff;
+            if (len < 4 || info + len > end) {
+                break;
+            }
+            if (type == LibC.FAN_EVENT_INFO_TYPE_DFID_NAME || type == LibC.FAN_EVENT_INFO_TYPE_DFID
+                    || type == LibC.FAN_EVENT_INFO_TYPE_OLD_DFID_NAME || type == LibC.FAN_EVENT_INFO_TYPE_NEW_DFID_NAME
+                    || type == LibC.FAN_EVENT_INFO_TYPE_FID) {
+                RawEvent.HandleName hn = handleName(b, info, len, type);
+                if (type == LibC.FAN_EVENT_INFO_TYPE_NEW_DFID_NAME) {
+                    newDir = hn;
+                } else if (type == LibC.FAN_EVENT_INFO_TYPE_FID) {
+                    target = hn;
+                } else {
+                    dir = hn;
+                }
+            }
+            info += len;
+        }
+        sink.accept(new RawEvent(mask, pid, dir, newDir, target));
+        return eventLen;
     }
 
     private static RawEvent.HandleName handleName(ByteBuffer b, int info, int len, int type) {

@@ -408,26 +408,9 @@ public final class FanotifySensor implements AutoCloseable {
      * descriptor when it was opened (see {@link PinGroup}); else its mode is unknown.
      */
     private void read() {
-        while (running) {
+        while (running) { // the body is a method of its own, compiled normally (see loop())
             try {
-                List<RawEvent> read = new ArrayList<>();
-                fanotify.poll(100, read::add);
-                long readNanos = System.nanoTime();
-                Map<RawEvent, Long> started = Map.of();
-                if (execs != null && execArgs == null) { // with the kernel's records, /proc looks add nothing
-                    for (RawEvent ev : read) {
-                        if (ev.has(LibC.FAN_OPEN_EXEC) && !ev.has(LibC.FAN_ONDIR) && ev.pid() != selfPid) {
-                            if (started.isEmpty()) {
-                                started = new java.util.IdentityHashMap<>();
-                            }
-                            started.put(ev, execs.started(ev.pid())); // first: the program may be gone in a millisecond
-                        }
-                    }
-                }
-                Map<RawEvent, PreStat> created = read.isEmpty() ? Map.of() : prestat(read);
-                if (!read.isEmpty()) {
-                    batches.put(new Batch(read, created, started, readNanos));
-                }
+                readOnce();
             } catch (InterruptedException e) {
                 return;
             } catch (IOException | RuntimeException e) {
@@ -439,68 +422,74 @@ public final class FanotifySensor implements AutoCloseable {
         }
     }
 
+    /** One read of the kernel's queue (waiting up to 100 ms), handed to the handler as a batch. */
+    private void readOnce() throws IOException, InterruptedException {
+        List<RawEvent> read = new ArrayList<>();
+        fanotify.poll(100, read::add);
+        if (read.isEmpty()) {
+            return;
+        }
+        long readNanos = System.nanoTime();
+        Map<RawEvent, Long> started = execs != null && execArgs == null ? started(read) : Map.of();
+        batches.put(new Batch(read, prestat(read), started, readNanos));
+    }
+
+    /** The exec catcher's number of each execution read (with the kernel's records, /proc looks add nothing). */
+    private Map<RawEvent, Long> started(List<RawEvent> read) {
+        Map<RawEvent, Long> started = Map.of();
+        for (RawEvent ev : read) {
+            if (ev.has(LibC.FAN_OPEN_EXEC) && !ev.has(LibC.FAN_ONDIR) && ev.pid() != selfPid) {
+                if (started.isEmpty()) {
+                    started = new java.util.IdentityHashMap<>();
+                }
+                started.put(ev, execs.started(ev.pid())); // first: the program may be gone in a millisecond
+            }
+        }
+        return started;
+    }
+
     private Map<RawEvent, PreStat> prestat(List<RawEvent> read) {
         Map<RawEvent, PreStat> created = null;
-        for (RawEvent ev : read) {
+        for (int i = 0; i < read.size(); i++) {
+            RawEvent ev = read.get(i);
             if (!ev.has(LibC.FAN_CREATE) || ev.has(LibC.FAN_ONDIR) || ev.dir() == null) {
                 continue;
             }
-            String dir = fanotify.directory(ev.dir());
-            if (dir == null) {
-                continue;
-            }
-            String hostPath = child(dir, ev.dir().name());
-            FileStat attrs = FileStat.at(hostPath, readerStatx);
-            if (attrs != null) {
+            PreStat seen = prestat(ev);
+            if (seen != null) {
                 if (created == null) {
                     created = new java.util.IdentityHashMap<>();
                 }
-                created.put(ev, new PreStat(attrs, attrs.type() == 0120000 ? ProcFiles.link(ProcFiles.file(hostPath)) : null));
+                created.put(ev, seen);
             }
         }
         return created == null ? Map.of() : created;
     }
 
-    /** The handler thread: handles each batch under the lock (watch() waits at most one batch). */
+    /** What the reader sees of the entry a FAN_CREATE names, or null when it is gone (a method per event: see loop()). */
+    private PreStat prestat(RawEvent ev) {
+        String dir = fanotify.directory(ev.dir());
+        if (dir == null) {
+            return null;
+        }
+        String hostPath = child(dir, ev.dir().name());
+        FileStat attrs = FileStat.at(hostPath, readerStatx);
+        if (attrs == null) {
+            return null;
+        }
+        return new PreStat(attrs, attrs.type() == 0120000 ? ProcFiles.link(ProcFiles.file(hostPath)) : null);
+    }
+
+    /**
+     * The handler thread: handles each batch under the lock (watch() waits at most one batch). The loop only calls
+     * {@link #turn}, and a turn handles each batch in {@link #handleBatch}: the JIT compiles these small methods
+     * normally, once. When the loop held all of it, the JIT compiled it on stack replacement (a loop that never
+     * returns can be compiled no other way), again for each of its hot loops, inlining the handling into it.
+     */
     private void loop() {
         while (running) {
             try {
-                Batch first = batches.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
-                List<Batch> ready = new ArrayList<>();
-                if (first != null) {
-                    ready.add(first);
-                    batches.drainTo(ready, 256); // under load, what queued meanwhile is handled in the same turn
-                }
-                if (pins != null && !ready.isEmpty()) {
-                    // After these batches were read, before they are handled: the open of every file they tell of
-                    // was queued before their events were, so its descriptor is held by now. (Here rather than in
-                    // the reader, which must be back at the kernel's queue as soon as it can.)
-                    pins.drain(System.currentTimeMillis());
-                }
-                lock.lock();
-                try {
-                    for (Batch b : ready) {
-                        // A stat taken after the previous batch was read may already show a change this batch
-                        // tells of (see Stat): such a stat is no change's "before".
-                        batch = System.nanoTime();
-                        previousRead = lastRead;
-                        lastRead = b.readNanos();
-                        createdInBatch = b.created();
-                        execsInBatch = b.execs();
-                        for (RawEvent ev : b.events()) {
-                            handling = ev;
-                            handleOne(ev);
-                        }
-                        handling = null;
-                        createdInBatch = Map.of();
-                        execsInBatch = Map.of();
-                    }
-                    long now = System.currentTimeMillis();
-                    settleEmptied(now);
-                    settleOpens(now);
-                } finally {
-                    lock.unlock();
-                }
+                turn();
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
@@ -510,6 +499,69 @@ public final class FanotifySensor implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Waits up to 100 ms for batches, then handles every batch queued by then. */
+    private void turn() throws InterruptedException {
+        Batch first = batches.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (first == null) {
+            settleIdle();
+            return;
+        }
+        List<Batch> ready = new ArrayList<>();
+        ready.add(first);
+        batches.drainTo(ready, 256); // under load, what queued meanwhile is handled in the same turn
+        if (pins != null) {
+            // After these batches were read, before they are handled: the open of every file they tell of
+            // was queued before their events were, so its descriptor is held by now. (Here rather than in
+            // the reader, which must be back at the kernel's queue as soon as it can.)
+            pins.drain(System.currentTimeMillis());
+        }
+        lock.lock();
+        try {
+            for (int i = 0; i < ready.size(); i++) {
+                handleBatch(ready.get(i));
+            }
+            settle();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A turn without events: what waits for a deadline is settled all the same. */
+    private void settleIdle() {
+        lock.lock();
+        try {
+            settle();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void settle() {
+        long now = System.currentTimeMillis();
+        settleEmptied(now);
+        settleOpens(now);
+    }
+
+    /** Handles the events of one read, in order (handler thread, under the lock). */
+    private void handleBatch(Batch b) {
+        // A stat taken after the previous batch was read may already show a change this batch
+        // tells of (see Stat): such a stat is no change's "before".
+        batch = System.nanoTime();
+        previousRead = lastRead;
+        lastRead = b.readNanos();
+        createdInBatch = b.created();
+        execsInBatch = b.execs();
+        List<RawEvent> events = b.events();
+        for (int i = 0; i < events.size(); i++) {
+            RawEvent ev = events.get(i);
+            handling = ev;
+            handleOne(ev);
+        }
+        handling = null;
+        createdInBatch = Map.of();
+        execsInBatch = Map.of();
     }
 
     /**

@@ -108,14 +108,23 @@ public final class Publisher implements AutoCloseable {
                 }
                 batch.add(first);
                 buffer.drainTo(batch, 1023);
-                for (FileEvent e : batch) {
-                    send(new ProducerRecord<>(config.eventsTopic(), e.getContainerId(), e), sent);
-                }
+                sendAll(batch);
                 batch.clear();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    /**
+     * Sends a batch taken from the buffer. A method of its own so that the JIT compiles it normally, once; in the
+     * loop that never returns it was compiled on stack replacement, again as the counters grew.
+     */
+    private void sendAll(List<FileEvent> batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            FileEvent e = batch.get(i);
+            send(new ProducerRecord<>(config.eventsTopic(), e.getContainerId(), e), sent);
         }
     }
 
