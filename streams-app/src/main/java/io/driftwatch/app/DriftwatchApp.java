@@ -1,6 +1,12 @@
 package io.driftwatch.app;
 
 import io.driftwatch.app.config.DriftwatchConfig;
+import io.driftwatch.app.console.Monitoring;
+import io.driftwatch.metrics.ProcessMetrics;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.driftwatch.app.errors.PipelineErrorHandlers;
 import io.driftwatch.app.rules.RulesManager;
 import io.driftwatch.app.rules.RulesSettings;
@@ -27,12 +33,17 @@ public final class DriftwatchApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final EnrichmentCounters counters;
     private final RulesManager rules;
+    private final ProcessMetrics metrics;
+    private final StreamsHealth health;
     private Investigation investigation;
 
-    private DriftwatchApp(KafkaStreams streams, EnrichmentCounters counters, RulesManager rules) {
+    private DriftwatchApp(KafkaStreams streams, EnrichmentCounters counters, RulesManager rules, ProcessMetrics metrics,
+                          StreamsHealth health) {
         this.streams = streams;
         this.counters = counters;
         this.rules = rules;
+        this.metrics = metrics;
+        this.health = health;
     }
 
     /** Kafka Streams settings: Driftwatch's defaults, overridden by every non-driftwatch key of the configuration. */
@@ -90,25 +101,42 @@ public final class DriftwatchApp implements AutoCloseable {
     public static DriftwatchApp start(DriftwatchConfig config) throws RuleCompilationException {
         Properties streamsProperties = streamsProperties(config);
         RulesManager rules = RulesManager.start(config);
+        ProcessMetrics metrics = ProcessMetrics.start();
         try {
-            EnrichmentCounters counters = new EnrichmentCounters();
+            EnrichmentCounters counters = new EnrichmentCounters(metrics.registry());
+            bindRules(metrics.registry(), rules.metrics());
             PipelineErrorHandlers.configure(streamsProperties, counters,
                     io.driftwatch.app.config.TopicCatalog.builtIn().name("dead-letter", config));
             KafkaStreams streams = new KafkaStreams(topology(config, rules::current, counters), streamsProperties);
             PipelineErrorHandlers.install(streams, counters);
+            StreamsHealth health = StreamsHealth.of(streams);
+            // Every client of the app (consumers with their lag, producers, admin) and Kafka Streams' own metrics.
+            metrics.bind(new KafkaStreamsMetrics(streams));
             streams.start();
-            DriftwatchApp app = new DriftwatchApp(streams, counters, rules);
+            DriftwatchApp app = new DriftwatchApp(streams, counters, rules, metrics, health);
             try {
-                app.investigation = Investigation.start(config, streams);
+                app.investigation = Investigation.start(config, streams, new Monitoring(metrics, health::live,
+                        health::ready));
             } catch (RuntimeException e) {
                 app.close();
                 throw e;
             }
             return app;
         } catch (RuntimeException e) {
+            metrics.close();
             rules.close();
             throw e;
         }
+    }
+
+    /** Rule reloads applied and refused, and the size of the running set. */
+    static void bindRules(MeterRegistry registry, io.driftwatch.app.rules.RulesMXBean rules) {
+        FunctionCounter.builder("driftwatch.rule.reloads", rules, r -> r.getReloads()).tag("result", "applied")
+                .description("Rule sets loaded while running (directory or rules topic), by result").register(registry);
+        FunctionCounter.builder("driftwatch.rule.reloads", rules, r -> r.getFailedReloads()).tag("result", "refused")
+                .register(registry);
+        Gauge.builder("driftwatch.rules.loaded", rules, r -> r.getRuleCount())
+                .description("Rules in the running rule set").register(registry);
     }
 
     /** Waits until the streams app is RUNNING; fails when it reaches ERROR or the timeout passes. */
@@ -125,6 +153,16 @@ public final class DriftwatchApp implements AutoCloseable {
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /** The app's meters (what {@code /metrics} serves). */
+    public ProcessMetrics metrics() {
+        return metrics;
+    }
+
+    /** Liveness and readiness, as {@code /health/live} and {@code /health/ready} answer them. */
+    public StreamsHealth health() {
+        return health;
     }
 
     public EnrichmentCounters counters() {
@@ -156,7 +194,11 @@ public final class DriftwatchApp implements AutoCloseable {
             try {
                 streams.close(Duration.ofSeconds(30));
             } finally {
-                rules.close();
+                try {
+                    rules.close();
+                } finally {
+                    metrics.close();
+                }
             }
         }
     }

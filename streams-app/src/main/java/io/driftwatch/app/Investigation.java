@@ -93,7 +93,7 @@ final class Investigation implements AutoCloseable {
      * Starts the console and API over {@code streams}, or returns null when {@code driftwatch.http.port} is 0 or
      * not set: an app embedded in a test or a tool has none unless asked; {@code run} and {@code demo} ask for 8470.
      */
-    static Investigation start(DriftwatchConfig config, KafkaStreams streams) {
+    static Investigation start(DriftwatchConfig config, KafkaStreams streams, io.driftwatch.app.console.Monitoring monitoring) {
         if (config.get(ConsoleSettings.PORT) == null) {
             return null;
         }
@@ -117,8 +117,7 @@ final class Investigation implements AutoCloseable {
                 (key, input) -> send(producer, topic, key, input), IncidentUpdates::statusChange,
                 Duration.ofSeconds(15), IncidentTopology.INCIDENTS_STORE);
         try {
-            ConsoleServer server = ConsoleServer.start(console, cluster, local,
-                    () -> streams.state() == KafkaStreams.State.RUNNING);
+            ConsoleServer server = ConsoleServer.start(console, cluster, local, monitoring);
             return new Investigation(server, cluster, producer);
         } catch (RuntimeException e) {
             cluster.close();

@@ -47,7 +47,7 @@ public final class ConsoleServer implements AutoCloseable {
 
     /** Starts the console and API; {@code settings.port()} 0 takes a free port (tests). */
     public static ConsoleServer start(ConsoleSettings settings, InvestigationService cluster, InvestigationService local) {
-        return start(settings, cluster, local, null);
+        return start(settings, cluster, local, (BooleanSupplier) null);
     }
 
     /**
@@ -56,6 +56,21 @@ public final class ConsoleServer implements AutoCloseable {
      */
     public static ConsoleServer start(ConsoleSettings settings, InvestigationService cluster, InvestigationService local,
                                       BooleanSupplier ready) {
+        return start(settings, cluster, local, ready, null);
+    }
+
+    /**
+     * As {@link #start(ConsoleSettings, InvestigationService, InvestigationService)}, also serving the app's
+     * {@code /metrics} and answering {@code /health/live} and {@code /health/ready} from {@code monitoring}'s checks
+     * (200 or 503, with the reason).
+     */
+    public static ConsoleServer start(ConsoleSettings settings, InvestigationService cluster, InvestigationService local,
+                                      Monitoring monitoring) {
+        return start(settings, cluster, local, null, Objects.requireNonNull(monitoring, "monitoring"));
+    }
+
+    private static ConsoleServer start(ConsoleSettings settings, InvestigationService cluster, InvestigationService local,
+                                       BooleanSupplier ready, Monitoring monitoring) {
         Objects.requireNonNull(cluster, "cluster");
         Objects.requireNonNull(local, "local");
         ConsoleAuth auth = ConsoleAuth.from(settings);
@@ -76,7 +91,21 @@ public final class ConsoleServer implements AutoCloseable {
             });
             config.routes.before(ctx -> securityHeaders(ctx));
             config.routes.before("/api/*", ctx -> authenticate(ctx, auth));
-            config.routes.get("/health/live", ctx -> InvestigationApi.json(ctx, status("UP")));
+            if (monitoring != null) {
+                // Like the pages, these need no credential: Prometheus and the kubelet call them (src/monitoring.md).
+                config.routes.get("/health/live", ctx -> health(ctx, monitoring.live().get()));
+                config.routes.get("/health/ready", ctx -> health(ctx, monitoring.ready().get()));
+                config.routes.get("/metrics", ctx -> {
+                    String accept = ctx.header("Accept");
+                    boolean openMetrics = accept != null && accept.contains("application/openmetrics-text");
+                    ctx.contentType(openMetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+                            : "text/plain; version=0.0.4; charset=utf-8");
+                    ctx.header("Cache-Control", "no-store");
+                    ctx.result(monitoring.metrics().scrape(accept));
+                });
+            } else {
+                config.routes.get("/health/live", ctx -> InvestigationApi.json(ctx, status("UP")));
+            }
             if (ready != null) {
                 config.routes.get("/health/ready", ctx -> {
                     boolean up = ready.getAsBoolean();
@@ -191,6 +220,11 @@ public final class ConsoleServer implements AutoCloseable {
 
     private static String message(Exception e, String fallback) {
         return e.getMessage() == null || e.getMessage().isBlank() ? fallback : e.getMessage();
+    }
+
+    private static void health(Context ctx, io.driftwatch.metrics.Health health) {
+        ctx.status(health.httpStatus());
+        InvestigationApi.json(ctx, status(health.up() ? "UP" : "DOWN").put("reason", health.reason()));
     }
 
     private static com.fasterxml.jackson.databind.node.ObjectNode status(String status) {

@@ -138,6 +138,7 @@ public final class PipelineErrorHandlers {
             counters.deserializationError();
             LOG.warn("Dead-lettering an undeserializable record from {}-{}@{}: {}", context.topic(), context.partition(),
                     context.offset(), describe(exception));
+            counters.deadLetter(io.driftwatch.app.topology.EnrichmentCounters.DeadLetterReason.DESERIALIZATION_FAILED);
             return Response.resume(List.of(deadLetter(context, "could not deserialize: " + describe(exception),
                     exception)));
         }
@@ -158,6 +159,7 @@ public final class PipelineErrorHandlers {
             if (context.sourceRawValue() == null && context.sourceRawKey() == null) {
                 return Response.resume(); // a punctuation: there is no record to keep
             }
+            counters.deadLetter(io.driftwatch.app.topology.EnrichmentCounters.DeadLetterReason.PROCESSING_FAILED);
             return Response.resume(List.of(deadLetter(context, "processing failed in " + context.processorNodeId()
                     + ": " + describe(exception), exception)));
         }
@@ -177,6 +179,7 @@ public final class PipelineErrorHandlers {
                     || exception instanceof org.apache.kafka.common.errors.InvalidTimestampException) {
                 LOG.error("The broker or producer refused a record for {} ({}); its input is dead-lettered",
                         record.topic(), describe(exception));
+                counters.deadLetter(io.driftwatch.app.topology.EnrichmentCounters.DeadLetterReason.OUTPUT_REFUSED);
                 return Response.resume(List.of(deadLetter(context, "output to " + record.topic() + " refused: "
                         + describe(exception), exception)));
             }
@@ -200,6 +203,7 @@ public final class PipelineErrorHandlers {
             counters.productionError();
             LOG.error("Could not serialize a record for {} ({}); its input is dead-lettered", record.topic(),
                     describe(exception), exception);
+            counters.deadLetter(io.driftwatch.app.topology.EnrichmentCounters.DeadLetterReason.OUTPUT_REFUSED);
             return Response.resume(List.of(deadLetter(context, "could not serialize the output to " + record.topic()
                     + ": " + describe(exception), exception)));
         }

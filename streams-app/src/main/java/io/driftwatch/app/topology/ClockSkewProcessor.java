@@ -108,6 +108,7 @@ final class ClockSkewProcessor implements Processor<String, FileEvent, String, O
                         "skewMs", Long.toString(skewMillis),
                         "direction", direction))
                 .build();
+        counters.alert(alert);
         context.forward(new Record<String, Object>(event.getContainerId(), alert, alert.getTimestamp()), alertsChild);
     }
 

@@ -34,6 +34,8 @@ final class DecodeProcessor<V> implements Processor<String, byte[], Object, Obje
     private final String rekeyChild;
     private final String deadLetterChild;
     private final EnrichmentCounters counters;
+    /** Records read from this decoder's input topic, or null where another processor counts them. */
+    private final io.micrometer.core.instrument.Counter in;
     private ProcessorContext<Object, Object> context;
     private long lastLogged;
     private long suppressed;
@@ -45,17 +47,19 @@ final class DecodeProcessor<V> implements Processor<String, byte[], Object, Obje
     DecodeProcessor(Deserializer<V> deserializer, Function<V, String> validator, Function<V, String> keyOf,
                     String decodedChild, String deadLetterChild, EnrichmentCounters counters) {
         this(deserializer, validator, keyOf, UnaryOperator.identity(), KeyPolicy.ANY, decodedChild, null, deadLetterChild,
-                counters);
+                counters, null);
     }
 
     /**
      * @param normalize  brings a valid value within the caps (the same instance when nothing changed)
      * @param keyPolicy  what happens to a record whose key is not {@code keyOf(value)}
      * @param rekeyChild with {@link KeyPolicy#REKEY}: a sink to a topic co-partitioned with the input
+     * @param inputRole  the input topic's role, for the records-read counter (null: counted before this processor)
      */
     DecodeProcessor(Deserializer<V> deserializer, Function<V, String> validator, Function<V, String> keyOf,
                     UnaryOperator<V> normalize, KeyPolicy keyPolicy, String decodedChild, String rekeyChild,
-                    String deadLetterChild, EnrichmentCounters counters) {
+                    String deadLetterChild, EnrichmentCounters counters, String inputRole) {
+        this.in = inputRole == null ? null : counters.input(inputRole);
         this.deserializer = deserializer;
         this.validator = validator;
         this.keyOf = keyOf;
@@ -86,23 +90,27 @@ final class DecodeProcessor<V> implements Processor<String, byte[], Object, Obje
 
     @Override
     public void process(Record<String, byte[]> record) {
+        if (in != null) {
+            in.increment();
+        }
         String topic = context.recordMetadata().map(m -> m.topic()).orElse("?");
         V value;
         try {
             if (record.value() == null) {
-                deadLetter(record, "empty value (null): a tombstone or an empty record cannot be processed", null);
+                deadLetter(record, "empty value (null): a tombstone or an empty record cannot be processed", null,
+                        EnrichmentCounters.DeadLetterReason.EMPTY_VALUE);
                 return;
             }
             value = deserializer.deserialize(topic, record.headers(), record.value());
         } catch (SchemaRegistryUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
-            deadLetter(record, "could not decode: " + e.getMessage(), e);
+            deadLetter(record, "could not decode: " + e.getMessage(), e, EnrichmentCounters.DeadLetterReason.UNDECODABLE);
             return;
         }
         String problem = validator.apply(value);
         if (problem != null) {
-            deadLetter(record, problem, null);
+            deadLetter(record, problem, null, EnrichmentCounters.DeadLetterReason.INVALID);
             return;
         }
         String key = keyOf.apply(value);
@@ -116,7 +124,8 @@ final class DecodeProcessor<V> implements Processor<String, byte[], Object, Obje
                 }
                 case DEAD_LETTER -> {
                     deadLetter(record, "keyed " + (record.key() == null ? "null" : "'" + shortKey(record.key()) + "'")
-                            + " but its containerId is '" + key + "': this topic must be keyed by containerId", null);
+                            + " but its containerId is '" + key + "': this topic must be keyed by containerId", null,
+                            EnrichmentCounters.DeadLetterReason.WRONG_KEY);
                     return;
                 }
                 case LOCAL -> warnLimited("A record on " + topic + " keyed '" + shortKey(record.key()) + "' names '" + key
@@ -151,11 +160,13 @@ final class DecodeProcessor<V> implements Processor<String, byte[], Object, Obje
                 io.driftwatch.schemas.text.FieldText.cap(key, 80));
     }
 
-    private void deadLetter(Record<String, byte[]> record, String reason, Throwable error) {
+    private void deadLetter(Record<String, byte[]> record, String reason, Throwable error,
+                            EnrichmentCounters.DeadLetterReason kind) {
         var source = context.recordMetadata().orElse(null);
         warnLimited("Dead-lettering a record from " + (source == null ? "?" : source.topic() + "-" + source.partition()
                 + "@" + source.offset()) + ": " + reason);
         counters.deadLettered();
+        counters.deadLetter(kind);
         byte[] key = record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8);
         context.forward(new Record<Object, Object>(key, record.value(), record.timestamp(),
                 DeadLetters.headers(record.headers(), reason, error, source)), deadLetterChild);

@@ -108,21 +108,23 @@ public final class DriftwatchTopology {
         // Events not keyed by their container are re-keyed once, through a topic co-partitioned with file-events.
         topology.addProcessor(DECODE_FILE_EVENTS, () -> new DecodeProcessor<FileEvent>(fileEventSerde.deserializer(),
                 e -> RecordChecks.fileEvent(e, caps), FileEvent::getContainerId, caps::apply,
-                DecodeProcessor.KeyPolicy.REKEY, CHECK_EVENT_TIME, TO_FILE_EVENTS_BY_CONTAINER, TO_DEAD_LETTER, counters),
+                DecodeProcessor.KeyPolicy.REKEY, CHECK_EVENT_TIME, TO_FILE_EVENTS_BY_CONTAINER, TO_DEAD_LETTER, counters,
+                "file-events"),
                 "read-file-events");
         topology.addSink(TO_FILE_EVENTS_BY_CONTAINER, topics.fileEventsByContainer.name(), Serdes.String().serializer(),
                 OutputBounds.rawAvro(fileEventSerde.deserializer(), caps::apply, fileEventSerde.serializer(),
                         caps.maxRecordBytes(), counters), DECODE_FILE_EVENTS);
         topology.addProcessor(DECODE_FILE_EVENTS_BY_CONTAINER, () -> new DecodeProcessor<FileEvent>(
                 fileEventSerde.deserializer(), e -> RecordChecks.fileEvent(e, caps), FileEvent::getContainerId, caps::apply,
-                DecodeProcessor.KeyPolicy.LOCAL, CHECK_EVENT_TIME, null, TO_DEAD_LETTER, counters),
+                DecodeProcessor.KeyPolicy.LOCAL, CHECK_EVENT_TIME, null, TO_DEAD_LETTER, counters, "file-events-by-container"),
                 "read-file-events-by-container");
         topology.addProcessor(CHECK_EVENT_TIME, () -> new ClockSkewProcessor(settings, counters, ENRICH, TO_ALERTS),
                 DECODE_FILE_EVENTS, DECODE_FILE_EVENTS_BY_CONTAINER);
         // A compacted topic keeps the last record per key: metadata under another key is dead-lettered, not re-keyed.
         topology.addProcessor(DECODE_METADATA, () -> new DecodeProcessor<ContainerMetadata>(metadataSerde.deserializer(),
                 m -> RecordChecks.containerMetadata(m, caps), ContainerMetadata::getContainerId, caps::apply,
-                DecodeProcessor.KeyPolicy.DEAD_LETTER, RECORD_METADATA, null, TO_DEAD_LETTER, counters),
+                DecodeProcessor.KeyPolicy.DEAD_LETTER, RECORD_METADATA, null, TO_DEAD_LETTER, counters,
+                "container-metadata"),
                 "read-container-metadata");
         // Sessions not keyed by their own container id are re-keyed once, through a topic co-partitioned with file-events.
         topology.addProcessor(ROUTE_SESSIONS, () -> new ExecSessionRouter(sessionSerde.deserializer(), caps, counters,
@@ -130,7 +132,7 @@ public final class DriftwatchTopology {
                 TO_SESSIONS_BY_CONTAINER, TO_SESSIONS_EVERY_PARTITION), "read-exec-sessions");
         topology.addProcessor(DECODE_SESSIONS, () -> new DecodeProcessor<ExecSession>(sessionSerde.deserializer(),
                 s -> RecordChecks.execSession(s, caps), ExecSession::getSessionId, caps::apply, DecodeProcessor.KeyPolicy.ANY,
-                RECORD_SESSION, null, TO_DEAD_LETTER, counters), ROUTE_SESSIONS);
+                RECORD_SESSION, null, TO_DEAD_LETTER, counters, null), ROUTE_SESSIONS);
         var boundedSessions = OutputBounds.rawAvro(sessionSerde.deserializer(), caps::apply, sessionSerde.serializer(),
                 caps.maxRecordBytes(), counters);
         topology.addSink(TO_SESSIONS_BY_CONTAINER, topics.execSessionsByContainer.name(), Serdes.String().serializer(),
@@ -139,8 +141,8 @@ public final class DriftwatchTopology {
                 boundedSessions, ExecSessionRouter.everyPartition(), ROUTE_SESSIONS);
         topology.addProcessor(DECODE_SESSIONS_BY_CONTAINER, () -> new DecodeProcessor<ExecSession>(
                 sessionSerde.deserializer(), s -> RecordChecks.execSession(s, caps), ExecSession::getSessionId, caps::apply,
-                DecodeProcessor.KeyPolicy.ANY, RECORD_SESSION, null, TO_DEAD_LETTER, counters),
-                "read-exec-sessions-by-container");
+                DecodeProcessor.KeyPolicy.ANY, RECORD_SESSION, null, TO_DEAD_LETTER, counters,
+                "exec-sessions-by-container"), "read-exec-sessions-by-container");
 
         // Decoded container metadata per task, shared by the processor that writes the versions and the one that reads them.
         MetadataCache.PerTask metadataCaches = new MetadataCache.PerTask();
@@ -152,7 +154,7 @@ public final class DriftwatchTopology {
         topology.addProcessor(ATTRIBUTE, () -> new AttributionProcessor(settings), ENRICH, RECORD_METADATA);
         String trailChild = trail.enabled() ? RECORD_TRAIL : null;
         topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, settings, TO_ENRICHED, TO_ALERTS, TO_COMMANDS,
-                trailChild), ATTRIBUTE);
+                trailChild, counters), ATTRIBUTE);
 
         topology.addStateStore(Stores.versionedKeyValueStoreBuilder(
                         Stores.persistentVersionedKeyValueStore(StoreNames.METADATA_VERSIONS, settings.metadataHistory()),

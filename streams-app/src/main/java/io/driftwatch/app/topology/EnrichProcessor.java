@@ -64,6 +64,8 @@ final class EnrichProcessor implements Processor<String, FileEvent, String, Enri
         }
         this.lookup = new MetadataLookup(versions, settings.startSkew().toMillis(), cache);
         Duration every = Duration.ofMillis(Math.max(100, Math.min(1000, settings.metadataGrace().toMillis() / 2)));
+        // Read at scrape time from another thread: a plain size, at worst a moment stale.
+        counters.heldEvents(this, heldSince::size);
         context.schedule(every, PunctuationType.STREAM_TIME, this::flushPastGrace);
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::flushWaitedTooLong);
     }
@@ -86,7 +88,13 @@ final class EnrichProcessor implements Processor<String, FileEvent, String, Enri
         String key = StoreNames.heldKey(containerId, event.getTimestamp(), event.getEventId());
         held.put(key, event);
         heldSince.put(key, context.currentSystemTimeMs());
+        counters.held();
         mayHold = true;
+    }
+
+    @Override
+    public void close() {
+        counters.forgetTask(this);
     }
 
     private void flushPastGrace(long streamTime) {

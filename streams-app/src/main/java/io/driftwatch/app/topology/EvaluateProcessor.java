@@ -108,6 +108,9 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
     private long seen = Long.MIN_VALUE;
     private long sequence;
     private long lastEventWall;
+    private final EnrichmentCounters counters;
+    /** Events processed by this task, for sampling the evaluation timer. */
+    private long processed;
 
     EvaluateProcessor(Supplier<RuleSet> rules, PipelineSettings settings, String enrichedChild, String alertsChild,
                       String commandsChild) {
@@ -116,6 +119,12 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
 
     EvaluateProcessor(Supplier<RuleSet> rules, PipelineSettings settings, String enrichedChild, String alertsChild,
                       String commandsChild, String trailChild) {
+        this(rules, settings, enrichedChild, alertsChild, commandsChild, trailChild, new EnrichmentCounters());
+    }
+
+    EvaluateProcessor(Supplier<RuleSet> rules, PipelineSettings settings, String enrichedChild, String alertsChild,
+                      String commandsChild, String trailChild, EnrichmentCounters counters) {
+        this.counters = counters;
         this.trailChild = trailChild;
         this.rules = rules;
         this.settings = settings;
@@ -180,6 +189,8 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
             clockStore.put(REORDER, reorder);
         }
         this.lastEventWall = context.currentSystemTimeMs();
+        // Read at scrape time from another thread: a plain size, at worst a moment stale.
+        counters.reorderBuffer(this, buffered::size);
         // A tenth of the reorder bound (at least 50 ms, at most 1 s): the buffer goes out within a tenth past the bound of
         // wall-clock quiet, so a stateful alert at the end of a burst is not held for a further second.
         long idleCheck = Math.max(50, Math.min(1000, settings.ruleReorder().toMillis() / 10));
@@ -245,6 +256,17 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         lastEventWall = context.currentSystemTimeMs();
         seen = Math.max(seen, eventTime);
         clockStore.put(SEEN, seen);
+        // One event in EVALUATION_SAMPLE is timed (both lanes, where its ordered evaluation comes now): two clock
+        // reads and a timer update per event would be paid by every event for a figure a sample gives as well.
+        boolean timed = (processed++ & (EnrichmentCounters.EVALUATION_SAMPLE - 1)) == 0;
+        long started = timed ? System.nanoTime() : 0;
+        evaluateLanes(enriched, eventTime);
+        if (timed) {
+            counters.evaluated(System.nanoTime() - started);
+        }
+    }
+
+    private void evaluateLanes(EnrichedEvent enriched, long eventTime) {
         evaluate(immediate, IMMEDIATE_PREFIX, null, enriched);
         long reorder = settings.ruleReorder().toMillis();
         if (!orderedTypes.contains(enriched.getEvent().getType())) {
@@ -391,7 +413,9 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         for (ResponseCommand command : outputs.commands()) {
             other.rememberCommand(command);
         }
+        long now = outputs.alerts().isEmpty() ? 0 : context.currentSystemTimeMs();
         for (Alert alert : outputs.alerts()) {
+            counters.alert(alert, now);
             Record<String, Object> out = new Record<>(alert.getContainerId(), alert, alert.getTimestamp());
             context.forward(out, alertsChild);
             if (trailChild != null) {
@@ -405,6 +429,7 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
             }
         }
         for (ResponseCommand command : outputs.commands()) {
+            counters.command(command.getAction());
             String node = command.getNode() == null ? UNKNOWN_NODE : command.getNode();
             context.forward(new Record<String, Object>(node, command, command.getIssuedAt()), commandsChild);
         }
@@ -420,6 +445,7 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
 
     @Override
     public void close() {
+        counters.forgetTask(this);
         if (immediate != null) {
             immediate.close();
         }

@@ -42,6 +42,7 @@ final class ExecSessionRouter implements Processor<String, byte[], String, Objec
     private final String localChild;
     private final String rekeyChild;
     private final String everyPartitionChild;
+    private final io.micrometer.core.instrument.Counter in;
     private ProcessorContext<String, Object> context;
 
     /**
@@ -56,6 +57,7 @@ final class ExecSessionRouter implements Processor<String, byte[], String, Objec
         this.deserializer = deserializer;
         this.caps = caps;
         this.counters = counters;
+        this.in = counters.input("exec-sessions");
         this.recordChild = recordChild;
         this.localChild = localChild;
         this.rekeyChild = rekeyChild;
@@ -69,6 +71,7 @@ final class ExecSessionRouter implements Processor<String, byte[], String, Objec
 
     @Override
     public void process(Record<String, byte[]> record) {
+        in.increment();
         ExecSession session = peek(record);
         if (session == null || RecordChecks.execSession(session, caps) != null) {
             context.forward(new Record<String, Object>(record.key(), record.value(), record.timestamp(),

@@ -31,7 +31,10 @@ final class TestPipeline implements AutoCloseable {
 
     final Topics topics;
     final TopologyTestDriver driver;
-    final EnrichmentCounters counters = new EnrichmentCounters();
+    /** The app's registry type, so that every topology test also exercises the meters and their Prometheus names. */
+    final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry = new io.micrometer.prometheusmetrics
+            .PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    final EnrichmentCounters counters = new EnrichmentCounters(registry);
     final TestInputTopic<String, byte[]> fileEvents;
     final TestInputTopic<String, byte[]> metadata;
     final TestInputTopic<String, byte[]> sessions;
