@@ -64,6 +64,8 @@ final class DemoResponder implements AutoCloseable {
                 "--topic-prefix", topicPrefix,
                 "--signing-key-file", signingKey.toString(),
                 "--responder-dir", dir.resolve("responder").toString(),
+                // The demo's own child: no metrics port, so that a port in use never keeps the responder from starting.
+                "--metrics-port", "0",
                 "--stop-with", Long.toString(ProcessHandle.current().pid())));
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))

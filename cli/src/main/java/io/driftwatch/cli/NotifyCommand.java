@@ -56,6 +56,16 @@ final class NotifyCommand implements Callable<Integer> {
             description = "Stop after this many seconds (default 0: run until Ctrl-C).")
     long durationSeconds;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Port of /metrics, /health/live and /health/ready (default: driftwatch.notify.metrics.port, else "
+                    + "8473; 0: off). See src/monitoring.md.")
+    Integer metricsPort;
+
+    @Option(names = "--metrics-address", paramLabel = "ADDRESS",
+            description = "Address the metrics port listens on (default: driftwatch.notify.metrics.address, else 127.0.0.1;"
+                    + " in a pod: 0.0.0.0).")
+    String metricsAddress;
+
     @Option(names = "--check", description = "Only check the notifiers file (secrets included) and list the notifiers.")
     boolean check;
 
@@ -79,8 +89,25 @@ final class NotifyCommand implements Callable<Integer> {
         config.require(DriftwatchConfig.BOOTSTRAP_SERVERS);
         config.require(DriftwatchConfig.SCHEMA_REGISTRY_URL);
 
+        io.driftwatch.metrics.MetricsEndpoint endpoint = io.driftwatch.metrics.MetricsEndpoint.resolve(metricsPort,
+                metricsAddress, config::get, "notify", io.driftwatch.metrics.MetricsEndpoint.NOTIFIER_PORT);
         NotifyEngine engine = NotifyEngine.start(notifiers);
         NotifyService service = new NotifyService(NotifyCommand.clientProperties(config), io.driftwatch.app.config.TopicCatalog.builtIn().name("alerts", config), engine, group, fromBeginning);
+        io.driftwatch.metrics.ProcessMetrics metrics = io.driftwatch.metrics.ProcessMetrics.start();
+        service.bindTo(metrics);
+        io.driftwatch.metrics.MetricsServer metricsServer = null;
+        if (endpoint.enabled()) {
+            try {
+                metricsServer = io.driftwatch.metrics.MetricsServer.start(endpoint.address(), endpoint.port(), metrics,
+                        service::live, service::ready);
+            } catch (java.io.IOException e) {
+                engine.close(Duration.ZERO);
+                metrics.close();
+                throw new IllegalArgumentException("cannot serve metrics on " + endpoint.address() + ":" + endpoint.port()
+                        + " (" + e.getMessage() + "): choose another --metrics-port, or 0 for none", e);
+            }
+            out.println("notify: metrics and health on " + metricsServer.url());
+        }
         out.println("notify: " + notifiers.size() + " notifier(s) on " + service.topic() + " (group " + group + ")");
         notifiers.forEach(n -> out.println("  " + n));
         out.flush();
@@ -111,6 +138,10 @@ final class NotifyCommand implements Callable<Integer> {
             boolean drained = engine.close(Duration.ofSeconds(drainSeconds));
             out.println(service.statusLine() + (drained ? "" : " (some alerts not delivered: see the log)"));
             out.flush();
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+            metrics.close();
             hook.close();
         }
         return 0;

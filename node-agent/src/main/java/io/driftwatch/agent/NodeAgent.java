@@ -27,6 +27,7 @@ public final class NodeAgent implements AutoCloseable {
     private final RuntimeWatcher watcher;
     private final SensorCounters counters = new SensorCounters();
     private final Map<String, String> failures = new ConcurrentHashMap<>();
+    private volatile boolean started;
 
     public NodeAgent(String node, FanotifySensor.Config sensorConfig, RuntimeWatcher.Config watcherConfig,
             Publisher.Config publisherConfig) throws IOException {
@@ -58,6 +59,7 @@ public final class NodeAgent implements AutoCloseable {
     public NodeAgent start() {
         sensor.start();
         watcher.start();
+        started = true;
         return this;
     }
 
@@ -103,6 +105,43 @@ public final class NodeAgent implements AutoCloseable {
     /** Containers the agent found but could not watch, with the reason. */
     public Map<String, String> failures() {
         return Map.copyOf(failures);
+    }
+
+    /** Registers the agent's meters: the sensor's counters, the publisher's, the containers watched. */
+    public void bindTo(io.driftwatch.metrics.ProcessMetrics metrics) {
+        counters.bindTo(metrics.registry());
+        publisher.bindTo(metrics);
+        io.micrometer.core.instrument.Gauge.builder("driftwatch.agent.containers", watcher, w -> w.running().size())
+                .description("Containers the runtime watcher knows on this node").register(metrics.registry());
+        io.micrometer.core.instrument.Gauge.builder("driftwatch.agent.containers.unwatched", failures, Map::size)
+                .description("Containers found but not watched (see the agent's log)").register(metrics.registry());
+    }
+
+    /** Live while the sensor's threads and the publisher's sender run (or before start). */
+    public io.driftwatch.metrics.Health live() {
+        if (started && !sensor.alive()) {
+            return io.driftwatch.metrics.Health.down("the fanotify sensor's threads are not running");
+        }
+        if (!publisher.alive()) {
+            return io.driftwatch.metrics.Health.down("the publisher's sending thread is not running");
+        }
+        return io.driftwatch.metrics.Health.up("sensor and publisher running");
+    }
+
+    /** Ready once started (containers found and marked) while Kafka takes the agent's records. */
+    public io.driftwatch.metrics.Health ready() {
+        if (!started) {
+            return io.driftwatch.metrics.Health.down("starting: finding containers and marking their filesystems");
+        }
+        io.driftwatch.metrics.Health live = live();
+        if (!live.up()) {
+            return live;
+        }
+        if (publisher.stalled()) {
+            return io.driftwatch.metrics.Health.down("Kafka is not taking records: " + publisher.buffered()
+                    + " events buffered");
+        }
+        return io.driftwatch.metrics.Health.up(watcher.running().size() + " containers watched");
     }
 
     /** One line for the progress log. */

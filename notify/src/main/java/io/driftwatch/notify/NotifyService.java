@@ -38,6 +38,12 @@ public final class NotifyService {
     private volatile KafkaConsumer<String, Object> consumer;
     private long alerts;
     private long unreadable;
+    private volatile io.driftwatch.metrics.ProcessMetrics metrics;
+    /** When the consumer last polled (System.nanoTime), 0 before; and whether the loop has ended. */
+    private volatile long lastPollNanos;
+    private volatile boolean ended;
+    private final java.util.concurrent.atomic.AtomicLong alertsRead = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong unreadableRead = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param clientProperties the Kafka and schema registry keys (bootstrap.servers and schema.registry.url present)
@@ -50,6 +56,43 @@ public final class NotifyService {
         this.engine = engine;
         this.groupId = groupId;
         this.fromBeginning = fromBeginning;
+    }
+
+    /**
+     * Registers the notifier's meters: alerts read and unreadable, each notifier's counters ({@link NotifyEngine#bindTo})
+     * and, once {@link #run} made it, the consumer's client metrics (its lag among them). Call before {@link #run}.
+     */
+    public void bindTo(io.driftwatch.metrics.ProcessMetrics metrics) {
+        this.metrics = metrics;
+        io.micrometer.core.instrument.FunctionCounter.builder("driftwatch.notify.alerts.read", alertsRead,
+                java.util.concurrent.atomic.AtomicLong::doubleValue).description("Alerts read from the alerts topic")
+                .register(metrics.registry());
+        io.micrometer.core.instrument.FunctionCounter.builder("driftwatch.notify.unreadable", unreadableRead,
+                java.util.concurrent.atomic.AtomicLong::doubleValue).description("Records skipped: not an Alert")
+                .register(metrics.registry());
+        engine.bindTo(metrics.registry());
+    }
+
+    /** Live until the consume loop ends other than by {@link #stop()}. */
+    public io.driftwatch.metrics.Health live() {
+        if (ended && !stopped) {
+            return io.driftwatch.metrics.Health.down("the alerts consumer stopped");
+        }
+        return io.driftwatch.metrics.Health.up(stopped ? "stopping" : "the alerts consumer runs");
+    }
+
+    /** Ready while the consumer polls the alerts topic (last poll within 30 s). */
+    public io.driftwatch.metrics.Health ready() {
+        long last = lastPollNanos;
+        if (stopped || ended) {
+            return io.driftwatch.metrics.Health.down("stopping");
+        }
+        if (last == 0) {
+            return io.driftwatch.metrics.Health.down("not reading " + topic + " yet");
+        }
+        long ago = (System.nanoTime() - last) / 1_000_000;
+        return ago < 30_000 ? io.driftwatch.metrics.Health.up("reading " + topic + ", last poll " + ago + " ms ago")
+                : io.driftwatch.metrics.Health.down("no poll of " + topic + " for " + ago + " ms");
     }
 
     public String topic() {
@@ -68,8 +111,12 @@ public final class NotifyService {
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroDeserializer.class);
         props.put(AvroSerdeConfig.SPECIFIC_AVRO_READER, true);
         long nextStatus = System.nanoTime() + statusInterval.toNanos();
+        AutoCloseable clientMetrics = null;
         try (KafkaConsumer<String, Object> kafka = new KafkaConsumer<>(props)) {
             consumer = kafka;
+            if (metrics != null) {
+                clientMetrics = metrics.bindKafka(kafka, "notify");
+            }
             if (stopped) {
                 return;
             }
@@ -78,10 +125,12 @@ public final class NotifyService {
                 ConsumerRecords<String, Object> records;
                 try {
                     records = kafka.poll(Duration.ofMillis(500));
+                    lastPollNanos = System.nanoTime();
                 } catch (WakeupException e) {
                     continue;
                 } catch (RecordDeserializationException e) {
                     unreadable++;
+                    unreadableRead.incrementAndGet();
                     LOG.warn("notify: {}-{} offset {} cannot be read as an Alert and is skipped: {}", e.topicPartition().topic(),
                             e.topicPartition().partition(), e.offset(), e.getMessage());
                     kafka.seek(e.topicPartition(), e.offset() + 1);
@@ -90,9 +139,11 @@ public final class NotifyService {
                 for (ConsumerRecord<String, Object> record : records) {
                     if (record.value() instanceof Alert alert) {
                         alerts++;
+                        alertsRead.incrementAndGet();
                         engine.dispatch(alert);
                     } else if (record.value() != null) {
                         unreadable++;
+                        unreadableRead.incrementAndGet();
                         LOG.warn("notify: {}-{} offset {} is a {}, not an Alert; skipped", record.topic(), record.partition(),
                                 record.offset(), record.value().getClass().getSimpleName());
                     }
@@ -115,6 +166,14 @@ public final class NotifyService {
             }
         } finally {
             consumer = null;
+            ended = true;
+            if (clientMetrics != null) {
+                try {
+                    clientMetrics.close();
+                } catch (Exception e) {
+                    LOG.debug("unbinding the consumer's metrics: {}", e.toString());
+                }
+            }
         }
     }
 

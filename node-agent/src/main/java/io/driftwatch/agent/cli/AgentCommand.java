@@ -32,6 +32,9 @@ final class AgentCommand implements Callable<Integer> {
     @Mixin
     RespondOptions respond;
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
     @Spec
     CommandSpec spec;
 
@@ -40,7 +43,16 @@ final class AgentCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
-        try (NodeAgent agent = new NodeAgent(options.node(), options.sensor(), options.watcher(), options.publisher())) {
+        io.driftwatch.metrics.MetricsEndpoint endpoint = metricsOptions.endpoint("agent",
+                io.driftwatch.metrics.MetricsEndpoint.AGENT_PORT);
+        NodeResponder[] responderRef = {null};
+        try (io.driftwatch.metrics.ProcessMetrics metrics = io.driftwatch.metrics.ProcessMetrics.start();
+             NodeAgent agent = new NodeAgent(options.node(), options.sensor(), options.watcher(), options.publisher());
+             io.driftwatch.metrics.MetricsServer server = MetricsOptions.serve(endpoint, metrics,
+                     () -> both(agent.live(), responderRef[0] == null ? null : responderRef[0].responder().live()),
+                     () -> both(agent.ready(), responderRef[0] == null ? null : responderRef[0].responder().ready()),
+                     out)) {
+            agent.bindTo(metrics);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
                 try {
@@ -54,6 +66,10 @@ final class AgentCommand implements Callable<Integer> {
                     ? respond.start(options.node(), options.bootstrapServers(), options.registryUrl(), options.topicPrefix(),
                             agent.watcher(), options.runcRoots(), out)
                     : null;
+            if (responder != null) {
+                responder.bindTo(metrics);
+                responderRef[0] = responder;
+            }
             out.printf("driftwatch agent on node %s: %d containers watched; Ctrl-C to stop%n", options.node(),
                     agent.watcher().running().size());
             agent.failures().forEach((id, why) -> out.printf("  not watched: %s: %s%n", id, why));
@@ -74,5 +90,15 @@ final class AgentCommand implements Callable<Integer> {
             stopped.countDown();
         }
         return 0;
+    }
+
+    /** The agent's health, and the responder's when it runs too: down when either is. */
+    private static io.driftwatch.metrics.Health both(io.driftwatch.metrics.Health agent,
+                                                     io.driftwatch.metrics.Health responder) {
+        if (responder == null) {
+            return agent;
+        }
+        boolean up = agent.up() && responder.up();
+        return new io.driftwatch.metrics.Health(up, "agent: " + agent.reason() + "; responder: " + responder.reason());
     }
 }

@@ -46,6 +46,9 @@ final class RespondCommand implements Callable<Integer> {
     @Mixin
     RespondOptions respond;
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
     @Option(names = "--status-interval", paramLabel = "SECONDS", defaultValue = "10",
             description = "Seconds between status lines (default: ${DEFAULT-VALUE}; 0: none).")
     int statusInterval;
@@ -89,7 +92,13 @@ final class RespondCommand implements Callable<Integer> {
             watcher.start();
             NodeResponder responder = respond.start(name, bootstrap, registry, node.topicPrefix(), watcher,
                     node.runcRoots(), out);
+            io.driftwatch.metrics.ProcessMetrics metrics = io.driftwatch.metrics.ProcessMetrics.start();
+            io.driftwatch.metrics.MetricsServer server = null;
             try {
+                responder.bindTo(metrics);
+                server = MetricsOptions.serve(metricsOptions.endpoint("respond",
+                                io.driftwatch.metrics.MetricsEndpoint.RESPONDER_PORT), metrics,
+                        () -> responder.responder().live(), () -> responder.responder().ready(), out);
                 out.printf("driftwatch respond on node %s: the responder only, no sensor; %d containers known here;"
                         + " Ctrl-C to stop%n", name, watcher.running().size());
                 out.flush();
@@ -102,7 +111,14 @@ final class RespondCommand implements Callable<Integer> {
                 out.println("stopping: finishing the command in hand");
                 out.flush();
             } finally {
-                responder.close();
+                try {
+                    responder.close();
+                } finally {
+                    if (server != null) {
+                        server.close();
+                    }
+                    metrics.close();
+                }
             }
             out.println("stopped: " + responder.responder().status());
             out.flush();

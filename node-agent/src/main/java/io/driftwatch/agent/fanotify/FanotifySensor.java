@@ -240,6 +240,11 @@ public final class FanotifySensor implements AutoCloseable {
         this.idPrefix = config.node() + "-" + Long.toString(System.currentTimeMillis(), 36) + "-";
     }
 
+    /** Whether both its threads run (false before start and after close, or when one died). */
+    public boolean alive() {
+        return reader != null && thread != null && reader.isAlive() && thread.isAlive();
+    }
+
     /** Starts the reader thread. */
     public FanotifySensor start() {
         reader = new Thread(this::read, "fanotify-reader");

@@ -48,6 +48,28 @@ public final class SensorCounters {
     /** Container mounts that could not be watched (a filesystem without file handles, a mark refused). */
     public final AtomicLong mountsRefused = new AtomicLong();
 
+    /**
+     * Registers the sensor's counters (src/monitoring.md): what it emitted and dropped, what the kernel sent and
+     * dropped, and what it could not handle. Read at scrape time: nothing is added to the sensor's path.
+     */
+    public void bindTo(io.micrometer.core.instrument.MeterRegistry registry) {
+        counter(registry, "driftwatch.sensor.events", emitted, "FileEvents the sensor handed to the publisher");
+        counter(registry, "driftwatch.sensor.events.dropped", dropped, "FileEvents dropped: the publisher's buffer was full");
+        counter(registry, "driftwatch.sensor.kernel.events", kernelEvents, "fanotify events read from the kernel");
+        counter(registry, "driftwatch.sensor.kernel.overflows", kernelOverflows,
+                "Kernel queue overflows (events lost in the kernel; only with --bounded-kernel-queue)");
+        counter(registry, "driftwatch.sensor.handling.failures", handlingFailed, "Events whose handling threw");
+        counter(registry, "driftwatch.sensor.unresolved", unresolved, "Events whose directory was gone before it was read");
+        counter(registry, "driftwatch.sensor.cmdline.truncated", cmdlineTruncated, "Events whose command line was cut");
+        counter(registry, "driftwatch.sensor.pin.overflows", pinOverflows, "Overflows of the pin group's queue");
+    }
+
+    private static void counter(io.micrometer.core.instrument.MeterRegistry registry, String name, AtomicLong value,
+                                String description) {
+        io.micrometer.core.instrument.FunctionCounter.builder(name, value, AtomicLong::doubleValue)
+                .description(description).register(registry);
+    }
+
     public Map<String, Long> snapshot() {
         Map<String, Long> m = new LinkedHashMap<>();
         m.put("kernelEvents", kernelEvents.get());

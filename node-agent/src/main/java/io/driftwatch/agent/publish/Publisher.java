@@ -58,6 +58,8 @@ public final class Publisher implements AutoCloseable {
     public final AtomicLong acknowledged = new AtomicLong();
     public final AtomicLong failed = new AtomicLong();
     public final AtomicLong metadataSent = new AtomicLong();
+    /** True while Kafka is not taking records (the sender waits and retries one). */
+    private volatile boolean stalled;
 
     public Publisher(Config config) {
         this.config = config;
@@ -96,6 +98,35 @@ public final class Publisher implements AutoCloseable {
 
     public int buffered() {
         return buffer.size();
+    }
+
+    /** Whether Kafka refuses to take records now (the buffer fills meanwhile). */
+    public boolean stalled() {
+        return stalled;
+    }
+
+    /** Whether the sending thread runs. */
+    public boolean alive() {
+        return sender.isAlive();
+    }
+
+    /** Registers the publisher's meters (src/monitoring.md) and its producer's client metrics. */
+    public void bindTo(io.driftwatch.metrics.ProcessMetrics metrics) {
+        var registry = metrics.registry();
+        io.micrometer.core.instrument.Gauge.builder("driftwatch.publisher.buffer.events", buffer, BlockingQueue::size)
+                .description("File events waiting in the agent's buffer for Kafka").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("driftwatch.publisher.buffer.capacity", config,
+                        c -> c.bufferCapacity())
+                .description("The buffer's size (--buffer); past it the sensor drops events").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("driftwatch.publisher.records", sent, AtomicLong::doubleValue)
+                .tag("record", "file-event").description("Records handed to the producer").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("driftwatch.publisher.records", metadataSent,
+                AtomicLong::doubleValue).tag("record", "container-metadata").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("driftwatch.publisher.acknowledged", acknowledged,
+                AtomicLong::doubleValue).description("Records Kafka acknowledged").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("driftwatch.publisher.failures", failed,
+                AtomicLong::doubleValue).description("Records that could not be delivered").register(registry);
+        metrics.bindKafka(producer, "agent-publisher");
     }
 
     private void sendLoop() {
@@ -159,8 +190,10 @@ public final class Publisher implements AutoCloseable {
             }
             if (notQueued[0] == null) {
                 counter.incrementAndGet();
+                stalled = false;
                 return;
             }
+            stalled = true;
             // Kafka is away or slow: keep the record and try again.
             long now = System.currentTimeMillis();
             if (now - warned > 30_000) {

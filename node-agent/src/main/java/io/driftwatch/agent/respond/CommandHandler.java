@@ -116,6 +116,14 @@ public final class CommandHandler implements AutoCloseable {
     }
 
     /** Another responder paused or killed a container at {@code at} (from the results topic). */
+    /**
+     * The circuit breaker's state for the metrics: 0 closed, 1 open (disruptive actions refused), 2 half-open (the
+     * cooldown is over; the next action is a try). Any thread; does not wait for a command in hand.
+     */
+    public int breakerState() {
+        return breaker.state(clock.getAsLong());
+    }
+
     public synchronized void otherNodeStopped(long at) {
         globalLimit.record(at);
     }

@@ -33,6 +33,11 @@ public final class NodeResponder implements AutoCloseable {
         return this;
     }
 
+    /** Registers the responder's meters (outcomes, breaker, its Kafka clients). */
+    public void bindTo(io.driftwatch.metrics.ProcessMetrics metrics) {
+        responder.bindTo(metrics);
+    }
+
     public CommandHandler handler() {
         return handler;
     }

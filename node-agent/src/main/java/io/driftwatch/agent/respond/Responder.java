@@ -121,6 +121,19 @@ public final class Responder implements AutoCloseable {
     /** Results or alerts that could not be published for a reason a retry cannot cure (left out, logged). */
     public final AtomicLong publishFailed = new AtomicLong();
 
+    /** Results published, by action and status: {@code outcomes[action.ordinal()][status.ordinal()]}. */
+    private final AtomicLong[][] outcomes = new AtomicLong[io.driftwatch.model.ResponseAction.values().length]
+            [ResponseStatus.values().length];
+    {
+        for (AtomicLong[] byStatus : outcomes) {
+            for (int i = 0; i < byStatus.length; i++) {
+                byStatus[i] = new AtomicLong();
+            }
+        }
+    }
+    /** When the command consumer last polled without an error (System.nanoTime), or 0 before it has. */
+    private volatile long lastPollNanos;
+
     private record Unacked(ProducerRecord<String, SpecificRecord> record, Future<RecordMetadata> sent) {
     }
 
@@ -163,6 +176,60 @@ public final class Responder implements AutoCloseable {
         sideThread.setDaemon(true);
     }
 
+    /**
+     * Registers the responder's meters (src/monitoring.md): outcomes by action and status, what was skipped, retried or
+     * failed, the circuit breaker's state, and its Kafka clients (the command consumer's lag among them).
+     */
+    public void bindTo(io.driftwatch.metrics.ProcessMetrics metrics) {
+        io.micrometer.core.instrument.MeterRegistry registry = metrics.registry();
+        for (io.driftwatch.model.ResponseAction action : io.driftwatch.model.ResponseAction.values()) {
+            for (ResponseStatus status : ResponseStatus.values()) {
+                io.micrometer.core.instrument.FunctionCounter.builder("driftwatch.responder.outcomes",
+                                outcomes[action.ordinal()][status.ordinal()], AtomicLong::doubleValue)
+                        .tag("action", action.name()).tag("result", status.name())
+                        .description("Response commands handled, by action and result (published to response-results)")
+                        .register(registry);
+            }
+        }
+        counter(registry, "driftwatch.responder.unreadable", unreadable, "Command records that could not be read, skipped");
+        counter(registry, "driftwatch.responder.retries", retried, "Reads, commits and publications tried again");
+        counter(registry, "driftwatch.responder.handling.failures", handlingFailed, "Commands whose handling threw");
+        counter(registry, "driftwatch.responder.publish.failures", publishFailed, "Results that could not be published");
+        io.micrometer.core.instrument.Gauge.builder("driftwatch.circuit.breaker.state", handler, CommandHandler::breakerState)
+                .tag("breaker", "responder")
+                .description("A circuit breaker's state: 0 closed, 1 open (disruptive actions refused), 2 half-open")
+                .register(registry);
+        metrics.bindKafka(commands, "responder-commands");
+        metrics.bindKafka(side, "responder-trail");
+        metrics.bindKafka(producer, "responder-results");
+    }
+
+    private static void counter(io.micrometer.core.instrument.MeterRegistry registry, String name, AtomicLong value,
+                                String description) {
+        io.micrometer.core.instrument.FunctionCounter.builder(name, value, AtomicLong::doubleValue)
+                .description(description).register(registry);
+    }
+
+    /** Live while its command thread runs (or it has not been started). */
+    public io.driftwatch.metrics.Health live() {
+        if (running && commandThread.getState() == Thread.State.TERMINATED) {
+            return io.driftwatch.metrics.Health.down("the responder's command thread ended");
+        }
+        return io.driftwatch.metrics.Health.up("the responder's command thread runs");
+    }
+
+    /** Ready once its command consumer polls without errors (within the last 30 s). */
+    public io.driftwatch.metrics.Health ready() {
+        long last = lastPollNanos;
+        if (last == 0) {
+            return io.driftwatch.metrics.Health.down("the responder has not read its commands topic yet");
+        }
+        long ago = (System.nanoTime() - last) / 1_000_000;
+        return ago < 30_000 ? io.driftwatch.metrics.Health.up("commands read " + ago + " ms ago")
+                : io.driftwatch.metrics.Health.down("no successful read of the commands topic for " + ago
+                        + " ms (Kafka or the registry away?)");
+    }
+
     public Responder start() {
         sideThread.start();
         commandThread.start();
@@ -198,6 +265,7 @@ public final class Responder implements AutoCloseable {
                     subscribed = true;
                 }
                 var records = commands.poll(Duration.ofMillis(200));
+                lastPollNanos = System.nanoTime();
                 for (ConsumerRecord<String, Object> r : records) {
                     command(r);
                 }
@@ -340,6 +408,9 @@ public final class Responder implements AutoCloseable {
         if (send(new ProducerRecord<>(config.topic("response-results"), config.node(), result))) {
             results.incrementAndGet();
             byStatus.computeIfAbsent(result.getStatus(), s -> new AtomicLong()).incrementAndGet();
+            if (result.getAction() != null && result.getStatus() != null) {
+                outcomes[result.getAction().ordinal()][result.getStatus().ordinal()].incrementAndGet();
+            }
         }
         if (alert != null) {
             send(new ProducerRecord<>(config.topic("alerts"), alert.getContainerId(), alert));

@@ -53,7 +53,8 @@ final class Safety {
         private final int threshold;
         private final long cooldownMs;
         private int failuresInARow;
-        private long openedAt = -1;
+        /** Volatile: the metrics thread reads the state while the handler thread acts. */
+        private volatile long openedAt = -1;
 
         CircuitBreaker(int threshold, long cooldownMs) {
             this.threshold = threshold;
@@ -87,5 +88,18 @@ final class Safety {
         boolean open(long now) {
             return refusal(now) != null;
         }
+
+        /** {@link #CLOSED}, {@link #OPEN}, or {@link #HALF_OPEN} (the cooldown is over: the next action is a try). */
+        int state(long now) {
+            long opened = openedAt;
+            if (opened < 0) {
+                return CLOSED;
+            }
+            return now - opened >= cooldownMs ? HALF_OPEN : OPEN;
+        }
+
+        static final int CLOSED = 0;
+        static final int OPEN = 1;
+        static final int HALF_OPEN = 2;
     }
 }

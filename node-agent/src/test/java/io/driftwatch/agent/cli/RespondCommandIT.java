@@ -58,13 +58,18 @@ class RespondCommandIT {
         Files.writeString(keyFile, secret + "\n");
         CommandSignatures signatures = CommandSignatures.of(List.of(secret.getBytes(StandardCharsets.UTF_8)));
 
+        int metricsPort;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            metricsPort = free.getLocalPort();
+        }
         Process owner = new ProcessBuilder("sleep", "600").start();
         try (ChildJvm respond = ChildJvm.start("respond", "256m", dir.resolve("respond.log"), List.of(
                 AgentMain.class.getName(), "respond", "--node", NODE, "--bootstrap-server", kafka.bootstrapServers(),
                 "--schema-registry-url", registry.confluentApiUrl(), "--topic-prefix", prefix,
                 "--signing-key-file", keyFile.toString(), "--responder-dir", dir.resolve("responder").toString(),
                 "--runc-root", dir.resolve("no-runc").toString(), "--containerd-root", dir.resolve("no-containerd").toString(),
-                "--status-interval", "1", "--stop-with", Long.toString(owner.pid())))) {
+                "--status-interval", "1", "--metrics-port", Integer.toString(metricsPort),
+                "--stop-with", Long.toString(owner.pid())))) {
             respond.awaitLine(Pattern.compile("^driftwatch respond on node " + NODE + ": the responder only"), Duration.ofSeconds(60));
 
             ResponseCommand pause = signatures.signed(command("pause-1", ResponseAction.PAUSE_CONTAINER, NODE));
@@ -83,6 +88,23 @@ class RespondCommandIT {
             String audit = Files.readString(dir.resolve("responder/audit.jsonl"));
             assertTrue(audit.contains("\"commandId\":\"pause-1\"") && audit.contains("\"status\":\"SKIPPED_DRY_RUN\""), audit);
             respond.awaitLine(Pattern.compile("^status: responder: 2 results"), Duration.ofSeconds(10));
+
+            // Its metrics port: the outcomes by action and result, the breaker closed, ready.
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + metricsPort;
+            java.net.http.HttpResponse<String> ready = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(base + "/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ready.statusCode(), ready.body());
+            String scrape = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(scrape.contains("driftwatch_responder_outcomes_total{action=\"PAUSE_CONTAINER\",result=\"SKIPPED_DRY_RUN\"} 1.0"),
+                    scrape);
+            assertTrue(scrape.contains("driftwatch_responder_outcomes_total{action=\"PAUSE_CONTAINER\",result=\"REFUSED\"} 1.0"),
+                    scrape);
+            assertTrue(scrape.contains("driftwatch_responder_outcomes_total{action=\"KILL_CONTAINER\",result=\"DONE\"} 0.0"),
+                    scrape);
+            assertTrue(scrape.contains("driftwatch_circuit_breaker_state{breaker=\"responder\"} 0.0"), scrape);
+            assertTrue(scrape.contains("kafka_consumer_fetch_manager_records_lag_max"), "the consumer's lag is bound");
 
             owner.destroy();
             assertEquals(0, respond.awaitExit(Duration.ofSeconds(30)), respond.tail(20));
