@@ -110,6 +110,11 @@ public final class DriftwatchApp implements AutoCloseable {
             KafkaStreams streams = new KafkaStreams(topology(config, rules::current, counters), streamsProperties);
             PipelineErrorHandlers.install(streams, counters);
             StreamsHealth health = StreamsHealth.of(streams);
+            Gauge.builder("driftwatch.stream.ready", health, h -> h.ready().up() ? 1 : 0)
+                    .description("1 when Kafka Streams is RUNNING with its stores restored (as /health/ready), else 0")
+                    .register(metrics.registry());
+            Gauge.builder("driftwatch.stream.restoring.stores", health, StreamsHealth::restoring)
+                    .description("Store partitions of active tasks restoring now").register(metrics.registry());
             // Every client of the app (consumers with their lag, producers, admin) and Kafka Streams' own metrics.
             metrics.bind(new KafkaStreamsMetrics(streams));
             streams.start();
