@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What runs on each node carries only what it runs (issue 14): of Driftwatch's modules only
- * schemas, and no JUnit, testkit, Kafka Streams or streams app. The red-team tests start the CLI
+ * schemas (and metrics, which holds nothing of ours: Micrometer and the /metrics server), and no JUnit, testkit, Kafka Streams or streams app. The red-team tests start the CLI
  * from the test classpath, in a JVM of its own.
  */
 class RuntimeClasspathTest {
@@ -22,8 +22,8 @@ class RuntimeClasspathTest {
         assertTrue(Files.isRegularFile(file), "the build writes " + file.toAbsolutePath());
         List<String> jars = Arrays.stream(Files.readString(file).trim().split(File.pathSeparator))
                 .map(RuntimeClasspathTest::artifact).toList();
-        assertEquals(List.of("driftwatch-schemas"), jars.stream().filter(j -> j.startsWith("driftwatch-"))
-                .map(j -> j.replaceAll("-([0-9].*|classes)$", "")).toList());
+        assertEquals(List.of("driftwatch-metrics", "driftwatch-schemas"), jars.stream().filter(j -> j.startsWith("driftwatch-"))
+                .map(j -> j.replaceAll("-([0-9].*|classes)$", "")).sorted().toList());
         assertEquals(List.of(), jars.stream().filter(j -> j.startsWith("junit") || j.startsWith("opentest4j")
                 || j.startsWith("kafka-streams")).toList());
     }
