@@ -9,6 +9,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.driftwatch.agent.fanotify.FanotifySensor;
 import io.driftwatch.agent.publish.Publisher;
 import io.driftwatch.agent.runc.RuncSandbox;
+import io.driftwatch.agent.runtime.ContainerInfo;
+import io.driftwatch.agent.runtime.ContainerListener;
 import io.driftwatch.agent.runtime.RuntimeWatcher;
 import io.driftwatch.app.DriftwatchApp;
 import io.driftwatch.app.config.DriftwatchConfig;
@@ -98,8 +100,7 @@ class PrometheusScrapeIT {
                     static_configs: [{targets: ['127.0.0.1:%d']}]
                 """.formatted(appPort, agentPort));
         prometheus = new ProcessBuilder("/usr/bin/prometheus", "--config.file=" + config,
-                "--storage.tsdb.path=" + work.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port,
-                "--web.enable-lifecycle=false")
+                "--storage.tsdb.path=" + work.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
                 .redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         prometheusUrl = "http://127.0.0.1:" + port;
@@ -267,7 +268,15 @@ class PrometheusScrapeIT {
                      new io.driftwatch.agent.respond.Responder.Config("127.0.0.1:9", "http://127.0.0.1:9", "x.", "n"),
                      new io.driftwatch.agent.respond.CommandHandler.Config("n", false, null, Set.of(), Set.of(), 5, 20, 3,
                              60_000, work.resolve("responder")),
-                     new RuntimeWatcher(RuntimeWatcher.Config.runcOnly(work.resolve("none")), null), List.of(),
+                     new RuntimeWatcher(RuntimeWatcher.Config.runcOnly(work.resolve("none")), new ContainerListener() {
+                         @Override
+                         public void started(ContainerInfo container) {
+                         }
+
+                         @Override
+                         public void stopped(ContainerInfo container) {
+                         }
+                     }), List.of(),
                      new io.driftwatch.agent.respond.k8s.NoKubernetes("test"))) {
             engine.bindTo(metrics.registry());
             responder.bindTo(metrics);
