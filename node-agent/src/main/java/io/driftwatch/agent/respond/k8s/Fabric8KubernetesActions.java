@@ -27,7 +27,7 @@ import java.util.TreeMap;
  *
  * <p>Pod labels are changed with a JSON merge patch ({@code application/merge-patch+json}) of {@code metadata.labels}
  * only, so other labels, and changes other controllers make at the same time, are kept. The isolation NetworkPolicy is
- * created or replaced whole. The RBAC this needs is in {@code deploy/k8s/responder-rbac.yaml}.
+ * created or replaced whole. The RBAC this needs is in {@code deploy/k8s/base/responder-rbac.yaml}.
  */
 public final class Fabric8KubernetesActions implements KubernetesActions {
 
@@ -327,7 +327,7 @@ public final class Fabric8KubernetesActions implements KubernetesActions {
     String message = e.getStatus() != null && e.getStatus().getMessage() != null && !e.getStatus().getMessage().isBlank()
         ? e.getStatus().getMessage() : e.getMessage();
     String hint = code == 401 || code == 403
-        ? " (the responder's service account needs the RBAC in deploy/k8s/responder-rbac.yaml)" : "";
+        ? " (the responder's service account needs the RBAC in deploy/k8s/base/responder-rbac.yaml)" : "";
     return "HTTP " + code + " " + reason + ": " + message + hint;
   }
 

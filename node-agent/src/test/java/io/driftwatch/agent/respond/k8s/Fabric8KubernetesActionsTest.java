@@ -231,7 +231,7 @@ class Fabric8KubernetesActionsTest {
     assertTrue(actions.isolate(NS, POD, COMMAND, false).done());
     assertTrue(actions.release(NS, POD).done());
 
-    // The verbs of deploy/k8s/responder-rbac.yaml (ResponderRbacTest checks the file says the same).
+    // The verbs of deploy/k8s/base/responder-rbac.yaml (ResponderRbacTest checks the file says the same).
     Set<String> allowed = Set.of("pods:get", "pods:list", "pods:patch", "networkpolicies:get", "networkpolicies:list",
         "networkpolicies:create", "networkpolicies:update", "networkpolicies:delete");
     Set<String> used = new TreeSet<>();

@@ -53,7 +53,7 @@ class KubernetesApiErrorsTest {
     assertTrue(outcome.detail().startsWith("could not read pod shop/web-7d9f: HTTP 403 Forbidden: pods \"web-7d9f\" is "
         + "forbidden: User \"system:serviceaccount:driftwatch:responder\" cannot get resource \"pods\""),
         outcome.detail());
-    assertTrue(outcome.detail().contains("deploy/k8s/responder-rbac.yaml"), outcome.detail());
+    assertTrue(outcome.detail().contains("deploy/k8s/base/responder-rbac.yaml"), outcome.detail());
   }
 
   @Test

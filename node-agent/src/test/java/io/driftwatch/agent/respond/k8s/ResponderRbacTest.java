@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
-/** deploy/k8s/responder-rbac.yaml parses and grants what Fabric8KubernetesActions uses, and no more. */
+/** deploy/k8s/base/responder-rbac.yaml parses and grants what Fabric8KubernetesActions uses, and no more. */
 @EnableKubernetesMockClient(crud = true)
 class ResponderRbacTest {
 
@@ -25,7 +25,7 @@ class ResponderRbacTest {
 
   @Test
   void theClusterRoleGrantsExactlyWhatTheActionsUse() throws IOException {
-    Path file = Path.of(System.getProperty("user.dir")).resolve("../deploy/k8s/responder-rbac.yaml").normalize();
+    Path file = Path.of(System.getProperty("user.dir")).resolve("../deploy/k8s/base/responder-rbac.yaml").normalize();
     List<HasMetadata> items;
     try (InputStream in = Files.newInputStream(file)) {
       items = client.load(in).items();
