@@ -193,6 +193,16 @@ class KubernetesManifestsTest {
         }
     }
 
+    @Test
+    void thePrometheusRuleHoldsTheAlertingRulesOfDeployPrometheus() throws IOException {
+        JsonNode rule = find(all, "PrometheusRule", "driftwatch");
+        JsonNode file = KubernetesManifests.YAML.readTree(
+                KubernetesManifests.k8sDir().resolve("../prometheus/driftwatch-alerts.yaml").normalize().toFile());
+        assertTrue(file.path("groups").size() > 0);
+        assertEquals(file.path("groups"), rule.path("spec").path("groups"),
+                "deploy/k8s/monitoring/prometheusrule.yaml and deploy/prometheus/driftwatch-alerts.yaml differ");
+    }
+
     private static boolean labelsMatch(JsonNode selector, JsonNode labels) {
         var it = selector.fields();
         while (it.hasNext()) {
