@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "agent", mixinStandardHelpOptions = true,
+@Command(name = "agent", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
         description = "The node agent (run as root, one per node): finds containers (runc and containerd state),"
                 + " publishes their ContainerMetadata, watches their root filesystems with fanotify and publishes"
                 + " FileEvents keyed by container id. Prints a status line every --status-interval. Ctrl-C stops it"

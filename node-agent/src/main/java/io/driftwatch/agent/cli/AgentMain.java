@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code ./driftwatch agent|respond|redteam|sensor-bench}: the node side of the command line. */
 @Command(name = "driftwatch",
         mixinStandardHelpOptions = true,
+        versionProvider = AgentMain.Version.class,
         description = "Driftwatch on a node: the fanotify sensor and runtime watcher, the responder, and the real-container checks.",
         subcommands = {AgentCommand.class, RespondCommand.class, RedteamCommand.class, SensorBenchCommand.class, CommandLine.HelpCommand.class})
 public final class AgentMain implements Runnable {
@@ -34,5 +35,18 @@ public final class AgentMain implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /**
+     * The version the agent's jar was built as (its manifest's Implementation-Version); a checkout runs it from
+     * target/classes, which has no manifest.
+     */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = AgentMain.class.getPackage().getImplementationVersion();
+            return new String[] {"driftwatch node agent " + (version != null ? version : "(built from a checkout)"),
+                    "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+        }
     }
 }

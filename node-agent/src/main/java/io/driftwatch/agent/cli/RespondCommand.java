@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * of file events. Containers are still looked up through the runtime watcher (runc and containerd state, read only):
  * the safety rules need their names and labels, and enforced actions their root filesystems.
  */
-@Command(name = "respond", mixinStandardHelpOptions = true,
+@Command(name = "respond", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
         description = {"The responder alone, without the sensor: reads this node's commands from <prefix>response-commands,"
                 + " checks their signature and the safety rules, carries them out and reports every outcome to"
                 + " <prefix>response-results. A dry run unless --enforce: each command is logged (audit.jsonl under"
