@@ -5,11 +5,13 @@
 #                   libgcc_s, zlib ...), copied from this machine's Debian as ldd resolves them, dynamic loader included
 #   OUT/etc         passwd and group (root, and nonroot with uid/gid 65532), hosts, nsswitch.conf
 #   OUT/usr/share/driftwatch/base-packages.txt  the Debian packages (name=version) those libraries came from
-# Usage: base-rootfs.sh JAVA_HOME OUT MODULES CLASSPATH
+#   OUT/usr/bin/... the programs PROGRAMS names (comma-separated, found on PATH), with their libraries: the agent's
+#                   image carries runc, which the responder runs to pause, resume and kill containers
+# Usage: base-rootfs.sh JAVA_HOME OUT MODULES CLASSPATH [PROGRAMS]
 # The image builds (images/*/pom.xml, Jib) put OUT under an empty ("scratch") base.
 set -euo pipefail
 
-java_home=$1 out=$2 modules=$3 classpath=${4:-}
+java_home=$1 out=$2 modules=$3 classpath=${4:-} programs=${5:-}
 [ -x "$java_home/bin/jlink" ] || { echo "base-rootfs: no jlink in $java_home (a JDK with jmods is needed: openjdk-17-jdk-headless, openjdk-17-jmods)" >&2; exit 1; }
 [ -d "$java_home/jmods" ] || { echo "base-rootfs: $java_home has no jmods/ (Debian: apt-get install openjdk-17-jmods)" >&2; exit 1; }
 command -v ldd >/dev/null || { echo "base-rootfs: ldd is needed (Debian: libc-bin)" >&2; exit 1; }
@@ -38,8 +40,17 @@ for jar in "${jars[@]}"; do
     done || true
 done
 
+# Programs the image runs besides java, copied from this machine (the package they come from is recorded below).
+IFS=, read -r -a wanted <<<"$programs"
+for program in "${wanted[@]}"; do
+  [ -n "$program" ] || continue
+  found=$(command -v "$program") || { echo "base-rootfs: $program is not installed here (Debian: apt-get install $program)" >&2; exit 1; }
+  mkdir -p "$out/usr/bin"
+  cp -L "$found" "$out/usr/bin/$program"
+done
+
 libs=$(mktemp)
-find "$out/opt/java" "$natives" -type f \( -name '*.so' -o -path '*/bin/*' -o -name jspawnhelper \) -print0 \
+find "$out/opt/java" "$natives" $( [ -d "$out/usr/bin" ] && echo "$out/usr/bin" ) -type f \( -name '*.so' -o -path '*/bin/*' -o -name jspawnhelper \) -print0 \
   | while IFS= read -r -d '' elf; do
       # Only dynamic ELF objects; a library ldd cannot resolve here is one nothing in a server JVM loads
       # (AWT's X11 and sound libraries): it is reported, not copied.
@@ -61,12 +72,12 @@ while read -r lib; do
   cp -L "$lib" "$out$lib"   # under the name the loader looks for (the soname), not the file it links to
 done <"$libs"
 
-# Provenance: which Debian package (and version) each copied library came from.
-while read -r lib; do
+# Provenance: which Debian package (and version) each copied library and program came from.
+{ cat "$libs"; for program in "${wanted[@]}"; do [ -n "$program" ] && command -v "$program"; done; } | while read -r lib; do
   case "$lib" in "$out"/*|"$natives"/*) continue ;; esac
   pkg=$({ dpkg -S "$lib" || dpkg -S "$(readlink -f "$lib")"; } 2>/dev/null | head -n1 | cut -d: -f1 || true)
   [ -n "$pkg" ] && printf '%s=%s\n' "$pkg" "$(dpkg-query -W -f='${Version}' "$pkg")"
-done <"$libs" | sort -u >"$out/usr/share/driftwatch/base-packages.txt"
+done | sort -u >"$out/usr/share/driftwatch/base-packages.txt"
 printf 'java=%s\nmodules=%s\n' "$("$out/opt/java/bin/java" -XshowSettings:properties -version 2>&1 \
   | sed -n 's/.*java.runtime.version = //p')" "$modules" >"$out/usr/share/driftwatch/runtime.txt"
 rm -f "$libs"

@@ -118,6 +118,15 @@ class ImagesIT {
             assertEquals(0, agent.await(Duration.ofMinutes(1)), agent.output());
             assertTrue(agent.output().contains("driftwatch node agent " + VERSION), agent.output());
         }
+        // The metrics server (/metrics, /health) is the JDK's: its module must be in the jlink'd runtime.
+        String release = Files.readString(bundle.resolve("rootfs/opt/java/release"));
+        assertTrue(release.contains("jdk.httpserver"), release);
+        // The responder runs runc: it is in the image, and its libraries with it (run inside the image's root).
+        Process runc = new ProcessBuilder("chroot", bundle.resolve("rootfs").toString(), "/usr/bin/runc", "--version")
+                .redirectErrorStream(true).start();
+        String version = new String(runc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, runc.waitFor(), version);
+        assertTrue(version.startsWith("runc version"), version);
     }
 
     /** The jars an image's Jib layers hold. */
