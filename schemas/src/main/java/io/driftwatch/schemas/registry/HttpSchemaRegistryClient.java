@@ -45,10 +45,11 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
     public HttpSchemaRegistryClient(RegistryClientConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(config.connectTimeout())
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
+                .version(HttpClient.Version.HTTP_1_1);
+        config.tls().ifPresent(tls -> builder.sslContext(tls.context()).sslParameters(tls.parameters()));
+        this.http = builder.build();
         this.idBySubjectSchema = new BoundedCache<>(config.cacheCapacity());
         this.schemaById = new BoundedCache<>(config.cacheCapacity());
     }
@@ -224,6 +225,14 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                 lastStatus = status;
                 lastProblem = "HTTP " + status + " from " + base + ": " + abbreviate(response.body());
                 lastCause = null;
+            } catch (javax.net.ssl.SSLHandshakeException e) {
+                // Not the kind of failure a retry cures: the certificates do not match the configuration.
+                throw new SchemaRegistryException("TLS handshake with the schema registry at " + base + " failed, so"
+                        + " could not " + purpose + ": " + e.getMessage() + ". Check that "
+                        + RegistryClientConfig.SSL_PREFIX + "ssl.truststore.location holds the CA that signed the"
+                        + " registry's certificate, that the certificate names the host in schema.registry.url, and,"
+                        + " when the registry asks for a client certificate, " + RegistryClientConfig.SSL_PREFIX
+                        + "ssl.keystore.location", -1, -1, e);
             } catch (IOException e) {
                 lastProblem = describe(e) + " at " + base;
                 lastCause = e;
