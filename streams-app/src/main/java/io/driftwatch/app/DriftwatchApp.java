@@ -6,6 +6,7 @@ import io.driftwatch.app.rules.RulesManager;
 import io.driftwatch.app.rules.RulesSettings;
 import io.driftwatch.app.topology.DriftwatchTopology;
 import io.driftwatch.app.topology.EnrichmentCounters;
+import io.driftwatch.app.topology.NodeCommands;
 import io.driftwatch.app.topology.PipelineSettings;
 import io.driftwatch.app.topology.Topics;
 import io.driftwatch.rules.RuleCompilationException;
@@ -28,6 +29,8 @@ public final class DriftwatchApp implements AutoCloseable {
     private final EnrichmentCounters counters;
     private final RulesManager rules;
     private Investigation investigation;
+    private NodeCommands nodeCommands;
+    private NodeCommandTopicAdmin topicAdmin;
 
     private DriftwatchApp(KafkaStreams streams, EnrichmentCounters counters, RulesManager rules) {
         this.streams = streams;
@@ -67,10 +70,16 @@ public final class DriftwatchApp implements AutoCloseable {
 
     /** The topology with a rule set that may change while it runs: each task follows the supplier's set. */
     public static Topology topology(DriftwatchConfig config, Supplier<RuleSet> rules, EnrichmentCounters counters) {
+        return topology(config, rules, counters, null);
+    }
+
+    /** As above; with {@code nodeCommands} (not null) commands also go to per-node topics. */
+    public static Topology topology(DriftwatchConfig config, Supplier<RuleSet> rules, EnrichmentCounters counters,
+                                    NodeCommands nodeCommands) {
         SchemaRegistryClient registry = SchemaRegistryClient.fromConfigs(config.clientProperties());
         return DriftwatchTopology.build(new Topics(config, registry), PipelineSettings.from(config), rules, counters,
                 io.driftwatch.app.topology.CommandSigning.fromConfig(config),
-                io.driftwatch.app.topology.TrailSettings.from(config), incidents(config));
+                io.driftwatch.app.topology.TrailSettings.from(config), incidents(config), nodeCommands);
     }
 
     /** Incidents are folded unless {@code driftwatch.incidents.enabled=false}; null when off. */
@@ -94,10 +103,16 @@ public final class DriftwatchApp implements AutoCloseable {
             EnrichmentCounters counters = new EnrichmentCounters();
             PipelineErrorHandlers.configure(streamsProperties, counters,
                     io.driftwatch.app.config.TopicCatalog.builtIn().name("dead-letter", config));
-            KafkaStreams streams = new KafkaStreams(topology(config, rules::current, counters), streamsProperties);
+            NodeCommandTopicAdmin topicAdmin = NodeCommands.enabled(config) ? new NodeCommandTopicAdmin(config) : null;
+            NodeCommands nodeCommands = topicAdmin == null ? null : new NodeCommands(
+                    io.driftwatch.app.config.TopicCatalog.builtIn().name("response-commands", config), topicAdmin);
+            KafkaStreams streams = new KafkaStreams(topology(config, rules::current, counters, nodeCommands),
+                    streamsProperties);
             PipelineErrorHandlers.install(streams, counters);
             streams.start();
             DriftwatchApp app = new DriftwatchApp(streams, counters, rules);
+            app.nodeCommands = nodeCommands;
+            app.topicAdmin = topicAdmin;
             try {
                 app.investigation = Investigation.start(config, streams);
             } catch (RuntimeException e) {
@@ -141,6 +156,11 @@ public final class DriftwatchApp implements AutoCloseable {
         return rules;
     }
 
+    /** Per-node command routing and its counters; null unless {@code driftwatch.response.commands.per.node=true}. */
+    public NodeCommands nodeCommands() {
+        return nodeCommands;
+    }
+
     /** The console's address (its API under /api/v1), or null when {@code driftwatch.http.port} is 0. */
     public String consoleUrl() {
         return investigation == null ? null : investigation.url();
@@ -157,6 +177,9 @@ public final class DriftwatchApp implements AutoCloseable {
                 streams.close(Duration.ofSeconds(30));
             } finally {
                 rules.close();
+                if (topicAdmin != null) {
+                    topicAdmin.close();
+                }
             }
         }
     }
