@@ -51,8 +51,7 @@ final class AgentCommand implements Callable<Integer> {
             }, "agent-stop"));
             agent.start();
             NodeResponder responder = respondToo
-                    ? respond.start(options.node(), options.bootstrapServers(), options.registryUrl(), options.topicPrefix(),
-                            agent.watcher(), options.runcRoots(), out)
+                    ? respond.start(options.node(), options.connection(), agent.watcher(), options.runcRoots(), out)
                     : null;
             out.printf("driftwatch agent on node %s: %d containers watched; Ctrl-C to stop%n", options.node(),
                     agent.watcher().running().size());
