@@ -66,7 +66,8 @@ final class AclPlan {
         // The streams app (run): its inputs, its outputs, the topics it re-keys through, and its own internal topics.
         String app = principals.app();
         for (String role : List.of("file-events", "container-metadata", "exec-sessions", "exec-sessions-by-container",
-                "file-events-by-container", "response-commands", "response-results", "incident-inputs", "captures", "rules")) {
+                "file-events-by-container", "alerts", "response-commands", "response-results", "incident-inputs", "captures",
+                "rules")) {
             plan.topic("app", app, AclOperation.READ, topic.get(role), "reads it");
         }
         for (String role : List.of("enriched-events", "alerts", "response-commands", "dead-letter",
@@ -122,6 +123,12 @@ final class AclPlan {
         plan.topic("operator", principals.operator(), AclOperation.WRITE, topic.get("rules"), "rules publish");
         plan.topic("operator", principals.operator(), AclOperation.READ, topic.get("rules"), "rules publish");
 
+        String firstTopic = topic.values().iterator().next();
+        if (firstTopic.startsWith(applicationId)) {
+            plan.warnings.add("application.id '" + applicationId + "' is a prefix of the topic names (" + firstTopic
+                    + "): the app's grant on its internal topics (ALL, prefixed '" + applicationId + "') then covers every"
+                    + " Driftwatch topic too. Choose an application.id that is not, e.g. " + applicationId + "-app.");
+        }
         if (!NodeCommands.enabled(config)) {
             plan.warnings.add(NodeCommands.PER_NODE + " is not true in this configuration: the app then writes no"
                     + " per-node command topics, and a responder reading the shared " + commands + " would need READ on it,"

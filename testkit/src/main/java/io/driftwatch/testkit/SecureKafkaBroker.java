@@ -92,7 +92,7 @@ public final class SecureKafkaBroker implements AutoCloseable {
         props.put("ssl.truststore.password", STORE_PASSWORD);
         props.put("ssl.truststore.type", "PKCS12");
         props.put("listener.name.mtls.ssl.client.auth", "required");
-        // A certificate's CN is its principal: CN=driftwatch-notifier,O=... -> User:driftwatch-notifier.
+        // A certificate's CN is its principal: CN=driftwatch-notifier -> User:driftwatch-notifier.
         props.put("ssl.principal.mapping.rules", "RULE:^CN=([^,]+)(,.*)?$/$1/,DEFAULT");
         props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
         props.put("allow.everyone.if.no.acl.found", "false");
@@ -184,7 +184,8 @@ public final class SecureKafkaBroker implements AutoCloseable {
      * keystore. The broker maps the certificate to {@code User:<commonName>}.
      */
     public Map<String, Object> mtlsClient(String commonName) {
-        Path keyStore = authority.issue("CN=" + commonName + ",O=Driftwatch test client")
+        // A single RDN: with more, the RFC 2253 form the broker matches lists them in reverse order of the certificate's.
+        Path keyStore = authority.issue("CN=" + commonName)
                 .writeKeyStore(dir.resolve(commonName + ".p12"), STORE_PASSWORD);
         Map<String, Object> c = new TreeMap<>();
         c.put("bootstrap.servers", mtlsBootstrap());
