@@ -113,7 +113,7 @@ class SecureKafkaIT {
         broker.scramClient("driftwatch-app", "driftwatch-app-password").forEach((k, v) -> app.put(k, v.toString()));
         app.put(DriftwatchConfig.SCHEMA_REGISTRY_URL, registryUrl);
         app.put(DriftwatchConfig.TOPIC_PREFIX, PREFIX);
-        app.put("state.dir", dir.resolve("app-state").toString());
+        app.put("state.dir", Files.createTempDirectory(dir, "app-state-").toString()); // fresh: the broker is new each run
         app.put("driftwatch.response.commands.per.node", "true");
         app.put("driftwatch.response.signing.key", SIGNING_KEY);
         app.put("driftwatch.response.commands.node.replication.factor", "1");
@@ -212,7 +212,8 @@ class SecureKafkaIT {
     private static Responder responder(String node) throws Exception {
         Map<String, Object> overrides = new HashMap<>(agentClient(node));
         overrides.remove("bootstrap.servers");
-        Path state = Files.createDirectories(dir.resolve("responder-" + node));
+        // Fresh each run: the handled command ids kept there would make the same (deterministic) command a repeat.
+        Path state = Files.createTempDirectory(dir, "responder-" + node + "-");
         CommandHandler handler = new CommandHandler(new CommandHandler.Config(node, false,
                 CommandSignatures.of(List.of(SIGNING_KEY.getBytes(StandardCharsets.UTF_8))), Set.of(), Set.of(), 5, 20, 3,
                 60_000, state), id -> Optional.empty(), id -> List.of(), new ContainerActions(List.of(), "runc"),
