@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
                 "Tests: see README.md."},
         subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, BenchCommand.class, FuzzCommand.class,
                 RulesCommand.class,
-                IngestCommand.class, TopicsCommand.class,
+                IngestCommand.class, TopicsCommand.class, AclsCommand.class,
                 ProduceCommand.class,
                 SchemasCommand.class,
                 NotifyCommand.class,

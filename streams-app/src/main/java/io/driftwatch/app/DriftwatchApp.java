@@ -12,6 +12,7 @@ import io.driftwatch.app.rules.RulesManager;
 import io.driftwatch.app.rules.RulesSettings;
 import io.driftwatch.app.topology.DriftwatchTopology;
 import io.driftwatch.app.topology.EnrichmentCounters;
+import io.driftwatch.app.topology.NodeCommands;
 import io.driftwatch.app.topology.PipelineSettings;
 import io.driftwatch.app.topology.Topics;
 import io.driftwatch.rules.RuleCompilationException;
@@ -36,6 +37,8 @@ public final class DriftwatchApp implements AutoCloseable {
     private final ProcessMetrics metrics;
     private final StreamsHealth health;
     private Investigation investigation;
+    private NodeCommands nodeCommands;
+    private NodeCommandTopicAdmin topicAdmin;
 
     private DriftwatchApp(KafkaStreams streams, EnrichmentCounters counters, RulesManager rules, ProcessMetrics metrics,
                           StreamsHealth health) {
@@ -78,10 +81,16 @@ public final class DriftwatchApp implements AutoCloseable {
 
     /** The topology with a rule set that may change while it runs: each task follows the supplier's set. */
     public static Topology topology(DriftwatchConfig config, Supplier<RuleSet> rules, EnrichmentCounters counters) {
+        return topology(config, rules, counters, null);
+    }
+
+    /** As above; with {@code nodeCommands} (not null) commands also go to per-node topics. */
+    public static Topology topology(DriftwatchConfig config, Supplier<RuleSet> rules, EnrichmentCounters counters,
+                                    NodeCommands nodeCommands) {
         SchemaRegistryClient registry = SchemaRegistryClient.fromConfigs(config.clientProperties());
         return DriftwatchTopology.build(new Topics(config, registry), PipelineSettings.from(config), rules, counters,
                 io.driftwatch.app.topology.CommandSigning.fromConfig(config),
-                io.driftwatch.app.topology.TrailSettings.from(config), incidents(config));
+                io.driftwatch.app.topology.TrailSettings.from(config), incidents(config), nodeCommands);
     }
 
     /** Incidents are folded unless {@code driftwatch.incidents.enabled=false}; null when off. */
@@ -107,7 +116,11 @@ public final class DriftwatchApp implements AutoCloseable {
             bindRules(metrics.registry(), rules.metrics());
             PipelineErrorHandlers.configure(streamsProperties, counters,
                     io.driftwatch.app.config.TopicCatalog.builtIn().name("dead-letter", config));
-            KafkaStreams streams = new KafkaStreams(topology(config, rules::current, counters), streamsProperties);
+            NodeCommandTopicAdmin topicAdmin = NodeCommands.enabled(config) ? new NodeCommandTopicAdmin(config) : null;
+            NodeCommands nodeCommands = topicAdmin == null ? null : new NodeCommands(
+                    io.driftwatch.app.config.TopicCatalog.builtIn().name("response-commands", config), topicAdmin);
+            KafkaStreams streams = new KafkaStreams(topology(config, rules::current, counters, nodeCommands),
+                    streamsProperties);
             PipelineErrorHandlers.install(streams, counters);
             StreamsHealth health = StreamsHealth.of(streams);
             Gauge.builder("driftwatch.stream.ready", health, h -> h.ready().up() ? 1 : 0)
@@ -119,6 +132,8 @@ public final class DriftwatchApp implements AutoCloseable {
             metrics.bind(new KafkaStreamsMetrics(streams));
             streams.start();
             DriftwatchApp app = new DriftwatchApp(streams, counters, rules, metrics, health);
+            app.nodeCommands = nodeCommands;
+            app.topicAdmin = topicAdmin;
             try {
                 app.investigation = Investigation.start(config, streams, new Monitoring(metrics, health::live,
                         health::ready));
@@ -184,6 +199,11 @@ public final class DriftwatchApp implements AutoCloseable {
         return rules;
     }
 
+    /** Per-node command routing and its counters; null unless {@code driftwatch.response.commands.per.node=true}. */
+    public NodeCommands nodeCommands() {
+        return nodeCommands;
+    }
+
     /** The console's address (its API under /api/v1), or null when {@code driftwatch.http.port} is 0. */
     public String consoleUrl() {
         return investigation == null ? null : investigation.url();
@@ -202,7 +222,13 @@ public final class DriftwatchApp implements AutoCloseable {
                 try {
                     rules.close();
                 } finally {
-                    metrics.close();
+                    try {
+                        metrics.close();
+                    } finally {
+                        if (topicAdmin != null) {
+                            topicAdmin.close();
+                        }
+                    }
                 }
             }
         }

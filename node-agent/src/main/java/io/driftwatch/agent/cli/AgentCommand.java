@@ -63,8 +63,7 @@ final class AgentCommand implements Callable<Integer> {
             }, "agent-stop"));
             agent.start();
             NodeResponder responder = respondToo
-                    ? respond.start(options.node(), options.bootstrapServers(), options.registryUrl(), options.topicPrefix(),
-                            agent.watcher(), options.runcRoots(), out)
+                    ? respond.start(options.node(), options.connection(), agent.watcher(), options.runcRoots(), out)
                     : null;
             if (responder != null) {
                 responder.bindTo(metrics);

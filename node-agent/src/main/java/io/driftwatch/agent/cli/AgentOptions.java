@@ -5,7 +5,6 @@ import io.driftwatch.agent.publish.Publisher;
 import io.driftwatch.agent.runtime.RuntimeWatcher;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -84,6 +83,10 @@ final class AgentOptions {
 
     Publisher.Config publisher() {
         return new Publisher.Config(bootstrapServers(), registryUrl(), topicPrefix() + "file-events",
-                topicPrefix() + "container-metadata", buffer, Map.of());
+                topicPrefix() + "container-metadata", buffer, node.clientOverrides());
+    }
+
+    NodeOptions connection() {
+        return node;
     }
 }

@@ -10,11 +10,18 @@ import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * What every process on a node needs: where Kafka and the schema registry are, the node's name, the topic
- * prefix, and where the container runtimes keep their state. Flags, else KAFKA_* / NODE_NAME environment
- * variables, else defaults. Shared by {@code agent} and {@code respond}.
+ * What every process on a node needs: where Kafka and the schema registry are and how to authenticate to them, the
+ * node's name, the topic prefix, and where the container runtimes keep their state. Flags, else KAFKA_* / DRIFTWATCH_*
+ * / NODE_NAME environment variables, else the {@code --config} properties file, else defaults. Shared by
+ * {@code agent} and {@code respond}.
  */
 final class NodeOptions {
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Properties file with Kafka client and schema registry keys, the same file the streams app takes"
+                    + " (security.protocol, sasl.*, ssl.*, schema.registry.ssl.*, basic.auth.*; see src/security.md)."
+                    + " KAFKA_<KEY> and DRIFTWATCH_<KEY> environment variables override it, flags override both.")
+    Path configFile;
+
     @Option(names = "--bootstrap-server", paramLabel = "HOST:PORT",
             description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS).")
     String bootstrapServers;
@@ -54,20 +61,41 @@ final class NodeOptions {
         }
     }
 
+    private ClientSettings settings;
+
+    /** The --config file and the environment, read once. */
+    ClientSettings settings() {
+        if (settings == null) {
+            try {
+                settings = ClientSettings.load(configFile, System.getenv());
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("cannot read --config " + configFile + ": " + e.getMessage(), e);
+            }
+        }
+        return settings;
+    }
+
     String bootstrapServers() {
-        String value = bootstrapServers != null ? bootstrapServers : System.getenv("KAFKA_BOOTSTRAP_SERVERS");
+        String value = bootstrapServers != null ? bootstrapServers : settings().get(ClientSettings.BOOTSTRAP_SERVERS);
         if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("no Kafka: give --bootstrap-server or set KAFKA_BOOTSTRAP_SERVERS");
+            throw new IllegalArgumentException("no Kafka: give --bootstrap-server, set KAFKA_BOOTSTRAP_SERVERS or"
+                    + " bootstrap.servers in --config");
         }
         return value;
     }
 
     String registryUrl() {
-        String value = registryUrl != null ? registryUrl : System.getenv("KAFKA_SCHEMA_REGISTRY_URL");
+        String value = registryUrl != null ? registryUrl : settings().get(ClientSettings.SCHEMA_REGISTRY_URL);
         if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("no schema registry: give --schema-registry-url or set KAFKA_SCHEMA_REGISTRY_URL");
+            throw new IllegalArgumentException("no schema registry: give --schema-registry-url, set"
+                    + " KAFKA_SCHEMA_REGISTRY_URL or schema.registry.url in --config");
         }
         return value;
+    }
+
+    /** Every Kafka client and registry key of the file and environment (security above all) but the two addresses. */
+    java.util.Map<String, Object> clientOverrides() {
+        return settings().clientOverrides();
     }
 
     String topicPrefix() {

@@ -22,7 +22,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * the safety rules need their names and labels, and enforced actions their root filesystems.
  */
 @Command(name = "respond", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
-        description = {"The responder alone, without the sensor: reads this node's commands from <prefix>response-commands,"
+        description = {"The responder alone, without the sensor: reads this node's commands from <prefix>response-commands"
+                + " (or, with --per-node-commands, from its own <prefix>response-commands.<node>),"
                 + " checks their signature and the safety rules, carries them out and reports every outcome to"
                 + " <prefix>response-results. A dry run unless --enforce: each command is logged (audit.jsonl under"
                 + " --responder-dir) and reported as SKIPPED_DRY_RUN, or REFUSED when a safety rule says no; that needs no"
@@ -64,8 +65,8 @@ final class RespondCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         String name = node.node();
-        String bootstrap = node.bootstrapServers();
-        String registry = node.registryUrl();
+        node.bootstrapServers(); // both addresses checked before anything starts
+        node.registryUrl();
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         if (stopWith != null) {
@@ -90,8 +91,7 @@ final class RespondCommand implements Callable<Integer> {
                 }
             }, "respond-stop"));
             watcher.start();
-            NodeResponder responder = respond.start(name, bootstrap, registry, node.topicPrefix(), watcher,
-                    node.runcRoots(), out);
+            NodeResponder responder = respond.start(name, node, watcher, node.runcRoots(), out);
             io.driftwatch.metrics.ProcessMetrics metrics = io.driftwatch.metrics.ProcessMetrics.start();
             io.driftwatch.metrics.MetricsServer server = null;
             try {

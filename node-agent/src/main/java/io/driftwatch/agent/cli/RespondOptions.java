@@ -21,6 +21,9 @@ import picocli.CommandLine.Option;
  * src/responder.md.
  */
 final class RespondOptions {
+    /** The streams app's key, read here too so that one properties file sets both sides. */
+    static final String PER_NODE = "driftwatch.response.commands.per.node";
+
     @Option(names = "--enforce", description = "Really act (pause, kill, snapshot, isolate, label). Without it every command"
             + " is only logged and reported as SKIPPED_DRY_RUN (or REFUSED, as the safety rules decide).")
     boolean enforce;
@@ -54,12 +57,23 @@ final class RespondOptions {
             description = "How long the circuit breaker stays open (default: ${DEFAULT-VALUE}).")
     int breakerCooldown;
 
+    @Option(names = "--per-node-commands", description = "Read this node's own commands topic,"
+            + " <prefix>response-commands.<node>, instead of every node's commands on <prefix>response-commands: what a"
+            + " secured cluster grants a node (the streams app writes it with driftwatch.response.commands.per.node=true;"
+            + " src/security.md). Also on when the --config file or DRIFTWATCH_RESPONSE_COMMANDS_PER_NODE says"
+            + " driftwatch.response.commands.per.node=true.")
+    boolean perNodeCommands;
+
     @Option(names = "--responder-dir", paramLabel = "DIR", defaultValue = "/var/lib/driftwatch/responder",
             description = "Handled command ids, the audit log (audit.jsonl) and evidence bundles (default: ${DEFAULT-VALUE}).")
     Path stateDir;
 
-    NodeResponder start(String node, String bootstrap, String registry, String topicPrefix, RuntimeWatcher watcher,
-            List<Path> runcRoots, PrintWriter out) throws IOException {
+    NodeResponder start(String node, NodeOptions connection, RuntimeWatcher watcher, List<Path> runcRoots,
+            PrintWriter out) throws IOException {
+        boolean ownTopic = perNodeCommands || connection.settings().flag(PER_NODE);
+        Responder.Config kafka = new Responder.Config(connection.bootstrapServers(), connection.registryUrl(),
+                connection.topicPrefix(), node, connection.clientOverrides(), ownTopic);
+        kafka.commandsTopic(); // a node name that cannot be part of a topic name stops the start here, with the reason
         List<Path> files = new ArrayList<>(keyFiles == null ? List.of() : keyFiles);
         String env = System.getenv("DRIFTWATCH_RESPONSE_SIGNING_KEY_FILE");
         if (files.isEmpty() && env != null && !env.isBlank()) {
@@ -79,12 +93,12 @@ final class RespondOptions {
                     + ": " + e + "; choose a directory with --responder-dir", e);
         }
         KubernetesActions kubernetes = KubernetesActions.detect();
-        NodeResponder responder = new NodeResponder(new Responder.Config(bootstrap, registry, topicPrefix, node),
+        NodeResponder responder = new NodeResponder(kafka,
                 new CommandHandler.Config(node, enforce, signatures, namespaces, containers, perNode, global, breakerFailures,
                         breakerCooldown * 1000L, stateDir),
                 watcher, runcRoots, kubernetes).start();
-        out.printf("responder on node %s: %s; %s; protected namespaces %s; at most %d stops/min here, %d overall; audit log %s%n",
-                node, enforce ? "ENFORCING" : "dry run (add --enforce to act)",
+        out.printf("responder on node %s: commands from %s; %s; %s; protected namespaces %s; at most %d stops/min here,"
+                + " %d overall; audit log %s%n", node, kafka.commandsTopic(), enforce ? "ENFORCING" : "dry run (add --enforce to act)",
                 signatures == null ? "NO signing key: every command will be refused" : keys.size() + " signing key(s)",
                 namespaces, perNode, global, stateDir.resolve("audit.jsonl"));
         if (kubernetes.unavailableReason() != null) {

@@ -6,6 +6,7 @@ import io.driftwatch.model.EnrichedEvent;
 import io.driftwatch.model.ResponseCommand;
 import io.driftwatch.model.ResponseResult;
 import io.driftwatch.model.ResponseStatus;
+import io.driftwatch.schemas.commands.NodeCommandTopics;
 import io.driftwatch.schemas.serde.AvroDeserializer;
 import io.driftwatch.schemas.serde.AvroSerdeConfig;
 import io.driftwatch.schemas.serde.AvroSerializer;
@@ -47,7 +48,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's responder: reads {@code response-commands} (every partition, its own consumer group per
- * node, acting only on records keyed by this node), hands each to the {@link CommandHandler}, and
+ * node, acting only on records keyed by this node), or only its node's own topic {@code response-commands.<node>}
+ * when so configured ({@link Config#commandsTopic}), hands each to the {@link CommandHandler}, and
  * publishes what came of it to {@code response-results} (keyed by node) and, for a refused rate-limited
  * action, an alert to {@code alerts}. Offsets are committed after the results are acknowledged; a command
  * delivered again is recognised by its id and not acted on twice.
@@ -82,13 +84,28 @@ public final class Responder implements AutoCloseable {
      *                        schema registry client's, e.g. {@code max.retries})
      */
     public record Config(String bootstrapServers, String registryUrl, String topicPrefix, String node,
-            Map<String, Object> clientOverrides) {
+            Map<String, Object> clientOverrides, boolean nodeCommandsTopic) {
         public Config(String bootstrapServers, String registryUrl, String topicPrefix, String node) {
             this(bootstrapServers, registryUrl, topicPrefix, node, Map.of());
         }
 
+        public Config(String bootstrapServers, String registryUrl, String topicPrefix, String node,
+                Map<String, Object> clientOverrides) {
+            this(bootstrapServers, registryUrl, topicPrefix, node, clientOverrides, false);
+        }
+
         String topic(String role) {
             return topicPrefix + role;
+        }
+
+        /**
+         * Where this node's commands come from: its own topic {@code <prefix>response-commands.<node>} when
+         * {@code nodeCommandsTopic} (what per-node ACLs grant a node; src/security.md), else the shared
+         * {@code <prefix>response-commands}, every node's commands, of which it takes those keyed by its name. An
+         * {@link IllegalArgumentException} when the node's name cannot be part of a topic name.
+         */
+        public String commandsTopic() {
+            return nodeCommandsTopic ? NodeCommandTopics.topic(topic("response-commands"), node) : topic("response-commands");
         }
     }
 
@@ -152,6 +169,10 @@ public final class Responder implements AutoCloseable {
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
+        if (config.nodeCommandsTopic()) {
+            // The app creates the node's topic with its first command: notice it within seconds, not metadata.max.age.ms.
+            c.putIfAbsent(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 5_000);
+        }
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroDeserializer.class);
         c.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, config.registryUrl());
@@ -261,7 +282,7 @@ public final class Responder implements AutoCloseable {
         while (running) {
             try {
                 if (!subscribed) {
-                    commands.subscribe(List.of(config.topic("response-commands")));
+                    commands.subscribe(List.of(config.commandsTopic()));
                     subscribed = true;
                 }
                 var records = commands.poll(Duration.ofMillis(200));

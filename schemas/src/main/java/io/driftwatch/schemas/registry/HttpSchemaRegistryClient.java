@@ -45,10 +45,11 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
     public HttpSchemaRegistryClient(RegistryClientConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(config.connectTimeout())
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
+                .version(HttpClient.Version.HTTP_1_1);
+        config.tls().ifPresent(tls -> builder.sslContext(tls.context()).sslParameters(tls.parameters()));
+        this.http = builder.build();
         this.idBySubjectSchema = new BoundedCache<>(config.cacheCapacity());
         this.schemaById = new BoundedCache<>(config.cacheCapacity());
     }
@@ -224,8 +225,16 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                 lastStatus = status;
                 lastProblem = "HTTP " + status + " from " + base + ": " + abbreviate(response.body());
                 lastCause = null;
+            } catch (javax.net.ssl.SSLHandshakeException e) {
+                // Not the kind of failure a retry cures: the certificates do not match the configuration.
+                throw new SchemaRegistryException("TLS handshake with the schema registry at " + base + " failed, so"
+                        + " could not " + purpose + ": " + e.getMessage() + ". Check that "
+                        + RegistryClientConfig.SSL_PREFIX + "ssl.truststore.location holds the CA that signed the"
+                        + " registry's certificate, that the certificate names the host in schema.registry.url, and,"
+                        + " when the registry asks for a client certificate, " + RegistryClientConfig.SSL_PREFIX
+                        + "ssl.keystore.location", -1, -1, e);
             } catch (IOException e) {
-                lastProblem = describe(e) + " at " + base;
+                lastProblem = describe(e) + " at " + base + tlsHint(e, base);
                 lastCause = e;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -276,6 +285,21 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         String kind = e instanceof java.net.http.HttpTimeoutException ? "timed out"
                 : e instanceof java.net.ConnectException ? "connection refused or unreachable" : e.getClass().getSimpleName();
         return kind + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")");
+    }
+
+    /**
+     * With TLS 1.3 a server that refuses the client's certificate (or its absence) does so after the client's side of
+     * the handshake has finished: the client only sees the connection closed. Say what that usually means.
+     */
+    private String tlsHint(IOException e, URI base) {
+        if (!"https".equals(base.getScheme()) || e instanceof java.net.ConnectException
+                || e instanceof java.net.http.HttpTimeoutException) {
+            return "";
+        }
+        return " (over https, a connection closed without an answer is often the registry refusing the client's"
+                + " certificate: does it require mTLS? then set " + RegistryClientConfig.SSL_PREFIX
+                + "ssl.keystore.location" + (config.tls().isPresent() ? ", and check that its CA trusts that certificate" : "")
+                + ")";
     }
 
     private static String abbreviate(String text) {

@@ -3,6 +3,7 @@ package io.driftwatch.app.topology;
 import io.driftwatch.model.ContainerMetadata;
 import io.driftwatch.model.ExecSession;
 import io.driftwatch.model.FileEvent;
+import io.driftwatch.model.ResponseCommand;
 import io.driftwatch.rules.RuleSet;
 import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
@@ -49,6 +50,8 @@ public final class DriftwatchTopology {
     static final String TO_ENRICHED = "to-enriched-events";
     static final String TO_ALERTS = "to-alerts";
     static final String TO_COMMANDS = "to-response-commands";
+    static final String ROUTE_COMMANDS = "route-response-commands";
+    static final String TO_NODE_COMMANDS = "to-node-response-commands";
     static final String TO_DEAD_LETTER = "to-dead-letter";
     static final String RECORD_TRAIL = "record-trail";
     static final String TO_CAPTURES = "to-captures";
@@ -85,6 +88,17 @@ public final class DriftwatchTopology {
     public static Topology build(Topics topics, PipelineSettings settings, Supplier<RuleSet> rules,
                                  EnrichmentCounters counters, io.driftwatch.schemas.sign.CommandSignatures signatures,
                                  TrailSettings trail, io.driftwatch.app.incidents.IncidentSettings incidents) {
+        return build(topics, settings, rules, counters, signatures, trail, incidents, null);
+    }
+
+    /**
+     * As above; with {@code nodeCommands} every response command also goes to its node's own topic
+     * (response-commands.&lt;node&gt;), besides the response-commands topic; null: the shared topic only.
+     */
+    public static Topology build(Topics topics, PipelineSettings settings, Supplier<RuleSet> rules,
+                                 EnrichmentCounters counters, io.driftwatch.schemas.sign.CommandSignatures signatures,
+                                 TrailSettings trail, io.driftwatch.app.incidents.IncidentSettings incidents,
+                                 NodeCommands nodeCommands) {
         Topology topology = new Topology();
 
         // Record timestamps drive stream time: none may run further ahead of this machine's clock than events may.
@@ -153,7 +167,8 @@ public final class DriftwatchTopology {
                 DECODE_SESSIONS_BY_CONTAINER, ROUTE_SESSIONS);
         topology.addProcessor(ATTRIBUTE, () -> new AttributionProcessor(settings), ENRICH, RECORD_METADATA);
         String trailChild = trail.enabled() ? RECORD_TRAIL : null;
-        topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, settings, TO_ENRICHED, TO_ALERTS, TO_COMMANDS,
+        String commandsChild = nodeCommands == null ? TO_COMMANDS : ROUTE_COMMANDS;
+        topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, settings, TO_ENRICHED, TO_ALERTS, commandsChild,
                 trailChild, counters), ATTRIBUTE);
 
         topology.addStateStore(Stores.versionedKeyValueStoreBuilder(
@@ -185,8 +200,20 @@ public final class DriftwatchTopology {
                 OutputBounds.enriched(topics.enrichedEvents.valueSerde().serializer(), maxBytes, counters), EVALUATE);
         topology.addSink(TO_ALERTS, topics.alerts.name(), topics.alerts.keySerde().serializer(),
                 OutputBounds.alerts(topics.alerts.valueSerde().serializer(), maxBytes, counters), EVALUATE, CHECK_EVENT_TIME);
-        topology.addSink(TO_COMMANDS, topics.responseCommands.name(), topics.responseCommands.keySerde().serializer(),
-                CommandSigning.signing(signatures, topics.responseCommands.valueSerde().serializer()), EVALUATE);
+        if (nodeCommands == null) {
+            topology.addSink(TO_COMMANDS, topics.responseCommands.name(), topics.responseCommands.keySerde().serializer(),
+                    CommandSigning.signing(signatures, topics.responseCommands.valueSerde().serializer()), EVALUATE);
+        } else {
+            // response-commands stays the audit record of every command; each is also written to its node's own topic.
+            topology.addProcessor(ROUTE_COMMANDS, () -> nodeCommands.router(TO_COMMANDS, TO_NODE_COMMANDS), EVALUATE);
+            topology.addSink(TO_COMMANDS, topics.responseCommands.name(), topics.responseCommands.keySerde().serializer(),
+                    CommandSigning.signing(signatures, topics.responseCommands.valueSerde().serializer()), ROUTE_COMMANDS);
+            topology.addSink(TO_NODE_COMMANDS,
+                    (String node, ResponseCommand command, org.apache.kafka.streams.processor.RecordContext context) ->
+                            nodeCommands.topicOf(node),
+                    topics.responseCommands.keySerde().serializer(),
+                    CommandSigning.signing(signatures, topics.responseCommands.valueSerde().serializer()), ROUTE_COMMANDS);
+        }
         topology.addSink(TO_DEAD_LETTER, topics.deadLetter.name(), Serdes.ByteArray().serializer(),
                 OutputBounds.deadLetter(maxBytes, counters), DECODE_FILE_EVENTS, DECODE_FILE_EVENTS_BY_CONTAINER,
                 DECODE_METADATA, DECODE_SESSIONS, DECODE_SESSIONS_BY_CONTAINER);

@@ -44,6 +44,11 @@ final class TestPipeline implements AutoCloseable {
     final TestOutputTopic<byte[], byte[]> deadLetter;
 
     TestPipeline(Path stateDir, Map<String, String> settings, long startMillis) {
+        this(stateDir, settings, startMillis, null);
+    }
+
+    /** As above; with {@code nodeCommands}, commands also go to per-node topics. */
+    TestPipeline(Path stateDir, Map<String, String> settings, long startMillis, NodeCommands nodeCommands) {
         Map<String, String> values = new HashMap<>();
         // Evaluate each event as it comes unless a test asks for the reorder buffer.
         values.put(PipelineSettings.RULE_REORDER_MS, "0");
@@ -60,7 +65,8 @@ final class TestPipeline implements AutoCloseable {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(DriftwatchTopology.build(topics, PipelineSettings.from(config), () -> RULES, counters,
                 CommandSigning.fromConfig(config), TrailSettings.from(config).enabled() && "true".equals(
-                        values.get(TrailSettings.ENABLED)) ? TrailSettings.from(config) : TrailSettings.disabled()),
+                        values.get(TrailSettings.ENABLED)) ? TrailSettings.from(config) : TrailSettings.disabled(), null,
+                nodeCommands),
                 props, Instant.ofEpochMilli(startMillis));
         fileEvents = driver.createInputTopic(topics.fileEvents.name(), new StringSerializer(), new ByteArraySerializer());
         metadata = driver.createInputTopic(topics.containerMetadata.name(), new StringSerializer(), new ByteArraySerializer());
