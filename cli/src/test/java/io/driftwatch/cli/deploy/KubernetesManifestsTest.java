@@ -27,17 +27,21 @@ import org.junit.jupiter.api.Test;
 class KubernetesManifestsTest {
     private static List<JsonNode> all;
     private static List<JsonNode> base;
+    private static List<JsonNode> perNode;
 
     @BeforeAll
     static void render() throws Exception {
         all = KubernetesManifests.kustomize(KubernetesManifests.k8sDir());
         base = KubernetesManifests.kustomize(KubernetesManifests.k8sDir().resolve("base"));
+        perNode = KubernetesManifests.kustomize(KubernetesManifests.k8sDir().resolve("per-node-credentials"));
     }
 
     @Test
     void everyObjectIsValidAgainstTheKubernetesSchemas() {
         Map<String, List<String>> problems = new LinkedHashMap<>();
-        for (JsonNode obj : all) {
+        List<JsonNode> everything = new ArrayList<>(all);
+        everything.addAll(perNode);
+        for (JsonNode obj : everything) {
             List<String> p = KubernetesManifests.validate(obj);
             if (!p.isEmpty()) {
                 problems.put(KubernetesManifests.name(obj), p);
@@ -83,6 +87,7 @@ class KubernetesManifestsTest {
         Path dir = KubernetesManifests.k8sDir();
         Set<Path> listed = new HashSet<>();
         collect(dir, listed);
+        collect(dir.resolve("per-node-credentials"), listed);
         List<Path> orphans = new ArrayList<>();
         try (Stream<Path> files = Files.walk(dir)) {
             files.filter(f -> f.toString().endsWith(".yaml") && !f.getFileName().toString().equals("kustomization.yaml"))
@@ -98,6 +103,7 @@ class KubernetesManifestsTest {
         List<JsonNode> entries = new ArrayList<>();
         k.path("resources").forEach(entries::add);
         k.path("bases").forEach(entries::add);
+        k.path("patchesStrategicMerge").forEach(entries::add);
         for (JsonNode r : entries) {
             Path p = dir.resolve(r.asText()).normalize();
             if (Files.isDirectory(p)) {
@@ -127,6 +133,10 @@ class KubernetesManifestsTest {
         String props = find(base, "ConfigMap", null, "driftwatch-app-config").path("data").path("driftwatch.properties").asText();
         assertTrue(props.contains("num.standby.replicas=1"), props);
         assertTrue(props.contains("state.dir=/var/lib/driftwatch/state"), props);
+        // Per-node command topics on both sides (src/security.md): the app writes them, each agent reads its own.
+        assertTrue(props.contains("driftwatch.response.commands.per.node=true"), props);
+        String agentEnv = find(base, "ConfigMap", null, "driftwatch-agent-config").path("data").toString();
+        assertTrue(agentEnv.contains("\"DRIFTWATCH_RESPONSE_COMMANDS_PER_NODE\":\"true\""), agentEnv);
         assertTrue(container.toString().contains("$(POD_NAME).driftwatch-app-headless.driftwatch.svc:8470"));
 
         JsonNode pdb = find(base, "PodDisruptionBudget", "driftwatch-app");
@@ -170,6 +180,28 @@ class KubernetesManifestsTest {
         }
         assertEquals("8471", container.path("ports").get(0).path("containerPort").asText());
         assertTrue(container.path("env").toString().contains("spec.nodeName"), "the node's name comes from the pod's node");
+    }
+
+    @Test
+    void withPerNodeCredentialsEachAgentLogsInWithItsNodesOwnFile() {
+        JsonNode pod = find(perNode, "DaemonSet", "driftwatch-agent").path("spec").path("template").path("spec");
+        JsonNode env = pod.path("containers").get(0).path("env");
+        Map<String, JsonNode> byName = new LinkedHashMap<>();
+        env.forEach(e -> byName.put(e.path("name").asText(), e));
+        JsonNode jaas = byName.get("KAFKA_SASL_JAAS_CONFIG");
+        assertEquals("${file:/etc/driftwatch/node/kafka.properties:sasl.jaas.config}", jaas.path("value").asText());
+        assertTrue(jaas.path("valueFrom").isMissingNode(), "not from the shared Secret any more: " + jaas);
+        assertEquals("org.apache.kafka.common.config.provider.FileConfigProvider",
+                byName.get("KAFKA_CONFIG_PROVIDERS_FILE_CLASS").path("value").asText());
+        assertEquals("file", byName.get("KAFKA_CONFIG_PROVIDERS").path("value").asText());
+        boolean mounted = false;
+        for (JsonNode m : pod.path("containers").get(0).path("volumeMounts")) {
+            mounted |= m.path("mountPath").asText().equals("/etc/driftwatch/node") && m.path("readOnly").asBoolean();
+        }
+        assertTrue(mounted, "the node's credentials directory is mounted read-only");
+        // Everything else is the base's: the same privileges.
+        assertEquals(find(base, "DaemonSet", "driftwatch-agent").path("spec").path("template").path("spec")
+                .path("containers").get(0).path("securityContext"), pod.path("containers").get(0).path("securityContext"));
     }
 
     @Test
