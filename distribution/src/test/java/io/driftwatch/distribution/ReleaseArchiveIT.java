@@ -199,7 +199,9 @@ class ReleaseArchiveIT {
                 "--http-port", "0")), environment(Map.of()), work.resolve("run.log"))) {
             app.awaitOutput("driftwatch ready: ", Duration.ofMinutes(3));
 
-            Launch produce = driftwatch(concat(List.of("produce",
+            // --shift-to-now: the recording's times are weeks old, past the topics' 7-day retention, and the broker
+            // deletes such records at its next retention check (every 5 minutes).
+            Launch produce = driftwatch(concat(List.of("produce", "--shift-to-now",
                     "--events", SCENARIO.resolve("events.jsonl").toString(),
                     "--metadata", SCENARIO.resolve("containers.jsonl").toString(),
                     "--exec-sessions", SCENARIO.resolve("exec-sessions.jsonl").toString()), connection),

@@ -27,7 +27,11 @@ public final class KafkaBrokerExtension implements ParameterResolver {
     public static KafkaBroker broker(ExtensionContext context) {
         return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(KafkaBroker.class, key -> {
             try {
-                return KafkaBroker.start(TestkitDirectories.root().resolve("kafka"));
+                // The recorded scenarios' event times are fixed, so they age past the topics' time retention (7 days
+                // for file-events) and the broker would delete their records at a retention check (every 5 minutes by
+                // default) in the middle of a test that reads them. No test relies on time-based deletion.
+                return KafkaBroker.start(TestkitDirectories.root().resolve("kafka"),
+                        java.util.Map.of("log.retention.check.interval.ms", Long.toString(java.time.Duration.ofDays(1).toMillis())));
             } catch (Exception e) {
                 throw new ParameterResolutionException("Could not start the test Kafka broker: " + e.getMessage(), e);
             }

@@ -94,7 +94,9 @@ class ImagesIT {
             String status = Files.readString(Path.of("/proc", Long.toString(app.pid()), "status"));
             assertTrue(status.lines().anyMatch(l -> l.matches("Uid:\\s+65532\\s+65532\\s+65532\\s+65532")), status);
 
-            try (Container produce = Container.start(bundle, work, id + "-produce", concat(List.of("produce",
+            // --shift-to-now: the recording's times are weeks old, past the topics' 7-day retention, and the broker
+            // deletes such records at its next retention check (every 5 minutes).
+            try (Container produce = Container.start(bundle, work, id + "-produce", concat(List.of("produce", "--shift-to-now",
                     "--events", "/tmp/scenario/events.jsonl", "--metadata", "/tmp/scenario/containers.jsonl",
                     "--exec-sessions", "/tmp/scenario/exec-sessions.jsonl"), connection), List.of(JVM))) {
                 assertEquals(0, produce.await(Duration.ofMinutes(2)), produce.output());
