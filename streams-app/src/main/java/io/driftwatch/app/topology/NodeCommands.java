@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
 public final class NodeCommands {
     public static final String PER_NODE = "driftwatch.response.commands.per.node";
     public static final String REPLICATION_FACTOR = "driftwatch.response.commands.node.replication.factor";
+    /** At most this many node topics are created per hour (node names come from records); default 100. */
+    public static final String MAX_NEW_PER_HOUR = "driftwatch.response.commands.node.max.new.per.hour";
     private static final Logger LOG = LoggerFactory.getLogger(NodeCommands.class);
 
     /** Makes sure a node's topic exists; false when it does not and cannot be created now (the reason logged). */
