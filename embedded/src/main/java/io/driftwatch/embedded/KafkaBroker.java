@@ -46,17 +46,8 @@ public final class KafkaBroker implements AutoCloseable {
                 .setNumControllerNodes(1)
                 .setBaseDirectory(Files.createTempDirectory(baseDir, "kraft-"))
                 .build();
-        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes)
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("offsets.topic.num.partitions", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
-                .setConfigProp("share.coordinator.state.topic.min.isr", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("num.partitions", "1")
-                .setConfigProp("auto.create.topics.enable", "false")
-                .setDeleteOnClose(true);
+        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes).setDeleteOnClose(true);
+        singleNodeDefaults().forEach(builder::setConfigProp);
         brokerProperties.forEach(builder::setConfigProp);
         KafkaClusterTestKit cluster = builder.build();
         try {
@@ -71,6 +62,24 @@ public final class KafkaBroker implements AutoCloseable {
         LOG.info("Kafka broker ready at {} in {} ms", broker.bootstrapServers,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
         return broker;
+    }
+
+    /**
+     * What a one-node cluster needs (internal topics with one replica, no rebalance delay) and what every Driftwatch
+     * broker here sets (no topics created on first use): shared with the testkit's secured broker.
+     */
+    public static Map<String, String> singleNodeDefaults() {
+        Map<String, String> props = new java.util.LinkedHashMap<>();
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("offsets.topic.num.partitions", "1");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("group.initial.rebalance.delay.ms", "0");
+        props.put("num.partitions", "1");
+        props.put("auto.create.topics.enable", "false");
+        return props;
     }
 
     public String bootstrapServers() {

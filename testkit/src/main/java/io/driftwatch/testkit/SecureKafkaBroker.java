@@ -97,16 +97,8 @@ public final class SecureKafkaBroker implements AutoCloseable {
         props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
         props.put("allow.everyone.if.no.acl.found", "false");
         props.put("super.users", "User:" + ADMIN);
-        props.put("offsets.topic.replication.factor", "1");
-        props.put("offsets.topic.num.partitions", "1");
-        props.put("transaction.state.log.replication.factor", "1");
-        props.put("transaction.state.log.min.isr", "1");
+        props.putAll(io.driftwatch.embedded.KafkaBroker.singleNodeDefaults());
         props.put("transaction.state.log.num.partitions", "1");
-        props.put("share.coordinator.state.topic.replication.factor", "1");
-        props.put("share.coordinator.state.topic.min.isr", "1");
-        props.put("group.initial.rebalance.delay.ms", "0");
-        props.put("num.partitions", "1");
-        props.put("auto.create.topics.enable", "false");
         KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes).setDeleteOnClose(true);
         props.forEach(builder::setConfigProp);
         KafkaClusterTestKit cluster = builder.build();
