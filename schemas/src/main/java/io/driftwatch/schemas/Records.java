@@ -26,7 +26,8 @@ public final class Records {
             RuleBundle.class,
             io.driftwatch.model.Incident.class,
             io.driftwatch.model.IncidentInput.class,
-            io.driftwatch.model.Capture.class);
+            io.driftwatch.model.Capture.class,
+            io.driftwatch.model.ImageBaseline.class);
 
     private Records() {
     }
