@@ -34,6 +34,30 @@ public record ContainerInfo(String id, String runtime, Path rootfs, Integer init
                 image, labels, privileged);
     }
 
+    /** Annotation naming the image's manifest digest ("sha256:..."), for runtimes that do not pin the image by digest. */
+    public static final String IMAGE_DIGEST_ANNOTATION = "io.driftwatch.image.digest";
+
+    /**
+     * The image's manifest digest, which the streams app looks image baselines up by (image drift): the
+     * {@value #IMAGE_DIGEST_ANNOTATION} annotation when present, else the digest of an image reference pinned with
+     * {@code @sha256:...} (a pod spec's {@code image: registry/name@sha256:...}), else null. CRI annotations carry the
+     * image's name, not the digest it resolved to; CRI-O's ImageRef is the config digest, which baselines are not keyed
+     * by.
+     */
+    public String imageDigest() {
+        String annotated = labels.get(IMAGE_DIGEST_ANNOTATION);
+        if (annotated != null && annotated.matches("sha256:[0-9a-f]{64}")) {
+            return annotated;
+        }
+        if (image != null) {
+            int at = image.lastIndexOf("@sha256:");
+            if (at >= 0 && image.substring(at + 1).matches("sha256:[0-9a-f]{64}")) {
+                return image.substring(at + 1);
+            }
+        }
+        return null;
+    }
+
     /** The record the agent publishes to the container-metadata topic. */
     public ContainerMetadata toMetadata(String node) {
         return ContainerMetadata.newBuilder()
@@ -42,6 +66,7 @@ public record ContainerInfo(String id, String runtime, Path rootfs, Integer init
                 .setRuntime(runtime)
                 .setContainerName(containerName)
                 .setImage(image)
+                .setImageDigest(imageDigest())
                 .setPodName(podName)
                 .setNamespace(namespace)
                 .setPodUid(podUid)
