@@ -147,9 +147,26 @@ public final class SampleRecords {
                 .build();
     }
 
+    public static io.driftwatch.model.ImageBaseline imageBaseline() {
+        return io.driftwatch.model.ImageBaseline.newBuilder()
+                .setImageDigest("sha256:" + "5e".repeat(32)).setImage("oci:/images/shop:1.4").setScannedAt(1795082000000L)
+                .setScanner("0.1.0").setLayers(List.of("sha256:" + "1a".repeat(32), "sha256:" + "2b".repeat(32)))
+                .setFiles(List.of(
+                        io.driftwatch.model.ImageFile.newBuilder().setPath("/bin").setKind(
+                                io.driftwatch.model.ImageFileKind.DIR).setMode(0755).setLayer(0).build(),
+                        io.driftwatch.model.ImageFile.newBuilder().setPath("/bin/sh").setKind(
+                                io.driftwatch.model.ImageFileKind.FILE).setSha256("9f".repeat(32)).setMode(0755)
+                                .setSize(1024).setLayer(1).build(),
+                        io.driftwatch.model.ImageFile.newBuilder().setPath("/bin/ash").setKind(
+                                io.driftwatch.model.ImageFileKind.SYMLINK).setLinkTarget("sh").setMode(0777)
+                                .setLayer(1).build()))
+                .build();
+    }
+
     /** One of each, in the order of {@link Records#ALL}. */
     public static List<SpecificRecord> all() {
         return List.of(fileEvent(), containerMetadata(), execSession(), enrichedEvent(), alert(), responseCommand(),
-                responseResult(), ruleBundle(), incident(), incidentInput(), capture());
+                responseResult(), ruleBundle(), incident(), incidentInput(), capture(),
+                imageBaseline());
     }
 }

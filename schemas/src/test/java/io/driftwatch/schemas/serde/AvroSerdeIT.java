@@ -71,6 +71,7 @@ class AvroSerdeIT {
         out.writeBytes(new byte[] {0x04, '/', 'x'});       // path "/x"
         out.writeBytes(new byte[14]);                      // 14 optional fields, each union branch 0 (null)
         out.write(0x00);                                   // originalTimestamp: union branch 0 (null)
+        out.write(0x00);                                   // sha256: union branch 0 (null)
         out.write(0x00);                                   // truncated: an empty array (block count 0)
         return out.toByteArray();
     }
