@@ -362,26 +362,23 @@ public final class RuncSandbox implements AutoCloseable {
         }
     }
 
-    private void build(Map<String, String> annotations) throws IOException {
-        Path bundle = rootfs.getParent();
-        Files.createDirectories(rootfs);
-        Files.createDirectories(stateRoot);
-        mustSucceed(run(List.of(command("mount"), "-t", "tmpfs", "-o", "size=" + options.tmpfsMegabytes() + "m,mode=0755",
-                "tmpfs", rootfs.toString()), "mount", () -> { }), "mount tmpfs on " + rootfs);
-        mounted = true;
-
+    /**
+     * Fills {@code rootfs} (an existing empty directory) the way every sandbox's root is filled: {@code /bin/busybox}
+     * copied from {@code busybox} with one symlink per applet, {@code /etc/passwd} and {@code /etc/group}, {@code /root}
+     * (0700), {@code /tmp} (1777), {@code /usr/bin} and {@code /usr/sbin}. Public so that a test can build an image
+     * with exactly a sandbox's content (image drift: the image is scanned, the container runs the same files).
+     */
+    public static void populate(Path rootfs, Path busybox) throws IOException {
         for (String d : List.of("bin", "etc", "usr/bin", "usr/sbin")) {
             Files.createDirectories(rootfs.resolve(d));
         }
         Files.createDirectory(rootfs.resolve("root"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path tmp = Files.createDirectory(rootfs.resolve("tmp"));
-        mustSucceed(run(List.of(command("chmod"), "1777", tmp.toString()), "chmod", () -> { }), "chmod 1777 " + tmp);
-        Path busybox = rootfs.resolve("bin/busybox");
-        Files.copy(options.busybox(), busybox, StandardCopyOption.COPY_ATTRIBUTES);
-        Files.setPosixFilePermissions(busybox, PosixFilePermissions.fromString("rwxr-xr-x"));
-        ExecResult applets = mustSucceed(run(List.of(options.busybox().toString(), "--list"), "applets", () -> { }),
-                options.busybox() + " --list");
-        for (String applet : applets.stdout().split("\n")) {
+        quick(List.of(command("chmod"), "1777", tmp.toString()));
+        Path copy = rootfs.resolve("bin/busybox");
+        Files.copy(busybox, copy, StandardCopyOption.COPY_ATTRIBUTES);
+        Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (String applet : quick(List.of(busybox.toString(), "--list")).split("\n")) {
             String name = applet.strip();
             if (!name.isEmpty() && !name.equals("busybox") && !name.contains("/")) {
                 Files.createSymbolicLink(rootfs.resolve("bin").resolve(name), Path.of("busybox"));
@@ -390,6 +387,34 @@ public final class RuncSandbox implements AutoCloseable {
         Files.writeString(rootfs.resolve("etc/passwd"),
                 "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
         Files.writeString(rootfs.resolve("etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+    }
+
+    /** Runs a short local command (chmod, busybox --list) and returns its output; fails on a non-zero exit. */
+    private static String quick(List<String> cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new RuncException(String.join(" ", cmd) + " failed: " + output.strip());
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new RuncException("interrupted while running " + String.join(" ", cmd));
+        }
+        return output;
+    }
+
+    private void build(Map<String, String> annotations) throws IOException {
+        Path bundle = rootfs.getParent();
+        Files.createDirectories(rootfs);
+        Files.createDirectories(stateRoot);
+        mustSucceed(run(List.of(command("mount"), "-t", "tmpfs", "-o", "size=" + options.tmpfsMegabytes() + "m,mode=0755",
+                "tmpfs", rootfs.toString()), "mount", () -> { }), "mount tmpfs on " + rootfs);
+        mounted = true;
+        populate(rootfs, options.busybox());
 
         mustSucceed(run(List.of(runc, "spec", "--bundle", bundle.toString()), "spec", () -> { }), "runc spec");
         Path configFile = bundle.resolve("config.json");
