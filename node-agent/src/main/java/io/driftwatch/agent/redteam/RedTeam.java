@@ -63,6 +63,67 @@ public final class RedTeam {
                     "cp /bin/busybox /tmp/payload && chmod 755 /tmp/payload && /tmp/payload; true", "DW-EXE-001",
                     "/tmp/payload"));
 
+    /** Fills a container's root before the agent watches it (what its image holds beyond a sandbox's own content). */
+    @FunctionalInterface
+    public interface RootfsPreparer {
+        void prepare(Path rootfs) throws IOException;
+    }
+
+    /**
+     * What a run does to its container.
+     *
+     * @param name        for the progress lines
+     * @param annotations OCI annotations beyond the CRI ones every run gives (pod, namespace, container, image name)
+     * @param prepare     fills the root before the agent watches
+     * @param quiet       commands run first that must raise no alert of {@code quietRules} (a workload's own doings)
+     * @param quietRules  the rules the quiet commands must not raise
+     * @param steps       the attacks, each with the alert it must raise
+     */
+    public record Scenario(String name, Map<String, String> annotations, RootfsPreparer prepare, List<String> quiet,
+            Set<String> quietRules, List<Step> steps) {
+        public Scenario {
+            annotations = Map.copyOf(annotations);
+            quiet = List.copyOf(quiet);
+            quietRules = Set.copyOf(quietRules);
+            steps = List.copyOf(steps);
+        }
+    }
+
+    /** The five attacks of {@code ./driftwatch redteam}. */
+    public static final Scenario ATTACKS = new Scenario("attacks", Map.of(), RedTeam::prepare, List.of(), Set.of(), STEPS);
+
+    /** The image-drift rules, which the quiet commands of {@link #drift} must not raise. */
+    public static final Set<String> DRIFT_RULES = Set.of("DW-FIM-100", "DW-FIM-101", "DW-FIM-102", "DW-FIM-103");
+
+    /**
+     * Image drift: the container runs an image whose baseline was published under {@code imageDigest} (given to the
+     * container as the {@code io.driftwatch.image.digest} annotation) and whose content is a sandbox's plus
+     * {@link #prepareDriftImage}. The image's own programs run first and must raise no drift alert; then a program the
+     * image does not hold is run, an image program is replaced and run, and an executable is planted in an image
+     * directory.
+     */
+    public static Scenario drift(String imageDigest) {
+        return new Scenario("image drift", Map.of("io.driftwatch.image.digest", imageDigest), RedTeam::prepareDriftImage,
+                List.of("/bin/busybox true", "ls / >/dev/null", "cat /etc/passwd >/dev/null", "/usr/bin/healthcheck"),
+                DRIFT_RULES, List.of(
+                        new Step("run a program the image does not hold", "cp /bin/busybox /tmp/tool && /tmp/tool true",
+                                "DW-FIM-100", "/tmp/tool"),
+                        new Step("replace an image program, then run it",
+                                "cp /bin/busybox /usr/bin/healthcheck && /usr/bin/healthcheck true", "DW-FIM-101",
+                                "/usr/bin/healthcheck"),
+                        new Step("plant an executable in an image directory",
+                                "cp /bin/busybox /usr/sbin/updater && chmod 755 /usr/sbin/updater", "DW-FIM-103",
+                                "/usr/sbin/updater")));
+    }
+
+    /** What the drift image holds beyond a sandbox's own content: {@code /usr/bin/healthcheck}, a shell script. */
+    public static void prepareDriftImage(Path rootfs) throws IOException {
+        Path script = rootfs.resolve("usr/bin/healthcheck");
+        Files.createDirectories(script.getParent());
+        Files.writeString(script, "#!/bin/sh\necho ok\n");
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
     /**
      * @param bootstrapServers null: start the streams app with its embedded broker and registry
      * @param workDir          the container's bundle and the stack's state (removed afterwards)
@@ -88,10 +149,16 @@ public final class RedTeam {
 
     private final Config config;
     private final PrintWriter out;
+    private final Scenario scenario;
 
     public RedTeam(Config config, PrintWriter out) {
+        this(config, out, ATTACKS);
+    }
+
+    public RedTeam(Config config, PrintWriter out, Scenario scenario) {
         this.config = config;
         this.out = out;
+        this.scenario = scenario;
     }
 
     /** Runs every step (and with --respond the responder's checks); cleans up everything it made. */
@@ -125,11 +192,12 @@ public final class RedTeam {
     private Report attack(String bootstrap, String registry, Path key, long began) throws Exception {
         Path containers = config.workDir().resolve("containers");
         String id = "redteam-" + Long.toString(System.currentTimeMillis(), 36);
-        Map<String, String> annotations = Map.of(
+        Map<String, String> annotations = new HashMap<>(Map.of(
                 "io.kubernetes.cri.sandbox-name", "redteam-target",
                 "io.kubernetes.cri.sandbox-namespace", "redteam",
                 "io.kubernetes.cri.container-name", "app",
-                "io.kubernetes.cri.image-name", "busybox:static");
+                "io.kubernetes.cri.image-name", "busybox:static"));
+        annotations.putAll(scenario.annotations());
         List<Alert> alerts = new CopyOnWriteArrayList<>();
         AtomicBoolean consuming = new AtomicBoolean(true);
         try (KafkaConsumer<String, Object> consumer = consumer(bootstrap, registry)) {
@@ -143,7 +211,7 @@ public final class RedTeam {
 
             step("creating container " + id + " (runc, busybox-static, rootfs on its own tmpfs)");
             try (RuncSandbox sandbox = RuncSandbox.create(containers, id, annotations)) {
-                prepare(sandbox.rootfs());
+                scenario.prepare().prepare(sandbox.rootfs());
                 done(began, "container running, init pid " + sandbox.initPid());
                 RuntimeWatcher.Config watcher = RuntimeWatcher.Config.runcOnly(sandbox.stateRoot())
                         .withPollInterval(Duration.ofMillis(200));
@@ -174,7 +242,22 @@ public final class RedTeam {
                     NodeResponder responder = null;
                     try {
                         if (!config.respond()) {
-                            return new Report(perform(sandbox, id, alerts), List.of());
+                            List<Check> checks = new ArrayList<>();
+                            long quietEnd = quiet(sandbox, checks);
+                            List<Outcome> outcomes = perform(sandbox, id, alerts);
+                            if (!scenario.quiet().isEmpty()) {
+                                // Alerts of one container come in event order (one partition, in order): once the
+                                // steps' alerts are in, any alert for the quiet commands before them is in too.
+                                List<String> raised = alerts.stream().filter(a -> id.equals(a.getContainerId())
+                                        && scenario.quietRules().contains(a.getRuleId()) && a.getTimestamp() < quietEnd)
+                                        .map(a -> a.getRuleId() + " " + a.getPath()).distinct().toList();
+                                checks.add(new Check("the image's own programs raise none of " + new java.util.TreeSet<>(
+                                        scenario.quietRules()), raised.isEmpty(), raised.isEmpty() ? "none raised"
+                                        : "raised " + raised));
+                                out.println((raised.isEmpty() ? "PASS " : "FAIL ") + checks.get(checks.size() - 1).name()
+                                        + ": " + checks.get(checks.size() - 1).detail());
+                            }
+                            return new Report(outcomes, checks);
                         }
                         step("starting the responder, enforcing (signing key " + key + ")");
                         responder = responder(bootstrap, registry, key, sandbox, agent).start();
@@ -222,10 +305,23 @@ public final class RedTeam {
         return config;
     }
 
+    /** Runs the scenario's quiet commands (each must succeed); returns the time after the last one. */
+    private long quiet(RuncSandbox sandbox, List<Check> checks) {
+        for (String command : scenario.quiet()) {
+            RuncSandbox.ExecResult r = sandbox.exec("sh", "-c", command);
+            out.println("quiet: " + command + " (exit " + r.exitCode() + ")");
+            if (!r.succeeded()) {
+                checks.add(new Check("quiet command " + command, false, "exit " + r.exitCode() + ": " + r.stderr().strip()));
+            }
+        }
+        out.flush();
+        return System.currentTimeMillis();
+    }
+
     private List<Outcome> perform(RuncSandbox sandbox, String id, List<Alert> alerts) throws InterruptedException {
         List<Outcome> outcomes = new ArrayList<>();
         out.printf("%n%-44s %-11s %-9s %-28s %s%n", "step", "rule", "severity", "container", "latency");
-        for (Step s : STEPS) {
+        for (Step s : scenario.steps()) {
             long started = System.currentTimeMillis();
             RuncSandbox.ExecResult r = sandbox.exec("sh", "-c", s.command());
             Alert alert = null;
@@ -256,7 +352,7 @@ public final class RedTeam {
     }
 
     /** The image's content: a binary to overwrite and a shell history to delete (made before the agent watches). */
-    private static void prepare(Path rootfs) throws IOException {
+    static void prepare(Path rootfs) throws IOException {
         Files.createDirectories(rootfs.resolve("usr/bin"));
         Files.copy(Path.of("/bin/busybox"), rootfs.resolve("usr/bin/healthcheck"), StandardCopyOption.REPLACE_EXISTING);
         Files.setPosixFilePermissions(rootfs.resolve("usr/bin/healthcheck"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
