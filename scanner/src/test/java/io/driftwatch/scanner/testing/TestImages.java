@@ -267,6 +267,7 @@ public final class TestImages {
         private long uid;
         private long gid;
         private String prefix = "";
+        private int longFileMode = TarArchiveOutputStream.LONGFILE_POSIX;
 
         LayerBuilder(Compression compression) {
             this.compression = compression;
@@ -283,6 +284,12 @@ public final class TestImages {
         /** Prefix every following name with "./" (as GNU tar of a directory does), or not. */
         public LayerBuilder dotSlash(boolean on) {
             this.prefix = on ? "./" : "";
+            return this;
+        }
+
+        /** Long names (over 100 bytes) as GNU tar writes them (././@LongLink) instead of PAX headers. */
+        public LayerBuilder gnuLongNames() {
+            this.longFileMode = TarArchiveOutputStream.LONGFILE_GNU;
             return this;
         }
 
@@ -398,7 +405,7 @@ public final class TestImages {
         byte[] tar() throws IOException {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-                tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+                tar.setLongFileMode(longFileMode);
                 tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
                 for (Object[] entry : entries) {
                     tar.putArchiveEntry((TarArchiveEntry) entry[0]);
@@ -431,6 +438,86 @@ public final class TestImages {
             }
             return bytes.toByteArray();
         }
+    }
+
+    /** Tars a layout directory into an oci-archive file (gzip-compressed when {@code gzip}), as skopeo would. */
+    public static Path ociArchive(Path layout, Path file, boolean gzip) {
+        try (OutputStream raw = Files.newOutputStream(file);
+                OutputStream out = gzip ? new GZIPOutputStream(raw) : raw;
+                TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            List<Path> paths;
+            try (var walk = Files.walk(layout)) {
+                paths = walk.sorted().toList();
+            }
+            for (Path p : paths) {
+                String name = layout.relativize(p).toString();
+                if (name.isEmpty()) {
+                    continue;
+                }
+                if (Files.isDirectory(p)) {
+                    tar.putArchiveEntry(new TarArchiveEntry(name + "/"));
+                } else {
+                    TarArchiveEntry e = new TarArchiveEntry(name);
+                    e.setSize(Files.size(p));
+                    tar.putArchiveEntry(e);
+                    Files.copy(p, tar);
+                }
+                tar.closeArchiveEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
+    }
+
+    /**
+     * Writes {@code image} as a legacy {@code docker save} archive: "&lt;config hex&gt;.json", one uncompressed
+     * "&lt;diff id hex&gt;/layer.tar" per layer, manifest.json with RepoTags [{@code repoTag}].
+     */
+    public static Path dockerArchive(Written image, Path file, String repoTag) {
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(file))) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            String configName = image.configDigest().substring("sha256:".length()) + ".json";
+            putFile(tar, configName, Files.readAllBytes(image.blob(image.configDigest())));
+            ArrayNode layers = JSON.createArrayNode();
+            for (int i = 0; i < image.layerDigests().size(); i++) {
+                byte[] blob = Files.readAllBytes(image.blob(image.layerDigests().get(i)));
+                String name = image.diffIds().get(i).substring("sha256:".length()) + "/layer.tar";
+                putFile(tar, name, uncompress(blob));
+                layers.add(name);
+            }
+            ArrayNode manifest = JSON.createArrayNode();
+            ObjectNode m = manifest.addObject().put("Config", configName);
+            m.putArray("RepoTags").add(repoTag);
+            m.set("Layers", layers);
+            putFile(tar, "manifest.json", JSON.writeValueAsBytes(manifest));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
+    }
+
+    private static void putFile(TarArchiveOutputStream tar, String name, byte[] content) throws IOException {
+        TarArchiveEntry e = new TarArchiveEntry(name);
+        e.setSize(content.length);
+        tar.putArchiveEntry(e);
+        tar.write(content);
+        tar.closeArchiveEntry();
+    }
+
+    private static byte[] uncompress(byte[] blob) throws IOException {
+        if (blob.length > 2 && (blob[0] & 0xff) == 0x1f && (blob[1] & 0xff) == 0x8b) {
+            try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(blob))) {
+                return in.readAllBytes();
+            }
+        }
+        if (blob.length > 4 && (blob[0] & 0xff) == 0x28 && (blob[1] & 0xff) == 0xb5) {
+            try (var in = new com.github.luben.zstd.ZstdInputStream(new java.io.ByteArrayInputStream(blob))) {
+                return in.readAllBytes();
+            }
+        }
+        return blob;
     }
 
     // ---- layout files
