@@ -121,7 +121,6 @@ final class AclPlan {
             plan.topic("operator", principals.operator(), AclOperation.WRITE, topic.get(role), "produce, ingest");
         }
         plan.topic("operator", principals.operator(), AclOperation.WRITE, topic.get("rules"), "rules publish");
-        plan.topic("operator", principals.operator(), AclOperation.WRITE, topic.get("image-baselines"), "scan --publish");
         plan.topic("operator", principals.operator(), AclOperation.READ, topic.get("rules"), "rules publish");
         plan.topic("operator", principals.operator(), AclOperation.WRITE, topic.get("image-baselines"),
                 "scan --publish (a CI job's own principal needs only this)");
