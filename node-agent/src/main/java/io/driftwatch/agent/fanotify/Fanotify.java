@@ -307,6 +307,23 @@ final class Fanotify implements AutoCloseable {
         }
     }
 
+    /**
+     * A read-only descriptor of the object a handle names (the caller closes it), or -1: gone, or on a filesystem not
+     * marked. Opened by its handle, not by a path: nothing the watched filesystem's owner renamed or replaced by a
+     * symbolic link meanwhile can point it elsewhere (used to hash executed files: {@link ExecHasher}).
+     */
+    synchronized int openForReading(RawEvent.HandleName object) {
+        Integer mountFd = mountFds.get(object.fsid());
+        if (mountFd == null) {
+            return -1;
+        }
+        handle.setInt(0, object.handle().length);
+        handle.setInt(4, object.handleType());
+        handle.write(8, object.handle(), 0, object.handle().length);
+        return Math.max(-1, LibC.Quiet.open_by_handle_at(mountFd, handle,
+                LibC.O_RDONLY | LibC.O_CLOEXEC | LibC.O_NOFOLLOW | LibC.O_LARGEFILE));
+    }
+
     /** An O_PATH descriptor of the object a handle names, or -1 (gone, or on a filesystem not marked). */
     private int open(RawEvent.HandleName object) {
         Integer mountFd = mountFds.get(object.fsid());
