@@ -287,11 +287,11 @@ final class OutputCollector implements Detections, Responses {
     return summary;
   }
 
-  @Override
   /** What a response rule may ask for an alert of the node itself (host FIM). */
   static final java.util.Set<ResponseAction> HOST_ACTIONS = java.util.EnumSet.of(ResponseAction.NOTIFY,
       ResponseAction.SNAPSHOT_EVIDENCE);
 
+  @Override
   public void command(RuleContext drools, Alert alert, ResponseAction action) {
     if (muted) {
       return;
