@@ -142,5 +142,7 @@ final class LibC {
         static native int close(int fd);
 
         static native long read(int fd, Pointer buf, long count);
+
+        static native long lseek(int fd, long offset, int whence);
     }
 }
