@@ -215,6 +215,43 @@ class RuleEvaluatorTest {
   }
 
   @Test
+  void noResponsePackageCanPauseTheNode() {
+    // A custom response package that pauses on every alert: it works for a container, and the engine drops it for the node.
+    String pauseAll = """
+        package acme.respond;
+
+        import io.driftwatch.model.Alert;
+        import io.driftwatch.model.ResponseAction;
+
+        global io.driftwatch.rules.Responses responses;
+
+        rule "Pause on every alert"
+            @id( "ACME-RSP-001" )
+            @maturity( "stable" )
+            @description( "Pauses whatever raised an alert, the node included if the engine let it." )
+        when
+            $alert : Alert( )
+        then
+            responses.command( drools, $alert, ResponseAction.PAUSE_CONTAINER );
+            responses.command( drools, $alert, ResponseAction.ISOLATE_NETWORK );
+        end
+        """;
+    try (RuleEvaluator custom = new RuleEvaluator(RuleSet.compile(RuleSources.builtIn(),
+        List.of(new DrlFile("acme/respond/pause_all.drl", pauseAll))))) {
+      Outputs inContainer = custom.evaluate(enriched(
+          event("c-1", T0, EventType.DELETE, "/root/.bash_history", "rm", "/bin/rm").build(), container()));
+      assertTrue(inContainer.commands().stream().anyMatch(c -> c.getAction() == ResponseAction.PAUSE_CONTAINER),
+          inContainer.commands().toString());
+      ContainerMetadata node = ContainerMetadata.newBuilder().setContainerId("host").setNode("node-a").setRuntime("host")
+          .setContainerName("node-a").build();
+      Outputs onNode = custom.evaluate(enriched(event("h-1", T0 + 1000, EventType.DELETE, "/root/.bash_history", "rm",
+          "/bin/rm").setContainerId("host").build(), node));
+      single(onNode.alerts(), "DW-FIM-010");
+      assertEquals(List.of(ResponseAction.NOTIFY), onNode.commands().stream().map(ResponseCommand::getAction).toList());
+    }
+  }
+
+  @Test
   void commandsAreDedupedPerContainerAndActionWithinTenMinutes() {
     List<ResponseCommand> commands = new ArrayList<>();
     commands.addAll(evaluator.evaluate(seedOverwrite("e-1", T0)).commands());

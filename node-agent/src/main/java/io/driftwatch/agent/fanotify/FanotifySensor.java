@@ -396,7 +396,8 @@ public final class FanotifySensor implements AutoCloseable {
                 }
                 for (Path place : places) {
                     try {
-                        long fsid = fanotify.watch(place);
+                        // changes only: a filesystem that holds no container is not read for every open of the node
+                        long fsid = fanotify.watch(place, null, HOST_CHANGES | LibC.FAN_ONDIR);
                         if (!marked.contains(fsid)) {
                             marked.add(fsid);
                         }
