@@ -215,7 +215,7 @@ class RuleEvaluatorTest {
   }
 
   @Test
-  void noResponsePackageCanPauseTheNode() {
+  void noResponsePackageCanPauseTheNode() throws Exception {
     // A custom response package that pauses on every alert: it works for a container, and the engine drops it for the node.
     String pauseAll = """
         package acme.respond;
@@ -229,6 +229,7 @@ class RuleEvaluatorTest {
             @id( "ACME-RSP-001" )
             @maturity( "stable" )
             @description( "Pauses whatever raised an alert, the node included if the engine let it." )
+            @Propagation( EAGER )
         when
             $alert : Alert( )
         then
