@@ -160,10 +160,10 @@ class HostFimIT {
         // A container root that is a plain directory on the node's root filesystem (as overlay upper directories are on
         // most nodes): found after host FIM marked that filesystem for changes only, it needs reads and executions too.
         Path plain = Files.createDirectories(tmp.resolve("plain-root"));
-        sh("mkdir -p " + plain + "/usr/bin " + plain + "/etc && cp /bin/busybox " + plain + "/usr/bin/tool");
+        sh("mkdir -p " + plain + "/usr/bin " + plain + "/etc && cp /bin/busybox " + plain + "/usr/bin/busybox");
         sensor.watch(new ContainerInfo("c-plain", "test", plain, null, System.currentTimeMillis(), null, null, null, null,
                 null, null, Map.of(), false));
-        sh(plain + "/usr/bin/tool true");
+        sh(plain + "/usr/bin/busybox true");
         sh("echo x > " + plain + "/etc/from-plain");
         sh("cat " + watched + "/passwd > /dev/null");
         sh("echo y >> " + watched + "/passwd");
@@ -171,9 +171,9 @@ class HostFimIT {
                 && events.stream().anyMatch(e -> "/etc/from-plain".equals(e.getPath())));
         System.out.println(counters);
         FileEvent exec = events.stream().filter(e -> "c-plain".equals(e.getContainerId()) && e.getType() == EventType.EXEC
-                && "/usr/bin/tool".equals(e.getPath())).findFirst()
+                && "/usr/bin/busybox".equals(e.getPath())).findFirst()
                 .orElseThrow(() -> new AssertionError("no EXEC in the container on the node's filesystem: " + events));
-        assertEquals(sha256sum(plain.resolve("usr/bin/tool")), exec.getSha256());
+        assertEquals(sha256sum(plain.resolve("usr/bin/busybox")), exec.getSha256());
         assertTrue(events.stream().anyMatch(e -> "c-plain".equals(e.getContainerId()) && "/etc/from-plain".equals(e.getPath())));
         assertTrue(events.stream().noneMatch(e -> "host".equals(e.getContainerId()) && e.getPath().startsWith(plain.toString())));
         assertTrue(events.stream().noneMatch(e -> "host".equals(e.getContainerId()) && e.getType() == EventType.OPEN_READ));
