@@ -69,6 +69,11 @@ import org.slf4j.LoggerFactory;
  * and OPEN_READ come only for files the container wrote or copied up; and overlayfs's own xattr updates
  * on upper directories during a copy-up (counted as overlayInternal, or attribOther). Not tried:
  * metacopy=on, redirect_dir=on, index=on, volatile, and layers given as {@code lowerdir+} (new mount API).
+ *
+ * <p><b>The node itself</b> ({@link #watchHost}, issue 19): the filesystems holding the configured host paths are marked
+ * too, for changes only unless a container shares them; an event no container claims whose path is a host path
+ * ({@link HostPaths}) is the node's: containerId {@value #HOST_ID}, source {@value #HOST_SOURCE}, the node's path.
+ * <b>EXEC events</b> carry the executed file's SHA-256 ({@link ExecHasher}), read through the object's file handle.
  */
 public final class FanotifySensor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FanotifySensor.class);
@@ -377,9 +382,12 @@ public final class FanotifySensor implements AutoCloseable {
             List<MountInfo> mounts = MountInfo.all(config.proc().resolve("self/mountinfo"));
             for (String base : host.paths().bases()) {
                 Path access = HostPaths.under(host.root(), base);
+                String inside = "/".equals(base) ? "" : base;
                 if (!Files.isDirectory(access)) {
                     if (Files.exists(access, LinkOption.NOFOLLOW_LINKS)) {
                         access = access.getParent(); // a single file configured: its directory's filesystem
+                        String parent = base.substring(0, base.lastIndexOf('/'));
+                        inside = parent; // "" for a file in /
                     } else {
                         LOG.info("host FIM: {} does not exist on this node: not watched", access);
                         continue;
@@ -406,7 +414,6 @@ public final class FanotifySensor implements AutoCloseable {
                         LOG.warn("host FIM: {} not watched: {}", place, e.getMessage());
                     }
                 }
-                String inside = "/".equals(base) ? "" : base;
                 baseline(me, access, inside);
             }
             markedBy.put(HOST_ID, marked);
