@@ -27,11 +27,14 @@ public final class NodeAgent implements AutoCloseable {
     private final RuntimeWatcher watcher;
     private final SensorCounters counters = new SensorCounters();
     private final Map<String, String> failures = new ConcurrentHashMap<>();
+    /** Whether the node's own files are watched too (host FIM: the sensor's Config.host). */
+    private final boolean hostFim;
     private volatile boolean started;
 
     public NodeAgent(String node, FanotifySensor.Config sensorConfig, RuntimeWatcher.Config watcherConfig,
             Publisher.Config publisherConfig) throws IOException {
         this.node = node;
+        this.hostFim = sensorConfig.host() != null;
         this.publisher = new Publisher(publisherConfig);
         try {
             this.sensor = new FanotifySensor(sensorConfig, publisher::offer, counters);
@@ -58,6 +61,14 @@ public final class NodeAgent implements AutoCloseable {
      */
     public NodeAgent start() {
         sensor.start();
+        if (hostFim) {
+            try {
+                sensor.watchHost();
+            } catch (IOException | RuntimeException e) {
+                failures.put(FanotifySensor.HOST_ID, e.getMessage());
+                LOG.error("host FIM: cannot watch the node's files: {}", e.getMessage());
+            }
+        }
         watcher.start();
         started = true;
         return this;
@@ -147,10 +158,10 @@ public final class NodeAgent implements AutoCloseable {
     /** One line for the progress log. */
     public String status() {
         SensorCounters c = counters;
-        return String.format("containers %d, events %d emitted, %d dropped, %d buffered, %d acknowledged by Kafka"
+        return String.format("containers %d, events %d emitted (host %d), %d dropped, %d buffered, %d acknowledged by Kafka"
                         + " (kernel events %d, folded %d, outside containers %d, unresolved %d, handling failed %d,"
                         + " command lines cut %d)",
-                watcher.running().size(), c.emitted.get(), c.dropped.get(), publisher.buffered(),
+                watcher.running().size(), c.emitted.get(), c.hostEvents.get(), c.dropped.get(), publisher.buffered(),
                 publisher.acknowledged.get(), c.kernelEvents.get(), c.folded.get(), c.outsideContainers.get(),
                 c.unresolved.get(), c.handlingFailed.get(), c.cmdlineTruncated.get());
     }

@@ -95,6 +95,18 @@ public final class ClassifiedEvent extends FileEvent {
     return argumentRoles;
   }
 
+  /** The container id of the node's own events (host FIM in the node agent; DESIGN.md). */
+  public static final String HOST = "host";
+
+  /**
+   * Whether the event is the node's own (containerId {@value #HOST}: host FIM) rather than a container's. Rules that only
+   * make sense on a node say {@code host == true}; the rules that name a path (/etc/shadow, authorized_keys) apply to
+   * both. Paths of host events are as the node sees them.
+   */
+  public boolean isHost() {
+    return HOST.equals(getContainerId());
+  }
+
   /** True when {@code path} or {@code newPath} plays {@code role}. */
   public boolean touches(String role) {
     return pathRoles.contains(role) || newPathRoles.contains(role);

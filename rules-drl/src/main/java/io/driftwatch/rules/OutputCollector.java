@@ -28,6 +28,7 @@ import org.kie.api.runtime.rule.RuleContext;
  * repeat being collapsed, and not the summary of collapsed repeats (the first alert asked already).
  */
 final class OutputCollector implements Detections, Responses {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OutputCollector.class);
   static final long COMMAND_VALIDITY_MILLIS = 10 * 60_000L;
   /** Repeats of an alert (same rule, container and path) within this much event time are collapsed. */
   static final long DEFAULT_REPEAT_WINDOW_MILLIS = 60_000L;
@@ -286,6 +287,10 @@ final class OutputCollector implements Detections, Responses {
     return summary;
   }
 
+  /** What a response rule may ask for an alert of the node itself (host FIM). */
+  static final java.util.Set<ResponseAction> HOST_ACTIONS = java.util.EnumSet.of(ResponseAction.NOTIFY,
+      ResponseAction.SNAPSHOT_EVIDENCE);
+
   @Override
   public void command(RuleContext drools, Alert alert, ResponseAction action) {
     if (muted) {
@@ -295,6 +300,12 @@ final class OutputCollector implements Detections, Responses {
     RuleCatalog.Entry policy = rules.entry(drools.getRule());
     if (policy.kind() != RuleCatalog.Kind.RESPONSE) {
       throw new IllegalStateException("rule " + policy.info().id() + " is not a response rule and cannot issue commands");
+    }
+    if (ClassifiedEvent.HOST.equals(alert.getContainerId()) && !HOST_ACTIONS.contains(action)) {
+      // The node itself is only ever notified about (and its evidence taken): whatever a tuning file or a custom
+      // .respond package says, no command to pause, kill, isolate or label "host" leaves the engine.
+      LOG.warn("response rule {} asked for {} on the node itself (containerId host): not issued", policy.info().id(), action);
+      return;
     }
     String commandId = Hashes.sha256Hex(ID_HEX_CHARS, alert.getAlertId(), action.name());
     if (!recentCommands.add(commandId, clock.getAsLong())) {

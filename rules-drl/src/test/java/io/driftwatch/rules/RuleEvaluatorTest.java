@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.driftwatch.model.Alert;
 import io.driftwatch.model.EnrichedEvent;
+import io.driftwatch.model.ContainerMetadata;
 import io.driftwatch.model.EventType;
 import io.driftwatch.model.FileEvent;
 import io.driftwatch.model.ResponseAction;
@@ -192,6 +193,63 @@ class RuleEvaluatorTest {
 
     assertEquals(Severity.HIGH, single(outputs.alerts(), "DW-FIM-001").getSeverity());
     assertEquals(List.of(ResponseAction.NOTIFY), outputs.commands().stream().map(ResponseCommand::getAction).toList());
+  }
+
+  @Test
+  void theNodeItselfIsOnlyNotifiedAbout() {
+    // The same tampering that pauses a container (DW-FIM-050, response:pause, CRITICAL) on the node itself: host FIM.
+    ContainerMetadata node = ContainerMetadata.newBuilder().setContainerId("host").setNode("node-a").setRuntime("host")
+        .setContainerName("node-a").build();
+    Outputs outputs = evaluator.evaluate(enriched(
+        event("esc-host", T0, EventType.OPEN_WRITE, "/sys/fs/cgroup/rdma/release_agent", "sh", "/bin/sh")
+            .setContainerId("host").setSource("fanotify-host").build(), node));
+
+    Alert alert = single(outputs.alerts(), "DW-FIM-050");
+    assertEquals("host", alert.getContainerId());
+    assertEquals(List.of(ResponseAction.NOTIFY), outputs.commands().stream().map(ResponseCommand::getAction).toList());
+    // and a host change of the account files still alerts, as in a container (the path rules apply to the node)
+    Outputs passwd = evaluator.evaluate(enriched(event("pw-host", T0 + 1000, EventType.OPEN_WRITE, "/etc/shadow", "vi",
+        "/usr/bin/vi").setContainerId("host").build(), node));
+    single(passwd.alerts(), "DW-FIM-021");
+    assertTrue(passwd.commands().stream().allMatch(c -> c.getAction() == ResponseAction.NOTIFY), passwd.commands().toString());
+  }
+
+  @Test
+  void noResponsePackageCanPauseTheNode() throws Exception {
+    // A custom response package that pauses on every alert: it works for a container, and the engine drops it for the node.
+    String pauseAll = """
+        package acme.respond;
+
+        import io.driftwatch.model.Alert;
+        import io.driftwatch.model.ResponseAction;
+
+        global io.driftwatch.rules.Responses responses;
+
+        rule "Pause on every alert"
+            @id( "ACME-RSP-001" )
+            @maturity( "stable" )
+            @description( "Pauses whatever raised an alert, the node included if the engine let it." )
+            @Propagation( EAGER )
+        when
+            $alert : Alert( )
+        then
+            responses.command( drools, $alert, ResponseAction.PAUSE_CONTAINER );
+            responses.command( drools, $alert, ResponseAction.ISOLATE_NETWORK );
+        end
+        """;
+    try (RuleEvaluator custom = new RuleEvaluator(RuleSet.compile(RuleSources.builtIn(),
+        List.of(new DrlFile("acme/respond/pause_all.drl", pauseAll))))) {
+      Outputs inContainer = custom.evaluate(enriched(
+          event("c-1", T0, EventType.DELETE, "/root/.bash_history", "rm", "/bin/rm").build(), container()));
+      assertTrue(inContainer.commands().stream().anyMatch(c -> c.getAction() == ResponseAction.PAUSE_CONTAINER),
+          inContainer.commands().toString());
+      ContainerMetadata node = ContainerMetadata.newBuilder().setContainerId("host").setNode("node-a").setRuntime("host")
+          .setContainerName("node-a").build();
+      Outputs onNode = custom.evaluate(enriched(event("h-1", T0 + 1000, EventType.DELETE, "/root/.bash_history", "rm",
+          "/bin/rm").setContainerId("host").build(), node));
+      single(onNode.alerts(), "DW-FIM-010");
+      assertEquals(List.of(ResponseAction.NOTIFY), onNode.commands().stream().map(ResponseCommand::getAction).toList());
+    }
   }
 
   @Test

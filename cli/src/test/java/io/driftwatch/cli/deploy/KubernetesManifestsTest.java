@@ -137,6 +137,7 @@ class KubernetesManifestsTest {
         assertTrue(props.contains("driftwatch.response.commands.per.node=true"), props);
         String agentEnv = find(base, "ConfigMap", null, "driftwatch-agent-config").path("data").toString();
         assertTrue(agentEnv.contains("\"DRIFTWATCH_RESPONSE_COMMANDS_PER_NODE\":\"true\""), agentEnv);
+        assertTrue(agentEnv.contains("\"DRIFTWATCH_AGENT_HOST_ROOT\":\"/host\""), "host FIM reads the node at /host: " + agentEnv);
         assertTrue(container.toString().contains("$(POD_NAME).driftwatch-app-headless.driftwatch.svc:8470"));
 
         JsonNode pdb = find(base, "PodDisruptionBudget", "driftwatch-app");
@@ -165,7 +166,17 @@ class KubernetesManifestsTest {
                 hostPaths.add(v.path("hostPath").path("path").asText());
             }
         });
-        assertEquals(new TreeSet<>(List.of("/run/containerd", "/run/runc", "/sys/fs/cgroup", "/var/lib/driftwatch")), hostPaths);
+        assertEquals(new TreeSet<>(List.of("/", "/run/containerd", "/run/runc", "/sys/fs/cgroup", "/var/lib/driftwatch")),
+                hostPaths);
+        // Host FIM reads the node's root through /host, read-only, and the agent is told so.
+        JsonNode hostRoot = null;
+        for (JsonNode m : container.path("volumeMounts")) {
+            if (m.path("mountPath").asText().equals("/host")) {
+                hostRoot = m;
+            }
+        }
+        assertTrue(hostRoot != null && hostRoot.path("readOnly").asBoolean(), "the node's root at /host, read-only: " + hostRoot);
+        assertTrue(container.path("envFrom").toString().contains("driftwatch-agent-config"));
 
         // Each privilege is documented in the file's comments, next to what it is for.
         StringBuilder text = new StringBuilder();
@@ -175,7 +186,8 @@ class KubernetesManifestsTest {
             }
         }
         for (String documented : List.of("hostPID: true", "CAP_SYS_ADMIN", "CAP_DAC_READ_SEARCH", "CAP_SYS_PTRACE", "CAP_KILL",
-                "/run/containerd", "/run/runc", "/sys/fs/cgroup", "/var/lib/driftwatch", "driftwatch-responder")) {
+                "/run/containerd", "/run/runc", "/sys/fs/cgroup", "/var/lib/driftwatch", "/ at /host", "host FIM",
+                "driftwatch-responder")) {
             assertTrue(text.toString().contains(documented), "agent.yaml's comments explain " + documented);
         }
         assertEquals("8471", container.path("ports").get(0).path("containerPort").asText());

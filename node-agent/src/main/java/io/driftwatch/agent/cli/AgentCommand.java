@@ -15,7 +15,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "agent", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
         description = "The node agent (run as root, one per node): finds containers (runc and containerd state),"
                 + " publishes their ContainerMetadata, watches their root filesystems with fanotify and publishes"
-                + " FileEvents keyed by container id. Prints a status line every --status-interval. Ctrl-C stops it"
+                + " FileEvents keyed by container id; also watches the node's own system files (host FIM, container id"
+                + " host; --no-host-fim). Prints a status line every --status-interval. Ctrl-C stops it"
                 + " after sending what it holds. What the sensor can and cannot see: src/sensors.md.")
 final class AgentCommand implements Callable<Integer> {
     @Mixin

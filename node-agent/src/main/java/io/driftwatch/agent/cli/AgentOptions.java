@@ -38,6 +38,26 @@ final class AgentOptions {
     @Option(names = "--no-exec", negatable = false, description = "Do not report executions (EXEC).")
     boolean noExec;
 
+    @Option(names = "--no-hash-exec", negatable = false, description = "Do not compute the SHA-256 of executed files"
+            + " (EXEC events' sha256). By default each executed file is hashed once per (device, inode, change time, size),"
+            + " files over 64 MiB are not (src/sensors.md, Exec hashing).")
+    boolean noHashExec;
+
+    @Option(names = "--no-host-fim", negatable = false, description = "Do not watch the node's own files (host FIM);"
+            + " only containers are watched. Also driftwatch.agent.host.fim=false in --config.")
+    boolean noHostFim;
+
+    @Option(names = "--host-paths", paramLabel = "PATH[,PATH...]", split = ",",
+            description = "The node's paths host FIM watches, as the node sees them; a component may be a glob (* ?)."
+                    + " Default: driftwatch.agent.host.paths in --config, else /etc, /usr/bin, /usr/sbin, /bin, /sbin,"
+                    + " /usr/lib, /lib, /lib64, /boot, /root/.ssh, /home/*/.ssh, /etc/cron*, /var/spool/cron.")
+    List<String> hostPaths;
+
+    @Option(names = "--host-root", paramLabel = "DIR",
+            description = "Where the node's root is as the agent sees it: / when the agent runs on the node (the default,"
+                    + " or driftwatch.agent.host.root in --config), /host in a pod that mounts the node's root there.")
+    Path hostRoot;
+
     @Option(names = "--bounded-kernel-queue", description = "Let the kernel queue only 16,384 events and drop past that (FAN_Q_OVERFLOW, counted but not exactly);"
             + " by default the kernel queue is unlimited and the agent's own buffer counts every drop exactly.")
     boolean boundedKernelQueue;
@@ -69,7 +89,31 @@ final class AgentOptions {
             throw new IllegalArgumentException("--max-cmdline-bytes must be at least 1, not " + maxCmdlineBytes);
         }
         return new FanotifySensor.Config(d.node(), !noReads, !noExec, !boundedKernelQueue, d.baselineLimit(), d.proc(),
-                maxCmdlineBytes, !noMounts, !noPins, !noExecArgs);
+                maxCmdlineBytes, !noMounts, !noPins, !noExecArgs, !noHashExec, host());
+    }
+
+    static final String HOST_FIM = "driftwatch.agent.host.fim";
+    static final String HOST_PATHS = "driftwatch.agent.host.paths";
+    static final String HOST_ROOT = "driftwatch.agent.host.root";
+
+    /** Host FIM's settings: flags, else the --config file and DRIFTWATCH_AGENT_HOST_* variables, else defaults; null when off. */
+    FanotifySensor.Host host() {
+        ClientSettings settings = node.settings();
+        if (noHostFim || settings.get(HOST_FIM) != null && !settings.flag(HOST_FIM)) {
+            return null;
+        }
+        io.driftwatch.agent.fanotify.HostPaths paths;
+        if (hostPaths != null && !hostPaths.isEmpty()) {
+            paths = new io.driftwatch.agent.fanotify.HostPaths(hostPaths);
+        } else if (settings.get(HOST_PATHS) != null && !settings.get(HOST_PATHS).isBlank()) {
+            paths = io.driftwatch.agent.fanotify.HostPaths.parse(settings.get(HOST_PATHS));
+        } else {
+            paths = new io.driftwatch.agent.fanotify.HostPaths(io.driftwatch.agent.fanotify.HostPaths.DEFAULTS);
+        }
+        Path root = hostRoot != null ? hostRoot
+                : settings.get(HOST_ROOT) != null && !settings.get(HOST_ROOT).isBlank() ? Path.of(settings.get(HOST_ROOT).strip())
+                : Path.of("/");
+        return new FanotifySensor.Host(root, paths);
     }
 
     /** The runc roots the watcher reads and the responder acts through. */

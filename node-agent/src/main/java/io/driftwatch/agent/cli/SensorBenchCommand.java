@@ -38,6 +38,15 @@ final class SensorBenchCommand implements Callable<Integer> {
     @Option(names = "--no-reads", negatable = false, description = "Run the sensor without reads and opens (as `agent --no-reads`).")
     boolean noReads;
 
+    @Option(names = "--host-fim", negatable = false, description = "Also watch the node's own files with the agent's default"
+            + " host paths (as `agent` does unless --no-host-fim): marks the filesystems of /etc, /usr... and sorts out every"
+            + " event of this machine on them while the burst runs.")
+    boolean hostFim;
+
+    @Option(names = "--no-hash-exec", negatable = false, description = "Run the sensor without hashing executed files"
+            + " (as `agent --no-hash-exec`).")
+    boolean noHashExec;
+
     @Spec
     CommandSpec spec;
 
@@ -47,10 +56,12 @@ final class SensorBenchCommand implements Callable<Integer> {
         io.driftwatch.agent.fanotify.FanotifySensor.Config d = io.driftwatch.agent.fanotify.FanotifySensor.Config.defaults("bench-node");
         io.driftwatch.agent.fanotify.FanotifySensor.Config sensor = new io.driftwatch.agent.fanotify.FanotifySensor.Config(
                 d.node(), !noReads, d.exec(), d.unlimitedQueue(), d.baselineLimit(), d.proc(), d.maxCmdlineBytes(),
-                d.mounts(), !noPins);
+                d.mounts(), !noPins).withHashExec(!noHashExec)
+                .withHost(hostFim ? io.driftwatch.agent.fanotify.FanotifySensor.Host.defaults() : null);
         SensorBench.Result r = new SensorBench(operations, buffer, dir.toAbsolutePath(), out, sensor, bursts).run();
-        out.printf("%nsensor-bench: %,d file operations in a runc container (reads and opens %s, pin group %s)%n",
-                r.operations(), noReads ? "off" : "on", noPins ? "off" : "on");
+        out.printf("%nsensor-bench: %,d file operations in a runc container (reads and opens %s, pin group %s, exec hashing %s,"
+                + " host FIM %s)%n", r.operations(), noReads ? "off" : "on", noPins ? "off" : "on", noHashExec ? "off" : "on",
+                hostFim ? "on" : "off");
         for (int i = 0; i < r.bursts().size(); i++) {
             boolean last = i == r.bursts().size() - 1;
             print(out, "burst " + (i + 1) + (i == 0 ? " (cold JVM: its CPU includes the JIT compiling)" : "")

@@ -36,6 +36,8 @@ final class Fanotify implements AutoCloseable {
     /** fsid -> a descriptor of the marked directory, for open_by_handle_at. */
     private final Map<Long, Integer> mountFds = new HashMap<>();
     private final Map<Long, Path> markedPaths = new HashMap<>();
+    /** fsid -> the events its mark asks for (the group's mask, or less for a filesystem only host FIM watches). */
+    private final Map<Long, Long> markedMasks = new HashMap<>();
     /**
      * fsid -> what to put before a path read back from a handle. A mount only a container's namespace has (its
      * /dev/shm) is reached as {@code /proc/PID/root/dev/shm}, but a path read back from a descriptor on it is the
@@ -92,9 +94,30 @@ final class Fanotify implements AutoCloseable {
      * for a mount reached through {@code /proc/PID/root}, that prefix (see {@link #viewPrefixes}); else null.
      */
     synchronized long watch(Path path, String viewPrefix) throws IOException {
+        return watch(path, viewPrefix, mask);
+    }
+
+    /**
+     * As {@link #watch(Path, String)}, asking for the events of {@code events} only (a subset of the group's mask). A
+     * filesystem marked already gets the events it lacked added to its mark (FAN_MARK_ADD ors them in): host FIM marks
+     * the node's filesystems for changes only, and a container found later on one of them widens its mark to reads and
+     * executions. A mark is never narrowed again while the group watches the filesystem.
+     */
+    synchronized long watch(Path path, String viewPrefix, long events) throws IOException {
         String p = path.toString();
         long fsid = fsid(p);
+        long want = events & mask;
         if (mountFds.containsKey(fsid)) {
+            long had = markedMasks.getOrDefault(fsid, mask);
+            if ((had | want) != had) {
+                try {
+                    LibC.fanotify_mark(fd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_FILESYSTEM, want, LibC.AT_FDCWD, p);
+                } catch (LastErrorException e) {
+                    throw new IOException("fanotify_mark(FAN_MARK_ADD) widening the mark on " + p + " failed: errno "
+                            + e.getErrorCode(), e);
+                }
+                markedMasks.put(fsid, had | want);
+            }
             return fsid;
         }
         int mountFd;
@@ -105,7 +128,7 @@ final class Fanotify implements AutoCloseable {
             throw new IOException("cannot open " + p + ": errno " + e.getErrorCode(), e);
         }
         try {
-            LibC.fanotify_mark(fd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_FILESYSTEM, mask, LibC.AT_FDCWD, p);
+            LibC.fanotify_mark(fd, LibC.FAN_MARK_ADD | LibC.FAN_MARK_FILESYSTEM, want, LibC.AT_FDCWD, p);
         } catch (LastErrorException e) {
             LibC.close(mountFd);
             throw new IOException("fanotify_mark(FAN_MARK_FILESYSTEM) on " + p + " failed: errno " + e.getErrorCode()
@@ -116,6 +139,7 @@ final class Fanotify implements AutoCloseable {
         }
         mountFds.put(fsid, mountFd);
         markedPaths.put(fsid, path);
+        markedMasks.put(fsid, want);
         if (viewPrefix != null) {
             viewPrefixes.put(fsid, viewPrefix);
         }
@@ -132,6 +156,7 @@ final class Fanotify implements AutoCloseable {
     synchronized void unwatch(long fsid) {
         Integer mountFd = mountFds.remove(fsid);
         markedPaths.remove(fsid);
+        markedMasks.remove(fsid);
         viewPrefixes.remove(fsid);
         if (mountFd == null) {
             return;
@@ -305,6 +330,23 @@ final class Fanotify implements AutoCloseable {
         } finally {
             LibC.close(objectFd);
         }
+    }
+
+    /**
+     * A read-only descriptor of the object a handle names (the caller closes it), or -1: gone, or on a filesystem not
+     * marked. Opened by its handle, not by a path: nothing the watched filesystem's owner renamed or replaced by a
+     * symbolic link meanwhile can point it elsewhere (used to hash executed files: {@link ExecHasher}).
+     */
+    synchronized int openForReading(RawEvent.HandleName object) {
+        Integer mountFd = mountFds.get(object.fsid());
+        if (mountFd == null) {
+            return -1;
+        }
+        handle.setInt(0, object.handle().length);
+        handle.setInt(4, object.handleType());
+        handle.write(8, object.handle(), 0, object.handle().length);
+        return Math.max(-1, LibC.Quiet.open_by_handle_at(mountFd, handle,
+                LibC.O_RDONLY | LibC.O_CLOEXEC | LibC.O_NOFOLLOW | LibC.O_LARGEFILE));
     }
 
     /** An O_PATH descriptor of the object a handle names, or -1 (gone, or on a filesystem not marked). */

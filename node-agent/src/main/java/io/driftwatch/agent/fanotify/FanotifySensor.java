@@ -69,6 +69,11 @@ import org.slf4j.LoggerFactory;
  * and OPEN_READ come only for files the container wrote or copied up; and overlayfs's own xattr updates
  * on upper directories during a copy-up (counted as overlayInternal, or attribOther). Not tried:
  * metacopy=on, redirect_dir=on, index=on, volatile, and layers given as {@code lowerdir+} (new mount API).
+ *
+ * <p><b>The node itself</b> ({@link #watchHost}, issue 19): the filesystems holding the configured host paths are marked
+ * too, for changes only unless a container shares them; an event no container claims whose path is a host path
+ * ({@link HostPaths}) is the node's: containerId {@value #HOST_ID}, source {@value #HOST_SOURCE}, the node's path.
+ * <b>EXEC events</b> carry the executed file's SHA-256 ({@link ExecHasher}), read through the object's file handle.
  */
 public final class FanotifySensor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FanotifySensor.class);
@@ -99,7 +104,7 @@ public final class FanotifySensor implements AutoCloseable {
      *                        installed ({@link ExecArgs})
      */
     public record Config(String node, boolean reads, boolean exec, boolean unlimitedQueue, int baselineLimit, Path proc,
-            int maxCmdlineBytes, boolean mounts, boolean pins, boolean execArgs) {
+            int maxCmdlineBytes, boolean mounts, boolean pins, boolean execArgs, boolean hashExec, Host host) {
         public Config(String node, boolean reads, boolean exec, boolean unlimitedQueue, int baselineLimit, Path proc,
                 int maxCmdlineBytes) {
             this(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, true, true, true);
@@ -108,6 +113,12 @@ public final class FanotifySensor implements AutoCloseable {
         public Config(String node, boolean reads, boolean exec, boolean unlimitedQueue, int baselineLimit, Path proc,
                 int maxCmdlineBytes, boolean mounts, boolean pins) {
             this(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, mounts, pins, true);
+        }
+
+        /** Executed files hashed ({@link #hashExec}), no host FIM ({@link #host} null: see {@link #withHost}). */
+        public Config(String node, boolean reads, boolean exec, boolean unlimitedQueue, int baselineLimit, Path proc,
+                int maxCmdlineBytes, boolean mounts, boolean pins, boolean execArgs) {
+            this(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, mounts, pins, execArgs, true, null);
         }
 
         public Config {
@@ -121,21 +132,56 @@ public final class FanotifySensor implements AutoCloseable {
         }
 
         public Config withMaxCmdlineBytes(int bytes) {
-            return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, bytes, mounts, pins, execArgs);
+            return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, bytes, mounts, pins, execArgs,
+                    hashExec, host);
         }
 
         /** Whether the container's mounts besides its root (/dev, /dev/shm, volumes) are watched (default yes). */
         public Config withMounts(boolean watchMounts) {
             return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, watchMounts, pins,
-                    execArgs);
+                    execArgs, hashExec, host);
         }
 
         /** Whether new files are held open for a moment by the pin group (default yes): see {@link PinGroup}. */
         public Config withPins(boolean pinNewFiles) {
             return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, mounts, pinNewFiles,
-                    execArgs);
+                    execArgs, hashExec, host);
+        }
+
+        /** Whether EXEC events carry the executed file's SHA-256 (default yes): see {@link ExecHasher}. */
+        public Config withHashExec(boolean hash) {
+            return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, mounts, pins,
+                    execArgs, hash, host);
+        }
+
+        /** Host FIM: the node's own paths watched too ({@link FanotifySensor#watchHost()}); null for none. */
+        public Config withHost(Host hostFim) {
+            return new Config(node, reads, exec, unlimitedQueue, baselineLimit, proc, maxCmdlineBytes, mounts, pins,
+                    execArgs, hashExec, hostFim);
         }
     }
+
+    /**
+     * Host file-integrity monitoring: which of the node's paths are watched, and where the node's root is as the agent
+     * sees it ({@code /} when the agent runs in the host's mount namespace, {@code /host} in a pod that mounts it there).
+     */
+    public record Host(Path root, HostPaths paths) {
+        public Host {
+            if (!root.isAbsolute()) {
+                throw new IllegalArgumentException("the host root must be an absolute path, not " + root);
+            }
+            root = root.normalize();
+        }
+
+        public static Host defaults() {
+            return new Host(Path.of("/"), new HostPaths(HostPaths.DEFAULTS));
+        }
+    }
+
+    /** The container id of the node's own events (DESIGN.md). */
+    public static final String HOST_ID = "host";
+    /** The source of the node's own events. */
+    public static final String HOST_SOURCE = "fanotify-host";
 
     /**
      * Mode and owner of a file, and when the sensor took them ({@code batch}: the System.nanoTime at which the
@@ -161,6 +207,12 @@ public final class FanotifySensor implements AutoCloseable {
     private final PinGroup pins;
     private final ExecCatcher execs;
     private final ExecArgs execArgs;
+    /** SHA-256 of executed files, or null when {@link Config#hashExec()} is off. */
+    private final ExecHasher hasher;
+    /** The node itself as a pseudo-container (id {@value #HOST_ID}, rootfs the host root), once {@link #watchHost()} ran. */
+    private volatile ContainerInfo hostContainer;
+    /** The host root as text ("" for "/"), stripped from the paths of host events. */
+    private String hostRoot = "";
 
     /** How long the handler may still wait this second for the kernel's records (ms), and when it was last refilled. */
     private long waitBudgetMs = WAIT_BUDGET_MS;
@@ -237,6 +289,8 @@ public final class FanotifySensor implements AutoCloseable {
         this.processes.catcher(execs);
         this.execArgs = config.exec() && config.execArgs() ? ExecArgs.start() : null;
         this.processes.execArgs(execArgs);
+        this.hasher = config.exec() && config.hashExec()
+                ? new ExecHasher(ExecHasher.DEFAULT_CAPACITY, ExecHasher.DEFAULT_MAX_BYTES, counters) : null;
         this.idPrefix = config.node() + "-" + Long.toString(System.currentTimeMillis(), 36) + "-";
     }
 
@@ -300,6 +354,119 @@ public final class FanotifySensor implements AutoCloseable {
         }
         LOG.info("watching container {} at {}{}", container.id(), rootfs,
                 mount != null && "overlay".equals(mount.fsType()) ? " (overlay upper " + mount.superOptions().get("upperdir") + ")" : "");
+    }
+
+    /**
+     * Host FIM ({@link Config#host()}): marks the filesystems that hold the configured host paths (each pattern's base
+     * under the host root, and every other filesystem mounted below one), and records the mode and owner of the files
+     * there for CHMOD's previousMode. From then on an event on a marked filesystem that no container claims and whose
+     * path (host root stripped) is one of the host paths is reported with containerId {@value #HOST_ID}: changes only
+     * (create, write, attributes, delete, rename), not reads, opens or executions, which on a node's /etc and /usr/lib
+     * are every process's daily work. Containers are resolved first: a container's root or volume that lies on the same
+     * filesystem, even below a host path (a host directory bind-mounted into a watched container), is reported as the
+     * container's, once. A base that does not exist is skipped (logged). Returns the directories marked.
+     */
+    public List<Path> watchHost() throws IOException {
+        Host host = config.host();
+        if (host == null) {
+            throw new IllegalStateException("host FIM is off (Config.host is null)");
+        }
+        List<Path> done = new ArrayList<>();
+        lock.lock();
+        try {
+            String root = ProcFiles.text(host.root());
+            hostRoot = "/".equals(root) ? "" : root;
+            ContainerInfo me = new ContainerInfo(HOST_ID, "host", host.root(), 1, System.currentTimeMillis(), null,
+                    config.node(), null, null, null, null, Map.of(), true);
+            List<Long> marked = new ArrayList<>();
+            List<MountInfo> mounts = MountInfo.all(config.proc().resolve("self/mountinfo"));
+            for (String base : host.paths().bases()) {
+                Path access = HostPaths.under(host.root(), base);
+                String inside = "/".equals(base) ? "" : base;
+                if (!Files.isDirectory(access)) {
+                    if (Files.exists(access, LinkOption.NOFOLLOW_LINKS)) {
+                        access = access.getParent(); // a single file configured: its directory's filesystem
+                        String parent = base.substring(0, base.lastIndexOf('/'));
+                        inside = parent; // "" for a file in /
+                    } else {
+                        LOG.info("host FIM: {} does not exist on this node: not watched", access);
+                        continue;
+                    }
+                }
+                List<Path> places = new ArrayList<>();
+                places.add(access);
+                String prefix = access.toString();
+                for (MountInfo m : mounts) {
+                    String point = m.mountPoint();
+                    if (!point.equals(prefix) && HostPaths.within(point, prefix) && !PSEUDO_FS.contains(m.fsType())) {
+                        places.add(Path.of(point));
+                    }
+                }
+                for (Path place : places) {
+                    try {
+                        // changes only: a filesystem that holds no container is not read for every open of the node
+                        long fsid = fanotify.watch(place, null, HOST_CHANGES | LibC.FAN_ONDIR);
+                        if (!marked.contains(fsid)) {
+                            marked.add(fsid);
+                        }
+                        done.add(place);
+                    } catch (IOException e) {
+                        LOG.warn("host FIM: {} not watched: {}", place, e.getMessage());
+                    }
+                }
+                baseline(me, access, inside);
+            }
+            markedBy.put(HOST_ID, marked);
+            hostContainer = me;
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("host FIM: watching {} under host root {} ({} places marked)", config.host().paths(), config.host().root(),
+                done.size());
+        return done;
+    }
+
+    /** Filesystems never marked for host FIM when mounted below a host path (no file handles, or kernel state). */
+    private static final java.util.Set<String> PSEUDO_FS = java.util.Set.of("proc", "sysfs", "cgroup", "cgroup2", "devpts",
+            "mqueue", "tracefs", "debugfs", "securityfs", "nsfs", "fusectl", "configfs", "bpf", "autofs", "binfmt_misc",
+            "pstore", "efivarfs", "hugetlbfs", "rpc_pipefs", "overlay");
+
+    /** A path the sensor reads (a host path in its mount namespace) as the node sees it, or null when outside the host root. */
+    private String hostView(String hostPath) {
+        if (hostRoot.isEmpty()) {
+            return hostPath;
+        }
+        if (hostPath.equals(hostRoot)) {
+            return "/";
+        }
+        return hostPath.startsWith(hostRoot) && hostPath.length() > hostRoot.length()
+                && hostPath.charAt(hostRoot.length()) == '/' ? hostPath.substring(hostRoot.length()) : null;
+    }
+
+    /**
+     * The node's own file an event no container claims is about, or null: its path, or for a rename its new path, is one of
+     * the host paths. (A file renamed from elsewhere into /etc/cron.d is reported, with its old path.)
+     */
+    private ContainerIndex.Resolved hostPlace(RawEvent ev, String dir, String hostPath) {
+        ContainerInfo me = hostContainer;
+        if (me == null) {
+            return null;
+        }
+        String viewDir = hostView(dir);
+        String name = ev.dir().name();
+        boolean self = ".".equals(name) || name.isEmpty(); // the directory itself
+        if (viewDir != null && (self ? config.host().paths().matches(viewDir) : config.host().paths().inDirectory(viewDir, name))) {
+            return new ContainerIndex.Resolved(me, ContainerIndex.Kind.ROOTFS, hostView(hostPath));
+        }
+        if (ev.has(LibC.FAN_RENAME) && ev.newDir() != null) {
+            String newDir = fanotify.directory(ev.newDir());
+            String newView = newDir == null ? null : hostView(newDir);
+            if (newView != null && config.host().paths().inDirectory(newView, ev.newDir().name())) {
+                String from = hostView(hostPath);
+                return new ContainerIndex.Resolved(me, ContainerIndex.Kind.ROOTFS, from != null ? from : hostPath);
+            }
+        }
+        return null;
     }
 
     /** Stops watching a container that has gone; removes the filesystem mark if no other container needs it. */
@@ -628,6 +795,10 @@ public final class FanotifySensor implements AutoCloseable {
     private record Fold(boolean reads, String containerId, String path, int pid) {
     }
 
+    /** What host FIM reports: changes, not reads, opens or executions. */
+    private static final long HOST_CHANGES = LibC.FAN_CREATE | LibC.FAN_DELETE | LibC.FAN_RENAME | LibC.FAN_MODIFY
+            | LibC.FAN_CLOSE_WRITE | LibC.FAN_ATTRIB;
+
     void handle(RawEvent ev) {
         counters.kernelEvents.incrementAndGet();
         if (ev.has(LibC.FAN_Q_OVERFLOW)) {
@@ -651,9 +822,18 @@ public final class FanotifySensor implements AutoCloseable {
         }
         String hostPath = child(dir, ev.dir().name());
         ContainerIndex.Resolved where = index.resolveChild(dir, ev.dir().name(), hostPath);
+        boolean host = false;
         if (where == null) {
-            counters.outsideContainers.incrementAndGet();
-            return;
+            where = hostPlace(ev, dir, hostPath);
+            if (where == null) {
+                counters.outsideContainers.incrementAndGet();
+                return;
+            }
+            host = true;
+            if (!ev.has(HOST_CHANGES)) {
+                counters.hostIgnored.incrementAndGet(); // a read, an open or an execution: host FIM reports changes
+                return;
+            }
         }
         boolean ondir = ev.has(LibC.FAN_ONDIR);
         if (ondir && ev.target() != null && ev.has(LibC.FAN_CREATE)) {
@@ -685,13 +865,13 @@ public final class FanotifySensor implements AutoCloseable {
         if (ev.has(LibC.FAN_ATTRIB)) {
             h.proc = attrib(h.c, h.path, hostPath, h.kind, ev.pid(), h.proc, now, ev.target());
         }
-        if (ev.has(LibC.FAN_OPEN) && !ondir && !ev.has(LibC.FAN_OPEN_EXEC)) { // an exec opens the file too
+        if (ev.has(LibC.FAN_OPEN) && !ondir && !ev.has(LibC.FAN_OPEN_EXEC) && !host) { // an exec opens the file too
             onOpen(h);
         }
-        if (ev.has(LibC.FAN_ACCESS) && !ondir && !ev.has(LibC.FAN_OPEN_EXEC)) { // exec reads the file too
+        if (ev.has(LibC.FAN_ACCESS) && !ondir && !ev.has(LibC.FAN_OPEN_EXEC) && !host) { // exec reads the file too
             onRead(h);
         }
-        if (ev.has(LibC.FAN_OPEN_EXEC) && !ondir) {
+        if (ev.has(LibC.FAN_OPEN_EXEC) && !ondir && !host) {
             onExec(h);
         }
         if (ev.has(LibC.FAN_RENAME) && ev.newDir() != null) {
@@ -842,6 +1022,9 @@ public final class FanotifySensor implements AutoCloseable {
             exec.getTruncated().remove("cmdline");
         }
         exec.setExe(h.path);
+        if (hasher != null) {
+            exec.setSha256(hasher.hash(fanotify, h.ev.target()));
+        }
         processes.forget(h.ev.pid()); // the next event of this pid reads the new program
         // exec reads the file: when that read is queued after this event was read, it arrives alone
         folds.put(h.fold('R'), h.now);
@@ -1065,6 +1248,8 @@ public final class FanotifySensor implements AutoCloseable {
             }
             if (target != null && target.container().id().equals(c.id())) {
                 newPath = target.path();
+            } else if (target == null && c == hostContainer) {
+                newPath = hostView(newHostPath); // anywhere on the node, watched or not (a file moved out of /etc)
             }
             whiteouts.remove(newHostPath);
         }
@@ -1258,7 +1443,7 @@ public final class FanotifySensor implements AutoCloseable {
         e.setContainerId(c.id());
         e.setType(type);
         e.setPath(path);
-        e.setSource("fanotify");
+        e.setSource(c == hostContainer ? HOST_SOURCE : "fanotify");
         if (proc != null) {
             e.setPid(proc.pid());
             e.setPpid(proc.ppid());
@@ -1299,6 +1484,9 @@ public final class FanotifySensor implements AutoCloseable {
     private void emit(FileEvent e) {
         if (sink.offer(e)) {
             counters.emitted.incrementAndGet();
+            if (HOST_ID.equals(e.getContainerId())) {
+                counters.hostEvents.incrementAndGet();
+            }
             if (e.getTruncated().contains("cmdline")) {
                 counters.cmdlineTruncated.incrementAndGet();
             }
@@ -1493,6 +1681,9 @@ public final class FanotifySensor implements AutoCloseable {
             }
             if (execArgs != null) {
                 execArgs.close();
+            }
+            if (hasher != null) {
+                hasher.close();
             }
         } finally {
             lock.unlock();

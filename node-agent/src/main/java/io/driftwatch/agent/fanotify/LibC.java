@@ -57,6 +57,7 @@ final class LibC {
     static final int FAN_EVENT_INFO_TYPE_NEW_DFID_NAME = 12;
 
     static final int O_RDONLY = 0;
+    static final int O_NOFOLLOW = 0x20000;
     static final int O_DIRECTORY = 0x10000;
     static final int O_CLOEXEC = 0x80000;
     static final int O_PATH = 0x200000;
@@ -139,5 +140,9 @@ final class LibC {
         static native int open_by_handle_at(int mountFd, Pointer handle, int flags);
 
         static native int close(int fd);
+
+        static native long read(int fd, Pointer buf, long count);
+
+        static native long lseek(int fd, long offset, int whence);
     }
 }

@@ -47,6 +47,18 @@ public final class SensorCounters {
     public final AtomicLong mountsWatched = new AtomicLong();
     /** Container mounts that could not be watched (a filesystem without file handles, a mark refused). */
     public final AtomicLong mountsRefused = new AtomicLong();
+    /** FileEvents of the node itself (host FIM, containerId {@code host}) handed to the publisher. */
+    public final AtomicLong hostEvents = new AtomicLong();
+    /** Events in a watched host path that were reads, opens or executions: host FIM reports changes only. */
+    public final AtomicLong hostIgnored = new AtomicLong();
+    /** Executed files whose SHA-256 came from the hash cache. */
+    public final AtomicLong execHashHits = new AtomicLong();
+    /** Executed files read and hashed (not in the cache). */
+    public final AtomicLong execHashMisses = new AtomicLong();
+    /** Executed files not hashed because they were larger than the size cap. */
+    public final AtomicLong execHashSkipped = new AtomicLong();
+    /** Executed files not hashed because they could not be opened or read (gone, no handle, not a regular file). */
+    public final AtomicLong execHashFailed = new AtomicLong();
 
     /**
      * Registers the sensor's counters (src/monitoring.md): what it emitted and dropped, what the kernel sent and
@@ -62,6 +74,19 @@ public final class SensorCounters {
         counter(registry, "driftwatch.sensor.unresolved", unresolved, "Events whose directory was gone before it was read");
         counter(registry, "driftwatch.sensor.cmdline.truncated", cmdlineTruncated, "Events whose command line was cut");
         counter(registry, "driftwatch.sensor.pin.overflows", pinOverflows, "Overflows of the pin group's queue");
+        counter(registry, "driftwatch.sensor.host.events", hostEvents,
+                "FileEvents of the node itself (host FIM, containerId host) handed to the publisher");
+        hashCounter(registry, "hit", execHashHits, "Executed files whose SHA-256 came from the cache");
+        hashCounter(registry, "miss", execHashMisses, "Executed files read and hashed");
+        hashCounter(registry, "skipped", execHashSkipped, "Executed files not hashed: larger than the size cap");
+        hashCounter(registry, "failed", execHashFailed, "Executed files not hashed: gone or unreadable");
+    }
+
+    /** One result of exec hashing, as a tag (never a path: the tags' values are these four words). */
+    private static void hashCounter(io.micrometer.core.instrument.MeterRegistry registry, String result, AtomicLong value,
+                                    String description) {
+        io.micrometer.core.instrument.FunctionCounter.builder("driftwatch.sensor.exec.hash", value, AtomicLong::doubleValue)
+                .tag("result", result).description(description).register(registry);
     }
 
     private static void counter(io.micrometer.core.instrument.MeterRegistry registry, String name, AtomicLong value,
@@ -91,6 +116,12 @@ public final class SensorCounters {
         m.put("statFromObject", statFromObject.get());
         m.put("mountsWatched", mountsWatched.get());
         m.put("mountsRefused", mountsRefused.get());
+        m.put("hostEvents", hostEvents.get());
+        m.put("hostIgnored", hostIgnored.get());
+        m.put("execHashHits", execHashHits.get());
+        m.put("execHashMisses", execHashMisses.get());
+        m.put("execHashSkipped", execHashSkipped.get());
+        m.put("execHashFailed", execHashFailed.get());
         return m;
     }
 

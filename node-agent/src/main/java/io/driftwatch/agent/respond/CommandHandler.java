@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * <li>a command for another node is not ours (no result);
  * <li>a command already handled (same commandId) is not acted on again (no second result);
  * <li>unsigned, forged (HMAC does not verify) or expired: REFUSED;
- * <li>a disruptive action (pause, kill, isolate) on a protected namespace or container: REFUSED;
+ * <li>a disruptive action (pause, kill, isolate) on the node itself (containerId {@code host}), a protected namespace
+ *     or container: REFUSED;
  * <li>while the circuit breaker is open (repeated failures), disruptive actions: REFUSED;
  * <li>past the rate limits (pauses and kills per minute on this node, and across all nodes as the
  *     results topic shows them): REFUSED, and an alert says so;
@@ -58,6 +59,8 @@ public final class CommandHandler implements AutoCloseable {
             ResponseAction.ISOLATE_NETWORK);
     static final Set<ResponseAction> STOPPING = EnumSet.of(ResponseAction.PAUSE_CONTAINER, ResponseAction.KILL_CONTAINER);
     private static final long SNAPSHOT_FRESH_MS = 10 * 60_000L;
+    /** The container id of the node's own events (host FIM): never paused, killed or isolated. */
+    static final String HOST = "host";
 
     /**
      * @param node                 this node's name: only commands keyed and addressed to it are handled
@@ -266,6 +269,11 @@ public final class CommandHandler implements AutoCloseable {
     }
 
     private String protectedBecause(ResponseCommand c, ContainerInfo container) {
+        if (HOST.equals(c.getContainerId())) {
+            // Host FIM's events (DESIGN.md): the policy only notifies for them; a forged or mistaken command must not
+            // freeze, kill or cut off the node all the same.
+            return "the node itself (containerId host) is not a container";
+        }
         String ns = c.getNamespace() != null ? c.getNamespace() : container == null ? null : container.namespace();
         if (ns != null && config.protectedNamespaces().contains(ns)) {
             return "namespace " + ns + " is protected";

@@ -168,6 +168,21 @@ class CommandHandlerTest {
     }
 
     @Test
+    void theNodeItselfIsNeverPausedKilledOrIsolated() throws Exception {
+        handler(true, 5, 20); // enforcing: only the host guard stands between these commands and the node
+        for (ResponseAction action : List.of(ResponseAction.PAUSE_CONTAINER, ResponseAction.KILL_CONTAINER,
+                ResponseAction.ISOLATE_NETWORK)) {
+            ResponseCommand c = command(action, "host", null);
+            CommandHandler.Decision d = handler.handle("node-a", c).orElseThrow();
+            assertEquals(ResponseStatus.REFUSED, d.result().getStatus(), action.toString());
+            assertTrue(d.result().getDetail().contains("the node itself (containerId host)"), d.result().getDetail());
+        }
+        assertEquals(List.of(), calls);
+        // Notifying about the node is fine.
+        assertEquals(ResponseStatus.DONE, status(command(ResponseAction.NOTIFY, "host", null)));
+    }
+
+    @Test
     void pastThePerNodeRateLimitStopsAreRefusedAndAnAlertIsRaised() throws Exception {
         handler(true, 2, 20);
         assertEquals(ResponseStatus.DONE, status(command(ResponseAction.PAUSE_CONTAINER, "c1", "shop")));

@@ -23,7 +23,10 @@ import org.apache.kafka.streams.state.VersionedKeyValueStore;
  * has not arrived is held (never dropped) until the metadata comes (then METADATA_LATE, released
  * by {@link ContainerMetadataProcessor}), or until stream time passes its time plus the grace, or
  * it has waited the wall-clock bound on an idle partition (then METADATA_LATE if the metadata has
- * come meanwhile, else METADATA_MISSING). Host events have no container: they pass at once.
+ * come meanwhile, else METADATA_MISSING). Host events (containerId {@code host}, the agent's host FIM) have no
+ * container and no metadata record: they pass at once, COMPLETE, with metadata made up from the event
+ * ({@link #hostMetadata}). The agent does not publish one: keyed {@code host} on the compacted metadata
+ * topic, every node's record would replace the others'.
  */
 final class EnrichProcessor implements Processor<String, FileEvent, String, EnrichedEvent> {
     static final String HOST = "host";
@@ -76,7 +79,7 @@ final class EnrichProcessor implements Processor<String, FileEvent, String, Enri
         String containerId = event.getContainerId();
         if (HOST.equals(containerId)) {
             counters.complete();
-            forward(event, null, Enrichment.COMPLETE);
+            forward(event, hostMetadata(event), Enrichment.COMPLETE);
             return;
         }
         ContainerMetadata metadata = lookup.at(containerId, event.getTimestamp());
@@ -140,6 +143,16 @@ final class EnrichProcessor implements Processor<String, FileEvent, String, Enri
                 forward(event, null, Enrichment.METADATA_MISSING);
             }
         }
+    }
+
+    /**
+     * What rules and people see as the "container" of a host event: the node itself (containerId {@code host}, runtime
+     * {@code host}, containerName and node the event's node). No namespace, pod or image: the response policy treats
+     * {@code host} as observe-only, and nothing here suggests a pod to isolate.
+     */
+    static ContainerMetadata hostMetadata(FileEvent event) {
+        return ContainerMetadata.newBuilder().setContainerId(HOST).setNode(event.getNode()).setRuntime(HOST)
+                .setContainerName(event.getNode()).build();
     }
 
     private void forward(FileEvent event, ContainerMetadata metadata, Enrichment enrichment) {

@@ -136,10 +136,26 @@ class DriftwatchTopologyTest {
     @Test
     void hostEventsPassAtOnce() {
         try (TestPipeline p = pipeline()) {
-            p.pipe(read("h1", "host", T0));
+            FileEvent h = read("h1", "host", T0);
+            h.setNode("node-7");
+            h.setSource("fanotify-host");
+            p.pipe(h);
+            // Not held: out at once, with no wall-clock or stream-time advance and no metadata record ever published.
             EnrichedEvent out = p.enriched.readValue();
             assertEquals(Enrichment.COMPLETE, out.getEnrichment());
-            assertNull(out.getContainer());
+            assertEquals("h1", out.getEvent().getEventId());
+            assertEquals("host", out.getContainer().getContainerId());
+            assertEquals("node-7", out.getContainer().getNode());
+            assertEquals("host", out.getContainer().getRuntime());
+            assertEquals("node-7", out.getContainer().getContainerName());
+            assertNull(out.getContainer().getNamespace());
+            assertTrue(p.enriched.isEmpty());
+            // A container event with no metadata is still held meanwhile: host events do not flush anything.
+            p.pipe(read("c-1", "c9", T0 + 10));
+            p.pipe(read("h2", "host", T0 + 20));
+            EnrichedEvent second = p.enriched.readValue();
+            assertEquals("h2", second.getEvent().getEventId());
+            assertTrue(p.enriched.isEmpty(), "c9's event waits for its metadata");
         }
     }
 
