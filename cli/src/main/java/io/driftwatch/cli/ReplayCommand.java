@@ -155,7 +155,7 @@ final class ReplayCommand implements Callable<Integer> {
         List<io.driftwatch.model.ImageBaseline> baselines = List.of();
         if (imageBaselines != null) {
             try {
-                baselines = io.driftwatch.scanner.baseline.BaselineFiles.read(imageBaselines);
+                baselines = io.driftwatch.schemas.json.BaselineFiles.read(imageBaselines);
             } catch (JsonRecordException e) {
                 err.println("error: " + e.getMessage());
                 return 1;

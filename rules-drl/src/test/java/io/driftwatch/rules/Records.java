@@ -64,6 +64,7 @@ final class Records {
         .setLoginUid(longValue(n, "loginUid"))
         .setPreviousMode(integer(n, "previousMode"))
         .setSource(text(n, "source"))
+        .setSha256(text(n, "sha256"))
         .build();
   }
 

@@ -21,7 +21,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * One scenario folder (containers.jsonl, exec-sessions.jsonl, events.jsonl, expected.json) run
+ * One scenario folder (containers.jsonl, exec-sessions.jsonl, image-baselines.jsonl, events.jsonl, expected.json) run
  * through a {@link RuleEvaluator} with a simplified version of DESIGN.md's enrichment and
  * attribution, and checked against expected.json.
  */
@@ -30,6 +30,7 @@ final class Scenario {
   final Map<String, ContainerMetadata> containers = new HashMap<>();
   final List<ExecSession> sessions = new ArrayList<>();
   final List<FileEvent> events = new ArrayList<>();
+  final List<io.driftwatch.model.ImageBaseline> images = new ArrayList<>();
   final JsonNode expected;
 
   record Result(List<Alert> alerts, List<ResponseCommand> commands) {}
@@ -43,6 +44,13 @@ final class Scenario {
     if (Files.exists(dir.resolve("exec-sessions.jsonl"))) {
       Records.jsonLines(dir.resolve("exec-sessions.jsonl")).forEach(n -> sessions.add(Records.execSession(n)));
     }
+    if (Files.exists(dir.resolve("image-baselines.jsonl"))) {
+      try {
+        images.addAll(io.driftwatch.schemas.json.BaselineFiles.read(dir.resolve("image-baselines.jsonl")));
+      } catch (Exception e) {
+        throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+      }
+    }
     Records.jsonLines(dir.resolve("events.jsonl")).forEach(n -> events.add(Records.fileEvent(n)));
     events.sort(Comparator.comparingLong(FileEvent::getTimestamp)); // stable: file order within a millisecond
     expected = Records.json(dir.resolve("expected.json"));
@@ -52,6 +60,7 @@ final class Scenario {
     List<Alert> alerts = new ArrayList<>();
     List<ResponseCommand> commands = new ArrayList<>();
     try (RuleEvaluator evaluator = new RuleEvaluator(rules)) {
+      evaluator.useImages(io.driftwatch.rules.image.ImageBaselines.of(images));
       Attribution attribution = new Attribution();
       long last = 0;
       for (FileEvent event : events) {

@@ -37,7 +37,7 @@ class ScenarioReplayTest {
                 existing(scenario.resolve("exec-sessions.jsonl")));
         Path baselines = scenario.resolve("image-baselines.jsonl");
         ReplayOutput output = Replay.run(input, Files.exists(baselines)
-                ? io.driftwatch.scanner.baseline.BaselineFiles.read(baselines) : List.of(), RULES, work,
+                ? io.driftwatch.schemas.json.BaselineFiles.read(baselines) : List.of(), RULES, work,
                 java.util.Map.of());
         assertEquals(input.events().size(), output.enriched().size(), "every event reaches the audit trail");
         List<String> failures = ScenarioExpectations.read(scenario.resolve("expected.json"))

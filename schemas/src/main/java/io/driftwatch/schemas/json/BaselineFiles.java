@@ -1,4 +1,4 @@
-package io.driftwatch.scanner.baseline;
+package io.driftwatch.schemas.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.driftwatch.model.ImageBaseline;
 import io.driftwatch.model.ImageFile;
-import io.driftwatch.schemas.json.JsonRecordException;
-import io.driftwatch.schemas.json.JsonRecords;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Writer;

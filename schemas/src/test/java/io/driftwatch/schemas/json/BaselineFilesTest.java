@@ -1,4 +1,4 @@
-package io.driftwatch.scanner.baseline;
+package io.driftwatch.schemas.json;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
