@@ -26,6 +26,14 @@ public interface LayerVisitor {
     default void whiteout(Layer layer, String path, boolean opaque) {
     }
 
+    /**
+     * An entry of {@code layer} that was not applied: a name that escapes the root ("../../etc/x", "/../x"), a hard
+     * link to such a name, a socket, an entry type tar readers do not know. The image ships it; it is not in
+     * {@link ImageScan#files()}. {@code name} is the name as the layer wrote it.
+     */
+    default void rejected(Layer layer, String name, String reason) {
+    }
+
     /** Combines visitors; each sees every call, in the given order. */
     static LayerVisitor all(java.util.List<? extends LayerVisitor> visitors) {
         return new LayerVisitor() {
@@ -40,6 +48,13 @@ public interface LayerVisitor {
             public void whiteout(Layer layer, String path, boolean opaque) {
                 for (LayerVisitor v : visitors) {
                     v.whiteout(layer, path, opaque);
+                }
+            }
+
+            @Override
+            public void rejected(Layer layer, String name, String reason) {
+                for (LayerVisitor v : visitors) {
+                    v.rejected(layer, name, reason);
                 }
             }
         };
