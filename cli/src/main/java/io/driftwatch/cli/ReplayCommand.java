@@ -52,6 +52,13 @@ final class ReplayCommand implements Callable<Integer> {
                     + "exec sessions, replayed with those of --exec-sessions (see src/k8s-audit.md).")
     Path k8sAudit;
 
+    @Option(names = "--image-baselines", paramLabel = "FILE",
+            description = {"Image baselines (JSON lines, as scan --baseline-out writes them; several images may follow "
+                    + "each other): the image drift rules compare each container's events with its image's baseline, "
+                    + "found by the container's imageDigest. Without it no image has a baseline and those rules stay "
+                    + "silent."})
+    Path imageBaselines;
+
     @Option(names = "--alerts", required = true, paramLabel = "FILE", description = "Where to write the alerts.")
     Path alerts;
 
@@ -145,9 +152,21 @@ final class ReplayCommand implements Callable<Integer> {
             err.println("error: " + e.getMessage());
             return 1;
         }
+        List<io.driftwatch.model.ImageBaseline> baselines = List.of();
+        if (imageBaselines != null) {
+            try {
+                baselines = io.driftwatch.scanner.baseline.BaselineFiles.read(imageBaselines);
+            } catch (JsonRecordException e) {
+                err.println("error: " + e.getMessage());
+                return 1;
+            } catch (java.nio.file.NoSuchFileException e) {
+                err.println("error: " + imageBaselines + ": no such file");
+                return 1;
+            }
+        }
         ReplayOutput output;
         try {
-            output = Replay.run(input, rules, io.driftwatch.app.Directories.home(),
+            output = Replay.run(input, baselines, rules, io.driftwatch.app.Directories.home(),
                     java.util.Map.of(PipelineSettings.RULE_MATURITY, maturity));
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
@@ -160,12 +179,15 @@ final class ReplayCommand implements Callable<Integer> {
         if (enriched != null) {
             write(enriched, output.enriched());
         }
-        err.printf("replayed %d events%s (%d container records, %d exec-session records%s) with rules %s: "
-                        + "%d alerts, %d commands, %d enriched events%n",
+        err.printf("replayed %d events%s (%d container records, %d exec-session records%s%s) with rules %s: "
+                        + "%d alerts, %d commands, %d enriched events%s%n",
                 input.events().size(), from,
                 input.metadata().size(), input.sessions().size(),
-                k8sAudit == null ? "" : ", " + auditSessions + " of them from the k8s audit log", rules.version(),
-                output.alerts().size(), output.commands().size(), output.enriched().size());
+                k8sAudit == null ? "" : ", " + auditSessions + " of them from the k8s audit log",
+                imageBaselines == null ? "" : ", " + baselines.size() + " image baselines", rules.version(),
+                output.alerts().size(), output.commands().size(), output.enriched().size(),
+                output.imageBaselinesMissing() == 0 ? ""
+                        : "; " + output.imageBaselinesMissing() + " images without a baseline (no drift decisions)");
         err.flush();
         return 0;
     }

@@ -28,8 +28,32 @@ public final class ClassifiedEvent extends FileEvent {
   private Set<String> parentRoles = Set.of();
   private Set<String> argumentRoles = Set.of();
   private EventContext context;
+  /** Where the image of the event's container is looked up, and its digest; null digest: no image. */
+  private io.driftwatch.rules.image.ImageBaselines images = io.driftwatch.rules.image.ImageBaselines.NONE;
+  private String imageDigest;
+  /** Worked out on first use: most events never meet a drift rule. */
+  private io.driftwatch.rules.image.ImageFileFact image;
 
   ClassifiedEvent() {}
+
+  /**
+   * What the container's image held at {@code path} (image drift): {@code image.baselineKnown}, {@code image.inImage},
+   * {@code image.imageSha256}, {@code image.parentDirReadOnly}, ... Looked up the first time a rule asks, from the
+   * baseline of the container's {@code imageDigest}; {@code baselineKnown} is false when the container has no image
+   * digest or its image no baseline.
+   */
+  public io.driftwatch.rules.image.ImageFileFact getImage() {
+    if (image == null) {
+      image = io.driftwatch.rules.image.ImageFileFact.of(images, imageDigest, getPath());
+    }
+    return image;
+  }
+
+  void image(io.driftwatch.rules.image.ImageBaselines images, String imageDigest) {
+    this.images = images;
+    this.imageDigest = imageDigest;
+    this.image = null;
+  }
 
   /** Roles of {@code path}: binary-dir, account-config, shell-history, log-dir, ... */
   public Set<String> getPathRoles() {
@@ -122,6 +146,11 @@ public final class ClassifiedEvent extends FileEvent {
     if (context != null) {
       context = context.compact(deduplicator);
     }
+    // A kept event must not hold an image index (or the baselines) in memory: settle what it knows of its image now.
+    if (image != null) {
+      image.resolve();
+    }
+    images = io.driftwatch.rules.image.ImageBaselines.NONE;
   }
 
   private static final int EVENT_ID_FIELD = FileEvent.getClassSchema().getField("eventId").pos();

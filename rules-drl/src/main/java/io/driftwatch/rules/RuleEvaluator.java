@@ -49,6 +49,7 @@ public final class RuleEvaluator implements AutoCloseable {
   private long factChanges;
   private Object evaluating;
   private final Deduplicator deduplicator = new Deduplicator();
+  private io.driftwatch.rules.image.ImageBaselines images = io.driftwatch.rules.image.ImageBaselines.NONE;
 
   /** Every rule of the set fires, whatever its maturity (rule tests, fixtures). */
   public RuleEvaluator(RuleSet rules) {
@@ -84,6 +85,15 @@ public final class RuleEvaluator implements AutoCloseable {
     open(rules, Long.MIN_VALUE);
   }
 
+  /**
+   * Where the image baselines come from for the drift rules (by the container's {@code imageDigest}); without
+   * this, or with {@link io.driftwatch.rules.image.ImageBaselines#NONE}, no image has a baseline and the drift
+   * rules stay silent. Looked up lazily, at most once per event, only for events a drift rule looks at.
+   */
+  public void useImages(io.driftwatch.rules.image.ImageBaselines images) {
+    this.images = Objects.requireNonNull(images, "images");
+  }
+
   /** The rules of the set this evaluator runs. */
   public Lane lane() {
     return lane;
@@ -106,6 +116,7 @@ public final class RuleEvaluator implements AutoCloseable {
     classifier.classify(fact);
     ContainerMetadata container = containers.observe(original.getContainerId(), event.getContainer(), now);
     fact.context(EventContext.of(event, container));
+    fact.image(images, container == null ? null : container.getImageDigest());
     long changesBefore = factChanges;
     evaluating = fact;
     FactHandle handle = session.insert(fact);

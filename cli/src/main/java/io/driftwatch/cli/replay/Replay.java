@@ -8,6 +8,7 @@ import io.driftwatch.app.topology.PipelineSettings;
 import io.driftwatch.app.topology.Topics;
 import io.driftwatch.model.Alert;
 import io.driftwatch.model.EnrichedEvent;
+import io.driftwatch.model.ImageBaseline;
 import io.driftwatch.model.ResponseCommand;
 import io.driftwatch.rules.RuleSet;
 import io.driftwatch.schemas.registry.InMemorySchemaRegistry;
@@ -56,6 +57,15 @@ public final class Replay {
 
     /** @param pipelineKeys driftwatch.* keys for the pipeline (e.g. driftwatch.rules.maturity) */
     public static ReplayOutput run(ReplayInput input, RuleSet rules, Path workDir, Map<String, String> pipelineKeys) {
+        return run(input, List.of(), rules, workDir, pipelineKeys);
+    }
+
+    /**
+     * As above, with image baselines (for the image drift rules): a table, loaded before the first event onto the
+     * image-baselines topic, keyed by image digest, as {@code scan --publish} writes it.
+     */
+    public static ReplayOutput run(ReplayInput input, List<ImageBaseline> baselines, RuleSet rules, Path workDir,
+                                   Map<String, String> pipelineKeys) {
         String registryScope = "replay-" + UUID.randomUUID();
         Map<String, String> values = new HashMap<>();
         // Replay's clock is the recording's: there is no wall clock an event could run ahead of.
@@ -77,8 +87,17 @@ public final class Replay {
         // Everything derives from the events: the driver's wall clock starts at the first record's time.
         List<Timed> timeline = timeline(input, topics);
         Instant start = Instant.ofEpochMilli(timeline.isEmpty() ? 0 : timeline.get(0).time());
-        var topology = DriftwatchTopology.build(topics, settings, () -> rules, new EnrichmentCounters());
+        EnrichmentCounters counters = new EnrichmentCounters();
+        var topology = DriftwatchTopology.build(topics, settings, () -> rules, counters);
         try (TopologyTestDriver driver = new TopologyTestDriver(topology, props, start)) {
+            // The baselines are a table the events are looked up in: all of them first (a global store, read at once).
+            TestInputTopic<String, byte[]> baselineTopic = driver.createInputTopic(topics.imageBaselines.name(),
+                    new StringSerializer(), new ByteArraySerializer());
+            Serde<ImageBaseline> baselineSerde = topics.imageBaselineSerde();
+            for (ImageBaseline baseline : baselines) {
+                baselineTopic.pipeInput(baseline.getImageDigest(),
+                        baselineSerde.serializer().serialize(topics.imageBaselines.name(), baseline), start);
+            }
             Map<String, TestInputTopic<String, byte[]>> inputs = new HashMap<>();
             for (String name : List.of(topics.fileEvents.name(), topics.containerMetadata.name(), topics.execSessions.name())) {
                 inputs.put(name, driver.createInputTopic(name, new StringSerializer(), new ByteArraySerializer()));
@@ -98,7 +117,8 @@ public final class Replay {
             return new ReplayOutput(
                     read(driver, topics.alerts.name(), topics.avro(Alert.class)),
                     read(driver, topics.responseCommands.name(), topics.avro(ResponseCommand.class)),
-                    read(driver, topics.enrichedEvents.name(), topics.avro(EnrichedEvent.class)));
+                    read(driver, topics.enrichedEvents.name(), topics.avro(EnrichedEvent.class)),
+                    counters.imageBaselinesMissingCount());
         } finally {
             InMemorySchemaRegistry.forget(registryScope);
             try {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.driftwatch.model.ContainerMetadata;
 import io.driftwatch.model.EnrichedEvent;
 import io.driftwatch.model.FileEvent;
+import io.driftwatch.model.ImageBaseline;
 import io.driftwatch.rules.RuleCompilationException.Problem;
 import io.driftwatch.schemas.json.JsonRecordException;
 import java.util.ArrayList;
@@ -26,7 +27,9 @@ import java.util.stream.Stream;
  *
  * Events give only what matters (see {@link FixtureEvents}). A case may set {@code namespace},
  * {@code "container": {...}} (fields over the default container) or {@code "container": null}
- * for events without container metadata. All events of a case run through one fresh evaluator;
+ * for events without container metadata, and {@code "image": [...]} the files of the container's image (its
+ * baseline, for the image drift rules; see {@link FixtureEvents#image}): without it the image has no baseline. All
+ * events of a case run through one fresh evaluator;
  * a firing case passes when an alert of the rule names the case's last event, a near miss when
  * the rule raises nothing.
  *
@@ -37,7 +40,8 @@ import java.util.stream.Stream;
  */
 public record Fixture(String source, String ruleId, int line, List<Case> fires, List<Case> quiet) {
   private static final Set<String> FIELDS = Set.of("rule", "fires", "quiet", "comment");
-  private static final Set<String> CASE_FIELDS = Set.of("name", "events", "namespace", "container", "comment");
+  private static final Set<String> CASE_FIELDS = Set.of("name", "events", "namespace", "container", "image",
+      "comment");
 
   public Fixture {
     fires = List.copyOf(fires);
@@ -49,9 +53,16 @@ public record Fixture(String source, String ruleId, int line, List<Case> fires, 
    *
    * @param line the line where the case starts in {@code source}
    */
-  public record Case(String ruleId, String name, boolean fires, String source, int line, List<EnrichedEvent> events) {
+  public record Case(String ruleId, String name, boolean fires, String source, int line, List<EnrichedEvent> events,
+                     List<ImageBaseline> images) {
     public Case {
       events = List.copyOf(events);
+      images = List.copyOf(images);
+    }
+
+    /** A case whose container's image has no baseline. */
+    public Case(String ruleId, String name, boolean fires, String source, int line, List<EnrichedEvent> events) {
+      this(ruleId, name, fires, source, line, events, List.of());
     }
 
     /** The event that completes the case; a firing case's alert must name it. */
@@ -132,11 +143,30 @@ public record Fixture(String source, String ruleId, int line, List<Case> fires, 
         problems.add(new Problem(source, line, field + " case " + index + " must be an object with \"name\" and \"events\""));
         continue;
       }
-      unknownFields(json, node, CASE_FIELDS, source, "a case has name, events, namespace and container", problems);
+      unknownFields(json, node, CASE_FIELDS, source, "a case has name, events, namespace, container and image",
+          problems);
       String name = node.path("name").isTextual() ? node.get("name").asText() : "case " + index;
       String what = (fires ? "case '" : "near miss '") + name + "'";
       int before = problems.size();
       ContainerMetadata container = container(json, node, source, what, problems);
+      List<ImageBaseline> images = List.of();
+      JsonNode image = node.get("image");
+      if (image != null && !image.isNull()) {
+        if (container == null) {
+          problems.add(new Problem(source, json.line(node, "image"), what
+              + ": \"image\" needs a container (its imageDigest names the image)"));
+          continue;
+        }
+        if (container.getImageDigest() == null) {
+          container.setImageDigest(FixtureEvents.IMAGE_DIGEST);
+        }
+        try {
+          images = List.of(FixtureEvents.image(container.getImageDigest(), image));
+        } catch (JsonRecordException e) {
+          problems.add(new Problem(source, json.line(node, "image"), what + ": image " + e.getMessage()));
+          continue;
+        }
+      }
       JsonNode events = node.get("events");
       if (events == null || !events.isArray() || events.isEmpty()) {
         problems.add(new Problem(source, line, what + " needs \"events\": a non-empty array of events"));
@@ -157,7 +187,7 @@ public record Fixture(String source, String ruleId, int line, List<Case> fires, 
         }
       }
       if (problems.size() == before) {
-        cases.add(new Case(ruleId, name, fires, source, line, enriched));
+        cases.add(new Case(ruleId, name, fires, source, line, enriched, images));
       }
     }
     return cases;

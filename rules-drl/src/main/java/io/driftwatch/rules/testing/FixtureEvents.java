@@ -35,6 +35,9 @@ public final class FixtureEvents {
   /** The namespace of the default container. */
   public static final String NAMESPACE = "payments";
 
+  /** The image digest of a case's container when the case gives an image and its container no digest. */
+  public static final String IMAGE_DIGEST = "sha256:" + "f1c5".repeat(16);
+
   /** The fields a fixture event may give: FileEvent's, {@code t} and {@code users}. */
   public static final Set<String> FIELDS;
 
@@ -103,6 +106,55 @@ public final class FixtureEvents {
       }
     });
     return JsonRecords.fromNode(node, FileEvent.class);
+  }
+
+  /**
+   * A case's image baseline: {@code files} is an array of ImageFile objects in the baseline's plain-JSON form
+   * (as a {@code scan --baseline-out} file line), where only {@code path} is required: {@code kind} defaults to
+   * FILE, {@code mode} to 0755 (493) for files and directories and 0777 for symbolic links, owner root, layer 0.
+   *
+   * @throws JsonRecordException naming the entry and field
+   */
+  public static io.driftwatch.model.ImageBaseline image(String imageDigest, JsonNode files) throws JsonRecordException {
+    if (!files.isArray()) {
+      throw new JsonRecordException("\"image\" is an array of the image's files: [{\"path\": \"/usr/bin/env\", "
+          + "\"sha256\": \"...\"}, {\"path\": \"/usr/bin\", \"kind\": \"DIR\"}, ...]");
+    }
+    List<io.driftwatch.model.ImageFile> entries = new java.util.ArrayList<>();
+    Set<String> paths = new java.util.HashSet<>();
+    int index = 0;
+    for (JsonNode file : files) {
+      index++;
+      if (!file.isObject()) {
+        throw new JsonRecordException("file " + index + ": expected an object with at least \"path\"");
+      }
+      ObjectNode node = ((ObjectNode) file).deepCopy();
+      if (!node.hasNonNull("kind")) {
+        node.put("kind", "FILE");
+      }
+      if (!node.hasNonNull("mode")) {
+        node.put("mode", "SYMLINK".equals(node.path("kind").asText()) ? 0777 : 0755);
+      }
+      if (!node.hasNonNull("layer")) {
+        node.put("layer", 0);
+      }
+      io.driftwatch.model.ImageFile entry;
+      try {
+        entry = JsonRecords.fromNode(node, io.driftwatch.model.ImageFile.class);
+      } catch (JsonRecordException e) {
+        throw new JsonRecordException("file " + index + ": " + e.getMessage(), e);
+      }
+      if (!entry.getPath().startsWith("/")) {
+        throw new JsonRecordException("file " + index + ": path '" + entry.getPath() + "' is not absolute");
+      }
+      if (!paths.add(entry.getPath())) {
+        throw new JsonRecordException("file " + index + ": path '" + entry.getPath() + "' given twice");
+      }
+      entries.add(entry);
+    }
+    return io.driftwatch.model.ImageBaseline.newBuilder().setImageDigest(imageDigest).setImage("fixture")
+        .setScannedAt(T0 - 3_600_000).setScanner("fixture").setLayers(List.of("sha256:" + "0".repeat(64)))
+        .setFiles(entries).build();
   }
 
   /** The attributed users of a fixture event ({@code "users": ["alice"]}). */

@@ -162,7 +162,8 @@ public final class RuleTests {
   public static CaseResult run(RuleSet rules, Fixture.Case fixtureCase) {
     List<Alert> alerts = new ArrayList<>();
     try {
-      alerts.addAll(evaluate(rules, fixtureCase.events(), new ArrayList<>()));
+      alerts.addAll(evaluate(rules, fixtureCase.events(), new ArrayList<>(),
+          io.driftwatch.rules.image.ImageBaselines.of(fixtureCase.images())));
     } catch (RuntimeException e) {
       return new CaseResult(fixtureCase, failure(fixtureCase, "the rules failed: " + e));
     }
@@ -204,7 +205,7 @@ public final class RuleTests {
     List<ResponseCommand> commands = new ArrayList<>();
     List<Alert> alerts;
     try {
-      alerts = evaluate(rules, events, commands);
+      alerts = evaluate(rules, events, commands, io.driftwatch.rules.image.ImageBaselines.NONE);
     } catch (RuntimeException e) {
       return new CorpusResult(corpus, List.of(), List.of(), List.of(
           new Failure(corpus.source(), 0, "?", "benign '" + name + "': the rules failed: " + e)));
@@ -219,10 +220,12 @@ public final class RuleTests {
     return new CorpusResult(corpus, alerts, commands, failures);
   }
 
-  private static List<Alert> evaluate(RuleSet rules, List<EnrichedEvent> events, List<ResponseCommand> commands) {
+  private static List<Alert> evaluate(RuleSet rules, List<EnrichedEvent> events, List<ResponseCommand> commands,
+                                      io.driftwatch.rules.image.ImageBaselines images) {
     List<Alert> alerts = new ArrayList<>();
     long last = Long.MIN_VALUE;
     try (RuleEvaluator evaluator = new RuleEvaluator(rules)) {
+      evaluator.useImages(images);
       for (EnrichedEvent event : events) {
         Outputs outputs = evaluator.evaluate(event);
         alerts.addAll(outputs.alerts());

@@ -25,6 +25,8 @@ import org.apache.kafka.streams.state.Stores;
  *                      ├─> captures (sealed once the window passed) ─> read-captures ─> [captures] (the topic is its changelog)
  *                      └─> incident-inputs (capture requests)
  * alerts ─> by group key ─> incident-inputs <─ response-commands ⋈ response-results; incident-inputs ─> fold-incidents ─> incidents
+ * image-baselines ─> store-image-baselines ─> [image-baselines] (global: every instance holds every image's
+ *                    baseline; evaluate-rules reads it through one cache of indexes, by the container's imageDigest)
  * Inputs are brought within the field caps as they are decoded; outputs are bounded by the producer's limit.
  * The bracketed stores are what the investigation API reads (src/investigation.md).
  * </pre>
@@ -58,6 +60,8 @@ public final class DriftwatchTopology {
     static final String TO_INCIDENT_INPUTS_FROM_TRAIL = "capture-requests-to-incident-inputs";
     static final String READ_CAPTURES = "read-captures";
     static final String STORE_CAPTURES = "store-captures";
+    static final String READ_IMAGE_BASELINES = "read-image-baselines";
+    static final String STORE_IMAGE_BASELINES = "store-image-baselines";
 
     private DriftwatchTopology() {
     }
@@ -168,8 +172,17 @@ public final class DriftwatchTopology {
         topology.addProcessor(ATTRIBUTE, () -> new AttributionProcessor(settings), ENRICH, RECORD_METADATA);
         String trailChild = trail.enabled() ? RECORD_TRAIL : null;
         String commandsChild = nodeCommands == null ? TO_COMMANDS : ROUTE_COMMANDS;
+        // Image baselines: a global store fed from the compacted topic, every task's rules read it through one cache.
+        var baselineSerde = topics.imageBaselineSerde();
+        ImageBaselineCache imageCache = new ImageBaselineCache(settings.images(), baselineSerde.deserializer(),
+                topics.imageBaselines.name(), counters);
+        topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.IMAGE_BASELINES),
+                        Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
+                READ_IMAGE_BASELINES, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
+                topics.imageBaselines.name(), STORE_IMAGE_BASELINES,
+                () -> new ImageBaselineProcessor(imageCache, baselineSerde.deserializer(), topics.imageBaselines.name()));
         topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, settings, TO_ENRICHED, TO_ALERTS, commandsChild,
-                trailChild, counters), ATTRIBUTE);
+                trailChild, counters, imageCache), ATTRIBUTE);
 
         topology.addStateStore(Stores.versionedKeyValueStoreBuilder(
                         Stores.persistentVersionedKeyValueStore(StoreNames.METADATA_VERSIONS, settings.metadataHistory()),

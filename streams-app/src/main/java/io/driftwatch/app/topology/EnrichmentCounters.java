@@ -82,6 +82,7 @@ public final class EnrichmentCounters {
     private final LongAdder processingErrors = new LongAdder();
     private final LongAdder productionErrors = new LongAdder();
     private final LongAdder threadsReplaced = new LongAdder();
+    private final LongAdder imageBaselinesMissing = new LongAdder();
 
     /** Counters that count nowhere: for replay, tests and tools. */
     public EnrichmentCounters() {
@@ -111,6 +112,8 @@ public final class EnrichmentCounters {
                     .tag("kind", (String) kind[0]).description("Records the error handlers dealt with").register(registry);
         }
         function("driftwatch.stream.threads.replaced", threadsReplaced, "Stream threads that died and were replaced");
+        function("driftwatch.image.baselines.missing", imageBaselinesMissing, "Images whose containers ran with no image "
+                + "baseline published (each counted once): the drift rules make no decisions for them");
         for (DeadLetterReason reason : DeadLetterReason.values()) {
             deadLetters.put(reason, Counter.builder("driftwatch.dead.letters").tag("reason", reason.label())
                     .description("Records sent to the dead-letter topic, by reason").register(registry));
@@ -281,6 +284,16 @@ public final class EnrichmentCounters {
         threadsReplaced.increment();
     }
 
+    /** An image found without a baseline (counted once per image by the cache). */
+    void imageBaselineMissing() {
+        imageBaselinesMissing.increment();
+    }
+
+    /** Images found without a baseline, each once. */
+    public long imageBaselinesMissingCount() {
+        return imageBaselinesMissing.sum();
+    }
+
     public long completeCount() {
         return complete.sum();
     }
@@ -355,6 +368,7 @@ public final class EnrichmentCounters {
         all.put("errors.processing", processingErrorCount());
         all.put("errors.production", productionErrorCount());
         all.put("errors.threads-replaced", threadsReplacedCount());
+        all.put("images.baselines-missing", imageBaselinesMissingCount());
         return all;
     }
 

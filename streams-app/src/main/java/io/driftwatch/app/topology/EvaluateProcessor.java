@@ -111,6 +111,8 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
     private final EnrichmentCounters counters;
     /** Events processed by this task, for sampling the evaluation timer. */
     private long processed;
+    /** The image baselines' cache (the global store behind it), or null when the topology has none. */
+    private final ImageBaselineCache images;
 
     EvaluateProcessor(Supplier<RuleSet> rules, PipelineSettings settings, String enrichedChild, String alertsChild,
                       String commandsChild) {
@@ -124,6 +126,13 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
 
     EvaluateProcessor(Supplier<RuleSet> rules, PipelineSettings settings, String enrichedChild, String alertsChild,
                       String commandsChild, String trailChild, EnrichmentCounters counters) {
+        this(rules, settings, enrichedChild, alertsChild, commandsChild, trailChild, counters, null);
+    }
+
+    /** As above; the drift rules find image baselines through {@code images} and the global store (null: none). */
+    EvaluateProcessor(Supplier<RuleSet> rules, PipelineSettings settings, String enrichedChild, String alertsChild,
+                      String commandsChild, String trailChild, EnrichmentCounters counters, ImageBaselineCache images) {
+        this.images = images;
         this.counters = counters;
         this.trailChild = trailChild;
         this.rules = rules;
@@ -145,6 +154,14 @@ final class EvaluateProcessor implements Processor<String, EnrichedEvent, String
         this.ordered = new RuleEvaluator(active, Lane.ORDERED, settings.ruleMaturities(),
                 settings.ruleRepeatWindow().toMillis());
         this.orderedTypes = active.orderedLaneTypes();
+        if (images != null) {
+            // A global store: every task reads it; only the global thread writes it.
+            org.apache.kafka.streams.state.KeyValueStore<String, byte[]> baselines =
+                    context.getStateStore(StoreNames.IMAGE_BASELINES);
+            io.driftwatch.rules.image.ImageBaselines lookup = images.over(baselines);
+            immediate.useImages(lookup);
+            ordered.useImages(lookup);
+        }
         buffered.clear();
         persisted.clear();
         rebuild();

@@ -29,12 +29,14 @@ import java.util.Set;
  * @param clockBehind        an event stamped more than this behind its partition's stream time raises a clock-skew
  *                           alert (it is processed at its own time); null turns it off
  * @param clockAlertInterval at most one clock-skew alert per node in this much wall-clock time (per stream task)
+ * @param images             the in-memory cache of image baseline indexes (image drift)
  */
 public record PipelineSettings(Duration metadataGrace, Duration metadataWallClock, Duration startSkew,
                                Duration metadataHistory, Duration sessionIdle, Duration lineageRetention,
                                Duration ruleIdleAdvance, Set<String> ruleMaturities, Duration ruleRepeatWindow,
                                Duration ruleReorder, Duration ruleStateRetention, FieldCaps fieldCaps,
-                               Duration clockAhead, Duration clockBehind, Duration clockAlertInterval) {
+                               Duration clockAhead, Duration clockBehind, Duration clockAlertInterval,
+                               ImageSettings images) {
     public static final String METADATA_GRACE_MS = "driftwatch.metadata.grace.ms";
     public static final String METADATA_WALL_CLOCK_MS = "driftwatch.metadata.wall.clock.ms";
     public static final String METADATA_START_SKEW_MS = "driftwatch.metadata.start.skew.ms";
@@ -71,7 +73,8 @@ public record PipelineSettings(Duration metadataGrace, Duration metadataWallCloc
                 FieldCaps.from(config),
                 millisOrOff(config, CLOCK_SKEW_AHEAD_MS, Duration.ofMinutes(5).toMillis()),
                 millisOrOff(config, CLOCK_SKEW_BEHIND_MS, Duration.ofHours(1).toMillis()),
-                millis(config, CLOCK_SKEW_ALERT_INTERVAL_MS, Duration.ofHours(1).toMillis()));
+                millis(config, CLOCK_SKEW_ALERT_INTERVAL_MS, Duration.ofHours(1).toMillis()),
+                ImageSettings.from(config));
     }
 
     /** A comma-separated list of tiers; "all" means every tier. */

@@ -20,6 +20,9 @@ final class StoreNames {
     /** "clock", "seen", "sequence" → the rule session's clock, the newest event time seen, the last state-event sequence. */
     static final String RULE_CLOCK = "rule-clock";
 
+    /** Global: image digest → ImageBaseline (the image-baselines topic's record, as it came). */
+    static final String IMAGE_BASELINES = "image-baselines";
+
     static final String SEPARATOR = "|";
     static final String PENDING = "pending" + SEPARATOR;
 

@@ -44,6 +44,8 @@ public final class Topics {
     public final Topic<String, Incident> incidents;
     /** Sealed captures, keyed by captureId (compacted). */
     public final Topic<String, Capture> captures;
+    /** Image baselines, keyed by image digest (compacted): read into a global store, as bytes (decoded on use). */
+    public final Topic<String, byte[]> imageBaselines;
 
     private final SchemaRegistryClient registry;
     private final Map<String, Object> serdeConfig;
@@ -79,6 +81,8 @@ public final class Topics {
         this.incidents = new Topic<>("incidents", catalog.name("incidents", config), Serdes.String(),
                 avro(Incident.class));
         this.captures = new Topic<>("captures", catalog.name("captures", config), Serdes.String(), avro(Capture.class));
+        this.imageBaselines = new Topic<>("image-baselines", catalog.name("image-baselines", config), Serdes.String(),
+                Serdes.ByteArray());
     }
 
     /** A registry-backed Avro serde for a generated record, configured for values. */
@@ -106,6 +110,10 @@ public final class Topics {
 
     public Serde<ContainerMetadata> containerMetadataSerde() {
         return avro(ContainerMetadata.class);
+    }
+
+    public Serde<io.driftwatch.model.ImageBaseline> imageBaselineSerde() {
+        return avro(io.driftwatch.model.ImageBaseline.class);
     }
 
     public Serde<ExecSession> execSessionSerde() {

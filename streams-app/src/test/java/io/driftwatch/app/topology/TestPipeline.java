@@ -38,6 +38,7 @@ final class TestPipeline implements AutoCloseable {
     final TestInputTopic<String, byte[]> fileEvents;
     final TestInputTopic<String, byte[]> metadata;
     final TestInputTopic<String, byte[]> sessions;
+    final TestInputTopic<String, byte[]> imageBaselines;
     final TestOutputTopic<String, EnrichedEvent> enriched;
     final TestOutputTopic<String, Alert> alerts;
     final TestOutputTopic<String, ResponseCommand> commands;
@@ -71,6 +72,8 @@ final class TestPipeline implements AutoCloseable {
         fileEvents = driver.createInputTopic(topics.fileEvents.name(), new StringSerializer(), new ByteArraySerializer());
         metadata = driver.createInputTopic(topics.containerMetadata.name(), new StringSerializer(), new ByteArraySerializer());
         sessions = driver.createInputTopic(topics.execSessions.name(), new StringSerializer(), new ByteArraySerializer());
+        imageBaselines = driver.createInputTopic(topics.imageBaselines.name(), new StringSerializer(),
+                new ByteArraySerializer());
         enriched = driver.createOutputTopic(topics.enrichedEvents.name(), new StringDeserializer(),
                 topics.avro(EnrichedEvent.class).deserializer());
         alerts = driver.createOutputTopic(topics.alerts.name(), new StringDeserializer(), topics.avro(Alert.class).deserializer());
@@ -87,6 +90,12 @@ final class TestPipeline implements AutoCloseable {
     void pipe(ExecSession s) {
         sessions.pipeInput(s.getContainerId(), topics.execSessionSerde().serializer()
                 .serialize(topics.execSessions.name(), s), s.getEndedAt() != null ? s.getEndedAt() : s.getStartedAt());
+    }
+
+    /** A baseline keyed by its image digest, as {@code scan --publish} writes it. */
+    void pipe(io.driftwatch.model.ImageBaseline baseline, long time) {
+        imageBaselines.pipeInput(baseline.getImageDigest(), topics.imageBaselineSerde().serializer()
+                .serialize(topics.imageBaselines.name(), baseline), time);
     }
 
     void pipe(FileEvent e) {
