@@ -55,8 +55,8 @@ public final class NameCheck implements Check {
                 if (!filter.applies(found) || !reported.add(found)) {
                     return;
                 }
-                context.sink().report(info, found, layer.index(), 0, (found.equals(path) ? found : found + " (from " + path + ")")
-                        + " matches " + pattern.pattern(), null, null);
+                context.sink().report(info, found, layer.index(), 0, info.description() + ": " + found
+                        + (found.equals(path) ? "" : " (seen as " + path + ")"), null, null);
             }
         };
     }

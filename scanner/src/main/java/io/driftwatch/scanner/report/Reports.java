@@ -20,6 +20,11 @@ public final class Reports {
         out.flush();
     }
 
+    /** One line: findings by severity, suppressed ones, and whether the scan fails at the context's --fail-on. */
+    public static String summary(ScanReport report, ReportContext context) {
+        return TableReport.summary(report, context);
+    }
+
     /** "12.3 MiB". */
     static String mib(long bytes) {
         return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1024.0 / 1024.0);
