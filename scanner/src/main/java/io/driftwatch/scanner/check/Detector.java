@@ -41,8 +41,9 @@ public enum Detector implements SecretMatcher {
     /**
      * {@code password = ...}, {@code passwd: ...}, {@code DB_PASSWORD=...}, {@code "secret": "..."}: a key ending with
      * password, passwd, passphrase, secret or _pwd, given a literal value (not ${VAR}, $VAR, {{ template }},
-     * %(name)s, &lt;placeholder&gt;, ****, empty, null, true or false). Comment lines (#, ;, //) are skipped. Meant for
-     * configuration files: the default policy limits it to them.
+     * %(name)s, &lt;placeholder&gt;, ****, empty, null, true or false, nor unquoted words with spaces between them, which
+     * are prose). Comment lines (#, ;, //) are skipped. Meant for configuration files: the default policy limits it to
+     * them.
      */
     PASSWORD_ASSIGNMENT("password-assignment", "password in configuration", null, 0,
             "pass", "secret", "pwd", "PASS", "SECRET", "PWD", "Pass", "Secret", "Pwd");
@@ -173,9 +174,15 @@ public enum Detector implements SecretMatcher {
             }
             v = v.substring(1, close);
         } else {
+            if (v.startsWith("#") || v.startsWith(";")) {
+                return null; // "secret = # nothing set"
+            }
             int comment = indexOfComment(v);
             if (comment >= 0) {
                 v = v.substring(0, comment).strip();
+            }
+            if (v.chars().anyMatch(Character::isWhitespace)) {
+                return null; // prose, as "challengePassword = A challenge password" (a prompt), not a password
             }
         }
         if (v.length() < 4 || NOT_SECRETS.contains(v.toLowerCase(Locale.ROOT))) {

@@ -26,7 +26,7 @@ public final class SetuidCheck extends FinalFilesystemCheck {
         if (u || g) {
             String bits = u && g ? "setuid and setgid" : u ? "setuid" : "setgid";
             report(sink, entry, entry.path() + " is " + bits + " (mode " + mode(entry.mode()) + ", uid " + entry.uid() + ", gid "
-                    + entry.gid() + ") and not in the allow-list");
+                    + entry.gid() + ")");
         }
     }
 }

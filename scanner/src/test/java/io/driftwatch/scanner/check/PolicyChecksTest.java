@@ -148,6 +148,9 @@ class PolicyChecksTest {
         assertNull(Detector.value("null"));
         assertNull(Detector.value("abc"));
         assertNull(Detector.value("%(db_password)s"));
+        assertNull(Detector.value("A challenge password"), "prose");
+        assertEquals("a challenge password", Detector.value("'a challenge password'"), "quoted, spaces and all");
+        assertNull(Detector.value("# disable PBM"), "a comment");
         assertEquals(List.of(), Detector.PASSWORD_ASSIGNMENT.find("# password = hunter22\n; pwd=x\npassword_file = /run/x\n", 10)
                 .stream().map(SecretMatcher.Match::secret).filter(s -> !s.startsWith("/")).toList());
         assertEquals(List.of("hunter22", "abcd1234", "s3cr3t-value"), Detector.PASSWORD_ASSIGNMENT.find(

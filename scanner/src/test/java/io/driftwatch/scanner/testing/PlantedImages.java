@@ -137,6 +137,7 @@ public final class PlantedImages {
                         .file("/etc/os-release", "ID=test\n", 0644)
                         .dir("/etc/init.d", 0755).file("/etc/init.d/rcS", "#!/bin/sh\n", 0755)
                         .dir("/etc/ssl", 0755).dir("/etc/ssl/certs", 0755)
+                        .file("/etc/ssl/openssl.cnf", "[ cmp ]\nsecret = pass:insta # can be used for both client and server\n", 0644)
                         .file("/etc/ssl/certs/ca-certificates.crt", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", 0644)
                         .symlink("/etc/ssl/certs/ca.pem", "ca-certificates.crt")
                         .dir("/usr", 0755).dir("/usr/bin", 0755).setuid("/usr/bin/passwd", ELF)
@@ -145,7 +146,8 @@ public final class PlantedImages {
                         .dir("/tmp", 01777).dir("/var", 0755).dir("/var/tmp", 01777))
                 .layer(l -> l.createdBy("COPY app /app")
                         .dir("/app", 0755).owner(1000, 1000)
-                        .file("/app/app.conf", "password = ${DB_PASSWORD}\nuser = app\n# password = example\n", 0644)
+                        .file("/app/app.conf", "password = ${DB_PASSWORD}\nuser = app\n# password = example\nsecret = # unset\n"
+                                + "challengePassword = A challenge password\n", 0644)
                         .file("/app/settings.yaml", "db:\n  password: \"{{ .Values.db.password }}\"\n  host: db\n", 0644)
                         .file("/app/docs.txt", "example key id AKIAIOSFODNN7EXAMPLE\n", 0644)
                         .file("/app/server", ELF, 0755))
