@@ -69,6 +69,69 @@ class ReplayCommandTest {
     }
 
     @Test
+    void imageBaselinesMakeTheDriftRulesFireAndWithoutThemTheImageIsCountedMissing() throws Exception {
+        Path scenario = Path.of("../scenarios/image-drift");
+        Path withBaselines = out.resolve("with.jsonl");
+        Path commands = out.resolve("commands.jsonl");
+        Path without = out.resolve("without.jsonl");
+        List<String> common = List.of("replay", "--events", scenario.resolve("events.jsonl").toString(),
+                "--metadata", scenario.resolve("containers.jsonl").toString());
+        List<String> args = new java.util.ArrayList<>(common);
+        args.addAll(List.of("--image-baselines", scenario.resolve("image-baselines.jsonl").toString(),
+                "--alerts", withBaselines.toString(), "--commands", commands.toString()));
+        CliHelpTest.Run run = CliHelpTest.run(args.toArray(String[]::new));
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.err().contains("1 image baselines"), run.err());
+        assertFalse(run.err().contains("without a baseline"), run.err());
+        java.util.Map<String, List<String>> fired = alertsByRule(withBaselines);
+        assertEquals(List.of("image-drift-005"), fired.get("DW-FIM-100"), fired::toString);
+        assertEquals(List.of("image-drift-009"), fired.get("DW-FIM-101"), fired::toString);
+        assertEquals(List.of("image-drift-008"), fired.get("DW-FIM-102"), fired::toString);
+        assertEquals(List.of("image-drift-006"), fired.get("DW-FIM-103"), fired::toString);
+        assertTrue(Files.readString(commands).contains("SNAPSHOT_EVIDENCE"), Files.readString(commands));
+
+        List<String> plain = new java.util.ArrayList<>(common);
+        plain.addAll(List.of("--alerts", without.toString()));
+        CliHelpTest.Run noBaselines = CliHelpTest.run(plain.toArray(String[]::new));
+        assertEquals(0, noBaselines.exitCode(), noBaselines.err());
+        assertTrue(noBaselines.err().contains("; 1 images without a baseline (no drift decisions)"), noBaselines.err());
+        java.util.Map<String, List<String>> unknown = alertsByRule(without);
+        assertTrue(unknown.keySet().stream().noneMatch(id -> id.startsWith("DW-FIM-10")), unknown::toString);
+        assertTrue(unknown.containsKey("DW-EXE-001"), "drop-then-execute needs no baseline: " + unknown);
+    }
+
+    @Test
+    void aBadBaselineLineFailsNamingFileAndLine() throws Exception {
+        Path scenario = Path.of("../scenarios/image-drift");
+        Path baselines = out.resolve("baselines.jsonl");
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(scenario.resolve("image-baselines.jsonl")));
+        lines.set(2, lines.get(2).replace("\"kind\": \"FILE\"", "\"kind\": \"EXECUTABLE\""));
+        Files.write(baselines, lines);
+        CliHelpTest.Run run = CliHelpTest.run("replay", "--events", scenario.resolve("events.jsonl").toString(),
+                "--image-baselines", baselines.toString(), "--alerts", out.resolve("a.jsonl").toString());
+        assertEquals(1, run.exitCode(), run.err());
+        assertTrue(run.err().contains(baselines + ":3: field 'kind': \"EXECUTABLE\" is not one of"), run.err());
+        CliHelpTest.Run missing = CliHelpTest.run("replay", "--events", scenario.resolve("events.jsonl").toString(),
+                "--image-baselines", out.resolve("nope.jsonl").toString(), "--alerts", out.resolve("a.jsonl").toString());
+        assertEquals(1, missing.exitCode(), missing.err());
+        assertTrue(missing.err().contains("nope.jsonl: no such file"), missing.err());
+    }
+
+    /** Rule id → the ids of the events that completed its alerts, in order. */
+    private static java.util.Map<String, List<String>> alertsByRule(Path alerts) throws Exception {
+        java.util.Map<String, List<String>> byRule = new java.util.TreeMap<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(alerts)) {
+            JsonNode alert = json.readTree(line);
+            JsonNode ids = alert.get("eventIds");
+            byRule.computeIfAbsent(alert.get("ruleId").asText(), r -> new java.util.ArrayList<>())
+                    .add(ids.get(ids.size() - 1).asText());
+        }
+        byRule.values().forEach(ids -> ids.sort(null));
+        return byRule;
+    }
+
+    @Test
     void aBadLineFailsNamingFileAndLine() throws Exception {
         Path events = out.resolve("events.jsonl");
         List<String> lines = new java.util.ArrayList<>(Files.readAllLines(SEED.resolve("events.jsonl")));

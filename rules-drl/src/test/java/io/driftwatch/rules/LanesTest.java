@@ -62,7 +62,7 @@ class LanesTest {
     RuleSet rules = RuleSet.builtIn();
     Set<String> ordered = rules.rules().stream().map(RuleInfo::id).filter(id -> rules.laneOf(id) == Lane.ORDERED)
         .collect(Collectors.toSet());
-    assertEquals(Set.of("DW-EXE-001", "DW-FIM-090", "DW-CLS-050", "DW-CLS-051", "DW-CLS-052", "DW-CLS-054", "DW-CLS-055",
+    assertEquals(Set.of("DW-EXE-001", "DW-FIM-090", "DW-FIM-102", "DW-CLS-050", "DW-CLS-051", "DW-CLS-052", "DW-CLS-054", "DW-CLS-055",
         "DW-CLS-060", "DW-CLS-061", "DW-CLS-063"), ordered);
     assertEquals(Lane.IMMEDIATE, rules.laneOf("DW-FIM-001"));
     assertEquals(Lane.IMMEDIATE, rules.laneOf("DW-FIM-010"));

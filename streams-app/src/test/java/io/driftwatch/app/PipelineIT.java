@@ -61,6 +61,17 @@ class PipelineIT {
         catalog.all().forEach(t -> topics.add(new NewTopic(catalog.name(t.role(), config), Optional.of(2),
                 Optional.of((short) 1)).configs(t.configs())));
         kafka.createTopics(topics);
+        // The image's baseline is published before the app starts (the global store loads it at start-up): about
+        // 2 MB, over the producer's and broker's 1 MB defaults, which the topic's max.message.bytes allows.
+        String imageDigest = "sha256:" + "e2e0".repeat(16);
+        Map<String, Object> baselineProducer = new HashMap<>(config.clientProperties());
+        baselineProducer.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        baselineProducer.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class);
+        baselineProducer.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 33_554_432);
+        try (KafkaProducer<String, Object> producer = new KafkaProducer<>(baselineProducer)) {
+            producer.send(new ProducerRecord<>(catalog.name("image-baselines", config), imageDigest,
+                    baseline(imageDigest, 20_000))).get();
+        }
 
         try (DriftwatchApp app = DriftwatchApp.start(config)) {
             Map<String, Object> producerConfig = new HashMap<>(config.clientProperties());
@@ -68,7 +79,8 @@ class PipelineIT {
             producerConfig.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class);
             try (KafkaProducer<String, Object> producer = new KafkaProducer<>(producerConfig)) {
                 ContainerMetadata container = ContainerMetadata.newBuilder().setContainerId("c0ffee01").setNode("node-a")
-                        .setContainerName("ledger").setImage("registry.example/ledger:1.4.2").setPodName("ledger-1")
+                        .setContainerName("ledger").setImage("registry.example/ledger:1.4.2").setImageDigest(imageDigest)
+                        .setPodName("ledger-1")
                         .setNamespace("payments").setLabels(Map.of()).setStartedAt(T0).build();
                 producer.send(new ProducerRecord<>(catalog.name("container-metadata", config), null, T0, "c0ffee01", container));
                 ExecSession session = ExecSession.newBuilder().setSessionId("exec-1").setUser("JohnDoe")
@@ -79,7 +91,8 @@ class PipelineIT {
                 for (FileEvent event : List.of(
                         event("e2e-1", T0 + 2000, EventType.EXEC, "/bin/bash", 900, 0, "bash"),
                         event("e2e-2", T0 + 3000, EventType.OPEN_WRITE, "/usr/bin/dpkg", 901, 900, "cp"),
-                        event("e2e-3", T0 + 4000, EventType.MODIFY, "/var/log/ledger.log", 1, 0, "java"))) {
+                        event("e2e-3", T0 + 4000, EventType.MODIFY, "/var/log/ledger.log", 1, 0, "java"),
+                        event("e2e-4", T0 + 5000, EventType.EXEC, "/tmp/xmrig", 902, 900, "xmrig"))) {
                     producer.send(new ProducerRecord<>(catalog.name("file-events", config), null, event.getTimestamp(),
                             "c0ffee01", event));
                 }
@@ -92,15 +105,19 @@ class PipelineIT {
                         "not avro at all".getBytes(StandardCharsets.UTF_8))).get();
             }
 
-            List<EnrichedEvent> enriched = readUntil(config, catalog.name("enriched-events", config), 3, r -> true);
-            assertEquals(3, enriched.size());
+            List<EnrichedEvent> enriched = readUntil(config, catalog.name("enriched-events", config), 4, r -> true);
+            assertEquals(4, enriched.size());
             assertTrue(enriched.stream().allMatch(e -> e.getEnrichment() == Enrichment.COMPLETE), enriched.toString());
-            List<Alert> alerts = readUntil(config, catalog.name("alerts", config), 1,
-                    a -> ((Alert) a).getEventIds().contains("e2e-2"));
+            // One read (one consumer group) until both the tampering alert and the drift alert are in.
+            List<Alert> alerts = readUntil(config, catalog.name("alerts", config), 2,
+                    a -> ((Alert) a).getEventIds().contains("e2e-2") || ((Alert) a).getRuleId().equals("DW-FIM-100"));
             Alert tampering = alerts.stream().filter(a -> a.getEventIds().contains("e2e-2")).findFirst().orElseThrow();
             assertEquals(List.of("JohnDoe"), tampering.getUsers());
             assertEquals("payments", tampering.getNamespace());
             assertEquals("registry.example/ledger:1.4.2", tampering.getImage());
+            assertEquals(List.of(List.of("e2e-4")), alerts.stream().filter(a -> a.getRuleId().equals("DW-FIM-100"))
+                    .map(Alert::getEventIds).toList(), "drift for the program the image lacks, not for its /bin/bash");
+            assertEquals(0, app.counters().imageBaselinesMissingCount());
             List<ResponseCommand> commands = readUntil(config, catalog.name("response-commands", config), 1,
                     c -> ((ResponseCommand) c).getAction() == ResponseAction.PAUSE_CONTAINER);
             assertTrue(commands.stream().anyMatch(c -> c.getAction() == ResponseAction.PAUSE_CONTAINER
@@ -111,6 +128,24 @@ class PipelineIT {
             assertTrue(DeadLetters.header(dead.headers(), DeadLetters.REASON).contains("Unknown magic byte"));
             assertEquals(catalog.name("file-events", config), DeadLetters.header(dead.headers(), DeadLetters.TOPIC));
         }
+    }
+
+    /** An image of {@code files} files under /usr/lib plus /bin/bash. */
+    private static io.driftwatch.model.ImageBaseline baseline(String digest, int files) {
+        List<io.driftwatch.model.ImageFile> all = new ArrayList<>();
+        for (String dir : List.of("/bin", "/usr", "/usr/lib", "/tmp")) {
+            all.add(io.driftwatch.model.ImageFile.newBuilder().setPath(dir).setKind(io.driftwatch.model.ImageFileKind.DIR)
+                    .setMode(dir.equals("/tmp") ? 01777 : 0755).setLayer(0).build());
+        }
+        all.add(io.driftwatch.model.ImageFile.newBuilder().setPath("/bin/bash").setKind(io.driftwatch.model.ImageFileKind.FILE)
+                .setMode(0755).setSha256("ab".repeat(32)).setSize(1_234_567).setLayer(0).build());
+        for (int i = 0; i < files; i++) {
+            all.add(io.driftwatch.model.ImageFile.newBuilder().setPath("/usr/lib/lib" + i + ".so")
+                    .setKind(io.driftwatch.model.ImageFileKind.FILE).setMode(0644)
+                    .setSha256(String.format("%064x", i)).setSize(i).setLayer(0).build());
+        }
+        return io.driftwatch.model.ImageBaseline.newBuilder().setImageDigest(digest).setImage("oci:/images/ledger:1.4.2")
+                .setScannedAt(T0).setScanner("0.1.0").setLayers(List.of("sha256:" + "1".repeat(64))).setFiles(all).build();
     }
 
     private static FileEvent event(String id, long time, EventType type, String path, int pid, int ppid, String process) {

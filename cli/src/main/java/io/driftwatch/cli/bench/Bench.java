@@ -217,6 +217,11 @@ public final class Bench {
                 events, containers));
         long began = System.nanoTime();
         try (KafkaProducer<String, Object> producer = producer(config)) {
+            // Image baselines first (a table the app reads at once), for all images but the last few.
+            for (int image = 0; image < SyntheticWorkload.IMAGES_WITH_BASELINE; image++) {
+                producer.send(new ProducerRecord<>(catalog.name("image-baselines", config),
+                        SyntheticWorkload.imageDigest(image), SyntheticWorkload.baseline(image)));
+            }
             for (int c = 0; c < containers; c++) {
                 ContainerMetadata metadata = workload.container(c);
                 producer.send(new ProducerRecord<>(catalog.name("container-metadata", config), null,

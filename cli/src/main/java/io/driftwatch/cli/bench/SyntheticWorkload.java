@@ -37,8 +37,47 @@ final class SyntheticWorkload {
     ContainerMetadata container(int index) {
         return ContainerMetadata.newBuilder().setContainerId(containerId(index)).setNode("node-" + (index % 20))
                 .setRuntime("containerd").setContainerName("app").setImage("registry.example/shop/app-" + (index % 50) + ":1.0")
+                .setImageDigest(imageDigest(index % IMAGES))
                 .setPodName("app-" + index).setNamespace("team-" + (index % 10)).setLabels(Map.of("app", "shop"))
                 .setStartedAt(startTime - 60_000).build();
+    }
+
+    /** The containers run this many images (the image name's and digest's index). */
+    static final int IMAGES = 50;
+    /** Images from this index on have no baseline published: their containers take the no-baseline path. */
+    static final int IMAGES_WITH_BASELINE = 45;
+
+    static String imageDigest(int image) {
+        return String.format("sha256:%064x", 0xbe4c0000L + image);
+    }
+
+    /**
+     * The baseline of one image (image drift): what the workload runs and writes next to, so the drift rules look up
+     * its EXECs and executable CREATEs (the dropped files run in the latency samples are not in it), plus 2,000
+     * libraries so that the index is not trivially small.
+     */
+    static io.driftwatch.model.ImageBaseline baseline(int image) {
+        java.util.List<io.driftwatch.model.ImageFile> files = new java.util.ArrayList<>();
+        for (String dir : new String[] {"/bin", "/usr", "/usr/bin", "/usr/lib", "/usr/lib/jvm", "/usr/lib/jvm/bin",
+                "/usr/lib/x86_64-linux-gnu", "/app", "/app/config", "/var", "/var/log", "/tmp", "/root"}) {
+            files.add(imageFile(dir, io.driftwatch.model.ImageFileKind.DIR, dir.equals("/tmp") ? 01777 : 0755));
+        }
+        for (String program : new String[] {"/bin/sh", "/bin/cp", "/bin/rm", "/usr/bin/curl", "/usr/bin/dpkg",
+                "/usr/lib/jvm/bin/java"}) {
+            files.add(imageFile(program, io.driftwatch.model.ImageFileKind.FILE, 0755));
+        }
+        for (int i = 0; i < 2000; i++) {
+            files.add(imageFile("/usr/lib/x86_64-linux-gnu/lib" + i + ".so.1", io.driftwatch.model.ImageFileKind.FILE, 0644));
+        }
+        return io.driftwatch.model.ImageBaseline.newBuilder().setImageDigest(imageDigest(image))
+                .setImage("registry.example/shop/app-" + image + ":1.0").setScannedAt(0).setScanner("bench")
+                .setLayers(java.util.List.of(imageDigest(image))).setFiles(files).build();
+    }
+
+    private static io.driftwatch.model.ImageFile imageFile(String path, io.driftwatch.model.ImageFileKind kind, int mode) {
+        return io.driftwatch.model.ImageFile.newBuilder().setPath(path).setKind(kind).setMode(mode)
+                .setSha256(kind == io.driftwatch.model.ImageFileKind.FILE ? String.format("%064x", path.hashCode()) : null)
+                .setSize(0).setLayer(0).build();
     }
 
     /** The i-th event, at the configured event-time rate. */

@@ -35,7 +35,10 @@ class ScenarioReplayTest {
     void holdsItsExpectations(Path scenario) throws Exception {
         ReplayInput input = ReplayInput.read(scenario.resolve("events.jsonl"), existing(scenario.resolve("containers.jsonl")),
                 existing(scenario.resolve("exec-sessions.jsonl")));
-        ReplayOutput output = Replay.run(input, RULES, work);
+        Path baselines = scenario.resolve("image-baselines.jsonl");
+        ReplayOutput output = Replay.run(input, Files.exists(baselines)
+                ? io.driftwatch.scanner.baseline.BaselineFiles.read(baselines) : List.of(), RULES, work,
+                java.util.Map.of());
         assertEquals(input.events().size(), output.enriched().size(), "every event reaches the audit trail");
         List<String> failures = ScenarioExpectations.read(scenario.resolve("expected.json"))
                 .failures(output.alerts(), output.commands());

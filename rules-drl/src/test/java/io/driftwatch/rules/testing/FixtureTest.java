@@ -60,6 +60,47 @@ class FixtureTest {
   }
 
   @Test
+  void aCaseMayGiveItsContainersImageWithDefaultsAndBadEntriesAreProblemsAtTheirLine() {
+    Fixture.Read read = Fixture.read("fixtures/ACME-4.json", """
+        {"rule": "ACME-4",
+         "fires": [{"name": "with image", "image": [{"path": "/usr/bin", "kind": "DIR"}, {"path": "/usr/bin/env"},
+                                                      {"path": "/bin", "kind": "SYMLINK", "linkTarget": "usr/bin"}],
+                    "events": [{"type": "EXEC", "path": "/usr/bin/env"}]},
+                   {"name": "digest of its own", "container": {"imageDigest": "sha256:abc"}, "image": [],
+                    "events": [{"type": "EXEC", "path": "/x"}]}],
+         "quiet": [{"name": "without", "events": [{"type": "EXEC", "path": "/x"}]}]}
+        """);
+    assertTrue(read.problems().isEmpty(), read.problems().toString());
+    Fixture.Case with = read.fixture().fires().get(0);
+    assertEquals(1, with.images().size());
+    var image = with.images().get(0);
+    assertEquals(FixtureEvents.IMAGE_DIGEST, image.getImageDigest());
+    assertEquals(FixtureEvents.IMAGE_DIGEST, with.events().get(0).getContainer().getImageDigest(),
+        "the case's container runs the image");
+    assertEquals(List.of(0755, 0755, 0777), image.getFiles().stream().map(f -> f.getMode()).toList());
+    assertEquals("FILE", image.getFiles().get(1).getKind().name());
+    assertEquals("sha256:abc", read.fixture().fires().get(1).images().get(0).getImageDigest());
+    assertEquals(List.of(), read.fixture().quiet().get(0).images());
+    assertNull(read.fixture().quiet().get(0).events().get(0).getContainer().getImageDigest());
+
+    Fixture.Read bad = Fixture.read("fixtures/ACME-5.json", """
+        {"rule": "ACME-5",
+         "fires": [{"name": "a", "image": [{"path": "/x", "kind": "SOCKET"}], "events": [{"type": "EXEC", "path": "/x"}]},
+                   {"name": "b", "image": {"path": "/x"}, "events": [{"type": "EXEC", "path": "/x"}]},
+                   {"name": "c", "image": [{"path": "/x"}, {"path": "/x"}], "events": [{"type": "EXEC", "path": "/x"}]},
+                   {"name": "d", "container": null, "image": [], "events": [{"type": "EXEC", "path": "/x"}]}]}
+        """);
+    List<String> problems = bad.problems().stream().map(Problem::toString).toList();
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("fixtures/ACME-5.json:2: case 'a': image file 1: field 'kind'")),
+        problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("fixtures/ACME-5.json:3: case 'b': image \"image\" is an array")),
+        problems.toString());
+    assertTrue(problems.contains("fixtures/ACME-5.json:4: case 'c': image file 2: path '/x' given twice"), problems.toString());
+    assertTrue(problems.contains("fixtures/ACME-5.json:5: case 'd': \"image\" needs a container (its imageDigest names the"
+        + " image)"), problems.toString());
+  }
+
+  @Test
   void aFailingCaseSaysWhatItExpectedAndWhatItGot() {
     Fixture fixture = Fixture.read("fixtures/DW-FIM-001.json", """
         {"rule": "DW-FIM-001",
