@@ -2,6 +2,7 @@ package io.driftwatch.cli;
 
 import io.driftwatch.cli.bench.Bench;
 import io.driftwatch.cli.bench.MetadataRaceBench;
+import io.driftwatch.cli.bench.ScanBench;
 import io.driftwatch.cli.bench.SoakBench;
 import io.driftwatch.cli.embedded.EmbeddedStack;
 import io.driftwatch.rules.EvaluatorBenchmark;
@@ -23,7 +24,10 @@ import picocli.CommandLine.Model.CommandSpec;
                 "With --metadata-delay MIN-MAX, measure the container-start race: the share of events enriched and the",
                 "extra event-to-enriched latency when each container's metadata comes MIN-MAX ms after its first event.",
                 "With --soak, run 10,000,000 events from 10,000 containers (stateful rules holding state) and print the",
-                "heap after a full GC every 10 s; cap the heap with DRIFTWATCH_JAVA_OPTS=-Xmx512m to prove the bound."})
+                "heap after a full GC every 10 s; cap the heap with DRIFTWATCH_JAVA_OPTS=-Xmx512m to prove the bound.",
+                "With --scan, measure the image reader (no Kafka): generate an image of --scan-mib MiB over a few thousand",
+                "files, scan it with uncompressed and with gzip layers, and compare MB/s and files/s with sha256sum over the",
+                "same files (and gzip -dc over the same layers) in the same run."})
 final class BenchCommand implements Callable<Integer> {
     static final long EVALUATOR_DEFAULT_EVENTS = 1_000_000;
     static final long SOAK_DEFAULT_EVENTS = 10_000_000;
@@ -84,6 +88,14 @@ final class BenchCommand implements Callable<Integer> {
                     + "alert is readable once its transaction commits, so this bounds its latency; shorter costs throughput.")
     long commitIntervalMs;
 
+    @Option(names = "--scan", description = "Benchmark the image reader against sha256sum (no broker is started).")
+    boolean scan;
+
+    @Option(names = "--scan-mib", defaultValue = "300", paramLabel = "MIB",
+            description = "With --scan: MiB of file content in the generated image (default ${DEFAULT-VALUE}); it is written "
+                    + "three times (tree, uncompressed layers, gzip layers) under the temporary directory.")
+    long scanMib;
+
     @Option(names = "--json", description = "Print one JSON object with the figures (progress goes to stderr).")
     boolean json;
 
@@ -99,6 +111,9 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter progress = json ? spec.commandLine().getErr() : out;
         if (evaluator) {
             return evaluator(out, progress);
+        }
+        if (scan) {
+            return scan(out, progress);
         }
         if (metadataDelay != null) {
             return metadataRace(out, progress);
@@ -240,6 +255,37 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private Integer scan(PrintWriter out, PrintWriter progress) throws Exception {
+        progress.printf("Driftwatch scan bench: %,d MiB of files, one thread each, Java %s, %d cores%n", scanMib,
+                Runtime.version(), Runtime.getRuntime().availableProcessors());
+        ScanBench.Result r = new ScanBench(scanMib, progress).run();
+        if (json) {
+            out.println(r.toJson());
+        } else {
+            out.printf("%nresults (%,d files, %,.1f MB of content; layers %,.1f MB uncompressed, %,.1f MB gzip; best of 3;"
+                    + " MB = 10^6 bytes of file content):%n", r.files(), r.contentBytes() / 1e6, r.uncompressedBlobBytes() / 1e6,
+                    r.gzipBlobBytes() / 1e6);
+            out.printf("  %-20s %13s %15s %10s %16s%n", "", "wall", "", "", "per CPU-second");
+            scanRow(out, "scan, uncompressed", r.scanUncompressed(), String.format("ratio %.2f wall, %.2f CPU [goal >= %.1f]",
+                    r.ratioUncompressed(), r.cpuRatioUncompressed(), ScanBench.GOAL_RATIO));
+            scanRow(out, "scan, gzip", r.scanGzip(), String.format("ratio %.2f wall, %.2f CPU", r.ratioGzip(), r.cpuRatioGzip()));
+            scanRow(out, "sha256sum", r.sha256sum(), "(one process, same file bytes)");
+            if (r.gunzip() != null) {
+                scanRow(out, "gzip -dc", r.gunzip(), "(inflate alone, MB of output)");
+            }
+            scanRow(out, "JDK inflate alone", r.jdkInflate(), "");
+            scanRow(out, "JDK SHA-256 alone", r.jdkSha256(), "(over the uncompressed layer blobs)");
+            out.printf("  goal %s%n", r.met() ? "met" : "NOT met");
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static void scanRow(PrintWriter out, String name, ScanBench.Timing t, String note) {
+        out.printf("  %-20s %,8.0f MB/s %,9.0f files/s %6.2f s  %,8.0f MB/s  %s%n", name, t.mbPerSec(), t.filesPerSec(),
+                t.seconds(), t.mbPerCpuSec(), note);
     }
 
     private static void row(PrintWriter out, EvaluatorBenchmark.Phase phase, String goal) {

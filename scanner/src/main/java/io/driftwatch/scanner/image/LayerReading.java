@@ -58,17 +58,32 @@ final class LayerReading {
                 VerifyingInputStream blob = new VerifyingInputStream(raw, s.blobDigest(),
                         s.blobDigest() == null ? -1 : s.blob().size(), PROGRESS_STEP,
                         n -> progress.advanced(layer, n, applier.layerEntries()));
-                InputStream tar = decompress(new BufferedInputStream(blob, READ_BUFFER), what);
-                VerifyingInputStream uncompressed = null;
-                if (s.blobDigest() == null && s.diffId() != null) {
-                    uncompressed = new VerifyingInputStream(tar, s.diffId(), -1, Long.MAX_VALUE, n -> { });
-                    tar = uncompressed;
-                }
-                applier.apply(layer, tar);
-                if (uncompressed != null) {
-                    uncompressed.verify();
-                } else {
-                    tar.transferTo(OutputStream.nullOutputStream()); // what follows the tar's end blocks is digested too
+                try {
+                    InputStream tar = decompress(new BufferedInputStream(blob, READ_BUFFER), what);
+                    VerifyingInputStream uncompressed = null;
+                    if (s.blobDigest() == null && s.diffId() != null) {
+                        uncompressed = new VerifyingInputStream(tar, s.diffId(), -1, Long.MAX_VALUE, n -> { });
+                        tar = uncompressed;
+                    }
+                    applier.apply(layer, tar);
+                    if (uncompressed != null) {
+                        uncompressed.verify();
+                    } else {
+                        tar.transferTo(OutputStream.nullOutputStream()); // what follows the tar's end is digested too
+                    }
+                } catch (IOException | RuntimeException unreadable) {
+                    // A corrupted blob usually breaks gzip or tar before its digest can be checked: say so.
+                    if (s.blobDigest() != null && !(unreadable instanceof VerifyingInputStream.DigestMismatchException)) {
+                        try {
+                            blob.verify();
+                        } catch (VerifyingInputStream.DigestMismatchException corrupted) {
+                            throw new VerifyingInputStream.DigestMismatchException(corrupted.getMessage() + "; reading it: "
+                                    + describe(unreadable));
+                        } catch (IOException ignored) {
+                            // the blob cannot be read to its end either: the first error says more
+                        }
+                    }
+                    throw unreadable;
                 }
                 blob.verify();
                 bytesRead += blob.count();

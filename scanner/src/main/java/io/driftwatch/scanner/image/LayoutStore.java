@@ -63,12 +63,23 @@ interface LayoutStore extends Closeable {
     static LayoutStore tar(Path archive) throws IOException {
         TarFile tar = new TarFile(archive);
         Map<String, TarArchiveEntry> byName = new HashMap<>();
+        Map<String, String> symlinks = new HashMap<>();
         for (TarArchiveEntry e : tar.getEntries()) {
             String n = LayerApplier.normalize(e.getName());
             if (n != null && e.isFile()) {
                 byName.put(n.substring(1), e);
+            } else if (n != null && e.isSymbolicLink()) {
+                // skopeo's docker-archive links the legacy "<id>/layer.tar" to "../<diff id>.tar"
+                String target = e.getLinkName().startsWith("/") ? e.getLinkName()
+                        : LayerApplier.parent(n) + "/" + e.getLinkName();
+                symlinks.put(n.substring(1), LayerApplier.normalize(target));
             }
         }
+        symlinks.forEach((link, target) -> {
+            if (target != null && byName.containsKey(target.substring(1))) {
+                byName.putIfAbsent(link, byName.get(target.substring(1)));
+            }
+        });
         return new LayoutStore() {
             @Override
             public InputStream open(String name) throws IOException {

@@ -168,7 +168,7 @@ class ImageReadersTest {
     void bigFilesStreamWithoutContentAndSmallOnesComeWithIt() throws Exception {
         byte[] big = new byte[5 * 1024 * 1024 + 17];
         new Random(1).nextBytes(big);
-        TestImages.Written img = TestImages.layout(tmp).layer(l -> l.file("/big", big, 0644).file("/small", "s", 0644)).write();
+        TestImages.Written img = TestImages.layout(tmp).layer(Compression.NONE, l -> l.file("/big", big, 0644).file("/small", "s", 0644)).write();
         RecordingVisitor visitor = new RecordingVisitor();
         List<String> progress = new ArrayList<>();
         ScanProgress p = new ScanProgress() {

@@ -1,0 +1,35 @@
+package io.driftwatch.cli.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** The scan bench runs end to end on a small image and prints JSON; its figures are not judged here. */
+class ScanBenchTest {
+
+    @Test
+    void aSmallRunPrintsEveryFigure() throws Exception {
+        StringWriter progress = new StringWriter();
+        ScanBench.Result r = new ScanBench(2, new PrintWriter(progress, true)).run();
+        JsonNode json = new ObjectMapper().readTree(r.toJson());
+        assertTrue(r.files() > 10, "files: " + r.files());
+        assertEquals(r.files(), json.path("scanUncompressed").path("filesPerSec").asDouble()
+                * json.path("scanUncompressed").path("seconds").asDouble(), r.files() * 0.01);
+        for (String key : new String[] {"scanUncompressed", "scanGzip", "sha256sum", "jdkInflate", "jdkSha256"}) {
+            assertTrue(json.path(key).path("mbPerSec").asDouble() > 0, key + " in " + json);
+        }
+        assertTrue(json.path("sha256sum").path("cpuSeconds").isNumber(), "CPU time from bash's times: " + json);
+        assertTrue(progress.toString().contains("removing"), progress.toString());
+    }
+
+    @Test
+    void bashTimesParse() {
+        assertEquals(1.5 + 62.25, ScanBench.childrenCpu("0m0.001s 0m0.002s\n0m1.500s 1m2.250s\n"), 1e-9);
+        assertTrue(Double.isNaN(ScanBench.childrenCpu("")));
+    }
+}
