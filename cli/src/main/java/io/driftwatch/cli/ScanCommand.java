@@ -89,8 +89,9 @@ final class ScanCommand implements Callable<Integer> {
     String image;
 
     @Option(names = "--policy", paramLabel = "FILE",
-            description = "Policy file (YAML): adds checks to the built-in policy, replaces or patches its checks by id, adds exceptions.")
-    Path policyFile;
+            description = "Policy file (YAML): adds checks to the built-in policy, replaces or patches its checks by id, adds"
+                    + " exceptions. Repeatable: a later file extends the earlier ones.")
+    List<Path> policyFiles = new java.util.ArrayList<>();
 
     @Option(names = "--no-default-policy", description = "Run only the checks of --policy, without the built-in policy.")
     boolean noDefaultPolicy;
@@ -172,7 +173,7 @@ final class ScanCommand implements Callable<Integer> {
         if (image == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'IMAGE'");
         }
-        if (noDefaultPolicy && policyFile == null) {
+        if (noDefaultPolicy && policyFiles.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--no-default-policy leaves nothing to check: give --policy FILE");
         }
@@ -194,7 +195,7 @@ final class ScanCommand implements Callable<Integer> {
 
         Policy policy;
         try {
-            policy = PolicyLoader.load(policyFile, !noDefaultPolicy);
+            policy = PolicyLoader.load(policyFiles, !noDefaultPolicy);
         } catch (PolicyException e) {
             err.println("error: policy refused, nothing scanned:\n" + e.getMessage());
             return 2;

@@ -119,6 +119,9 @@ public enum Detector implements SecretMatcher {
         if (this == PASSWORD_ASSIGNMENT) {
             return assignments(text, limit);
         }
+        if (this == PRIVATE_KEY) {
+            return privateKeys(text, limit);
+        }
         List<Match> found = new ArrayList<>();
         Matcher m = pattern.matcher(text);
         while (found.size() < limit && m.find()) {
@@ -126,11 +129,31 @@ public enum Detector implements SecretMatcher {
             if (this == JWT && !jwtHeader(secret)) {
                 continue;
             }
-            String shown = this == PRIVATE_KEY ? "-----BEGIN " + m.group(1) + "-----" : null;
-            if (this == PRIVATE_KEY) {
-                secret = secret.replaceAll("\\s+", "");
+            found.add(new Match(m.start(group), secret, label, null));
+        }
+        return found;
+    }
+
+    /** BEGIN lines tried in one file at most: each may look 64 KiB ahead for its END line. */
+    static final int MAX_KEY_HEADERS = 1000;
+
+    /**
+     * Private key blocks, tried only where a "-----BEGIN " is, each within 64 KiB of it and at most
+     * {@link #MAX_KEY_HEADERS} of them: a file of headers without END lines costs no more than that.
+     */
+    private List<Match> privateKeys(String text, int limit) {
+        List<Match> found = new ArrayList<>();
+        Matcher m = pattern.matcher(text);
+        int tried = 0;
+        for (int at = text.indexOf("-----BEGIN "); at >= 0 && found.size() < limit && tried < MAX_KEY_HEADERS;
+                at = text.indexOf("-----BEGIN ", at + 1)) {
+            tried++;
+            m.region(at, Math.min(text.length(), at + 66_000));
+            if (m.lookingAt()) {
+                String secret = m.group(2).replaceAll("\\s+", "");
+                found.add(new Match(m.start(2), secret, label, "-----BEGIN " + m.group(1) + "-----"));
+                at = m.end() - 1;
             }
-            found.add(new Match(m.start(group), secret, label, shown));
         }
         return found;
     }

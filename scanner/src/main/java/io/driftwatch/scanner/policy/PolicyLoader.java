@@ -103,27 +103,44 @@ public final class PolicyLoader {
         }
     }
 
-    /**
-     * The policy a scan runs: the built-in policy (unless {@code withDefault} is false) extended or overridden by
-     * {@code file} (may be null).
-     */
+    /** The built-in policy (unless {@code withDefault} is false) extended or overridden by {@code file} (may be null). */
     public static Policy load(Path file, boolean withDefault) throws PolicyException {
+        return load(file == null ? List.of() : List.of(file), withDefault);
+    }
+
+    /**
+     * The built-in policy (unless {@code withDefault} is false), then each file in turn: a later file extends, replaces
+     * and patches what the earlier ones defined. The problems of every file are reported together.
+     */
+    public static Policy load(List<Path> files, boolean withDefault) throws PolicyException {
         List<Document> documents = new ArrayList<>();
+        List<PolicyException.Problem> problems = new ArrayList<>();
         if (withDefault) {
             documents.add(builtInDocument());
         }
-        if (file != null) {
-            String yaml;
+        for (Path file : files) {
             try {
-                yaml = Files.readString(file, StandardCharsets.UTF_8);
-            } catch (NoSuchFileException e) {
-                throw new PolicyException(List.of(new PolicyException.Problem(file.toString(), 0, "policy file not found")));
-            } catch (IOException e) {
-                throw new PolicyException(List.of(new PolicyException.Problem(file.toString(), 0, "cannot read: " + e.getMessage())));
+                documents.add(readFile(file));
+            } catch (PolicyException e) {
+                problems.addAll(e.problems());
             }
-            documents.add(read(yaml, file.toString()));
+        }
+        if (!problems.isEmpty()) {
+            throw new PolicyException(problems);
         }
         return merge(documents);
+    }
+
+    private static Document readFile(Path file) throws PolicyException {
+        String yaml;
+        try {
+            yaml = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new PolicyException(List.of(new PolicyException.Problem(file.toString(), 0, "policy file not found")));
+        } catch (IOException e) {
+            throw new PolicyException(List.of(new PolicyException.Problem(file.toString(), 0, "cannot read: " + e.getMessage())));
+        }
+        return read(yaml, file.toString());
     }
 
     /** A policy from text (tests, and a file already read): {@code base} (may be null) then this text. */
@@ -530,7 +547,7 @@ public final class PolicyLoader {
                     CheckEntry base = byId.get(entry.id());
                     if (base == null) {
                         doc.source().problem(entry.at() + "/id", "check " + entry.id() + " is not defined before (by the built-in"
-                                + " policy), so it needs a \"type\" and the rest of a check");
+                                + " policy or an earlier file), so it needs a \"type\" and the rest of a check");
                         continue;
                     }
                     ObjectNode patched = base.node().deepCopy();

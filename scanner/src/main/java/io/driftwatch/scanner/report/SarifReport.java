@@ -147,15 +147,15 @@ final class SarifReport {
         return root;
     }
 
-    /** "DW-IMG-010" of type setuid: "Setuid". */
-    private static String ruleName(CheckInfo check) {
+    /** The description in PascalCase, letters and digits only: "SetuidOrSetgidFileOutsideTheAllowList". */
+    static String ruleName(CheckInfo check) {
         StringBuilder name = new StringBuilder();
-        for (String part : check.type().split("-")) {
+        for (String part : check.description().split("[^A-Za-z0-9]+")) {
             if (!part.isEmpty()) {
                 name.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
             }
         }
-        return name + "Check";
+        return name.length() == 0 ? check.id() : name.toString();
     }
 
     /** The path as a URI reference: characters outside RFC 3986's path characters percent-encoded (UTF-8). */

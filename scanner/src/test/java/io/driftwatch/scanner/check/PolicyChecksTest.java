@@ -156,6 +156,16 @@ class PolicyChecksTest {
         assertEquals(List.of("hunter22", "abcd1234", "s3cr3t-value"), Detector.PASSWORD_ASSIGNMENT.find(
                 "password = hunter22\nexport DB_PASSWD='abcd1234'\n  \"client_secret\": \"s3cr3t-value\",\n", 10)
                 .stream().map(SecretMatcher.Match::secret).toList());
+        // Private keys: found after BEGIN lines without an END; a file of such lines costs a bounded search.
+        String key = io.driftwatch.scanner.testing.PlantedImages.privateKeyPem();
+        String junk = "-----BEGIN RSA PRIVATE KEY-----\nnot a key at all\n".repeat(3);
+        List<SecretMatcher.Match> keys = Detector.PRIVATE_KEY.find(junk + key, 10);
+        assertEquals(1, keys.size());
+        assertEquals("-----BEGIN PRIVATE KEY-----", keys.get(0).shown());
+        String flood = "-----BEGIN RSA PRIVATE KEY-----\n" + "A".repeat(60) + "\n";
+        long started = System.nanoTime();
+        assertEquals(List.of(), Detector.PRIVATE_KEY.find(flood.repeat(40_000), 10), "no END line anywhere");
+        assertTrue(System.nanoTime() - started < 30_000_000_000L, "bounded: at most 1000 BEGIN lines tried");
         // A JWT needs a header naming its algorithm.
         assertEquals(List.of(), Detector.JWT.find("eyJhYmNkZWZnaGlqa2xt.eyJhYmNkZWZnaGlqa2xt.abcdefghijklmnopqrstu", 10));
     }

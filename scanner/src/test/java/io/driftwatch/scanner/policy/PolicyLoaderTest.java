@@ -95,8 +95,8 @@ class PolicyLoaderTest {
                   - id: DW-IMG-010
                     severity: LOW
                 """, "p.yaml", false));
-        assertEquals("p.yaml:2: check DW-IMG-010 is not defined before (by the built-in policy), so it needs a \"type\""
-                + " and the rest of a check", patchWithoutBase.getMessage());
+        assertEquals("p.yaml:2: check DW-IMG-010 is not defined before (by the built-in policy or an earlier file), so it"
+                + " needs a \"type\" and the rest of a check", patchWithoutBase.getMessage());
     }
 
     @Test
@@ -272,6 +272,33 @@ class PolicyLoaderTest {
         assertTrue(dup.getMessage().startsWith("policy.yaml:2: not valid YAML: Duplicate field 'checks'"), dup.getMessage());
         PolicyException missing = assertThrows(PolicyException.class, () -> PolicyLoader.load(dir.resolve("nope.yaml"), true));
         assertEquals(dir.resolve("nope.yaml") + ": policy file not found", missing.getMessage());
+    }
+
+    @Test
+    void laterFilesExtendEarlierOnesAndEveryFilesProblemsAreReported() throws Exception {
+        Path org = dir.resolve("org.yaml");
+        Files.writeString(org, """
+                checks:
+                  - {id: ORG-1, type: not-exists, severity: HIGH, description: no curl, paths: /usr/bin/curl}
+                """);
+        Path team = dir.resolve("team.yaml");
+        Files.writeString(team, """
+                checks:
+                  - {id: ORG-1, severity: LOW}
+                exceptions:
+                  - {checks: ORG-1, paths: /usr/bin/curl, reason: the health check uses it}
+                """);
+        Policy policy = PolicyLoader.load(List.of(org, team), false);
+        assertEquals(Severity.LOW, info(policy, "ORG-1").severity());
+        assertEquals(org + ":2", info(policy, "ORG-1").source());
+        assertEquals(1, policy.exemptions().size());
+        Path broken = dir.resolve("broken.yaml");
+        Files.writeString(broken, "checks:\n  - {id: X, type: nope}\n");
+        PolicyException e = assertThrows(PolicyException.class,
+                () -> PolicyLoader.load(List.of(broken, dir.resolve("missing.yaml")), true));
+        assertEquals(List.of(broken + ":2: unknown check type \"nope\"; known: exists, not-exists, sha256, setuid,"
+                + " world-writable, executable, owner, name, content", dir.resolve("missing.yaml") + ": policy file not found"),
+                messages(e));
     }
 
     @Test

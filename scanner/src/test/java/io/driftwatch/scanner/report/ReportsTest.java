@@ -158,6 +158,7 @@ class ReportsTest {
             }
         }
         assertEquals("Setuid or setgid file outside the allow-list", setuid.at("/shortDescription/text").asText());
+        assertEquals("SetuidOrSetgidFileOutsideTheAllowList", setuid.get("name").asText());
         assertEquals("error", setuid.at("/defaultConfiguration/level").asText());
         assertEquals("8.0", setuid.at("/properties/security-severity").asText());
         assertFalse(setuid.at("/help/text").asText().isBlank());
