@@ -145,7 +145,7 @@ class ScanCommandTest {
             CliHelpTest.Run run = scan(planted.image().reference(), "--format", format, "--output", out.toString());
             assertEquals(1, run.exitCode(), run.err());
             assertEquals("", run.out(), "the report went to the file");
-            assertTrue(run.err().contains("21 findings: 1 critical") && run.err().contains("Report: " + out), run.err());
+            assertTrue(run.err().contains("22 findings: 1 critical") && run.err().contains("Report: " + out), run.err());
             String report = Files.readString(out);
             CliHelpTest.Run stdout = scan(planted.image().reference(), "--format", format);
             for (String secret : planted.secrets().values()) {
@@ -156,12 +156,12 @@ class ScanCommandTest {
         }
         JsonNode sarif = JSON.readTree(dir.resolve("report.sarif").toFile());
         assertEquals("2.1.0", sarif.get("version").asText());
-        assertEquals(21, sarif.at("/runs/0/results").size());
+        assertEquals(22, sarif.at("/runs/0/results").size());
         JsonNode json = JSON.readTree(dir.resolve("report.json").toFile());
         assertEquals(planted.image().digest(), json.at("/image/digest").asText());
         Document junit = DocumentBuilderFactory.newInstance().newDocumentBuilder()
                 .parse(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("report.junit"))));
-        assertEquals("21", junit.getDocumentElement().getAttribute("failures"));
+        assertEquals("22", junit.getDocumentElement().getAttribute("failures"));
     }
 
     @Test

@@ -64,7 +64,7 @@ class ScanRegistryIT {
                 "--format", "json", "-q");
         assertEquals(1, run.exitCode(), run.err());
         assertEquals(findings(local).size(), findings(run).size());
-        assertEquals(21, findings(run).size());
+        assertEquals(22, findings(run).size());
         assertEquals(planted.image().digest(), JSON.readTree(run.out()).at("/image/digest").asText(),
                 "skopeo pushed the OCI manifest as it was");
         assertFalse(run.out().contains(PASSWORD) || run.err().contains(PASSWORD));
@@ -87,7 +87,7 @@ class ScanRegistryIT {
         CliHelpTest.Run run = CliHelpTest.run("scan", "docker-archive:" + archive, "--format", "json", "-q");
         assertEquals(1, run.exitCode(), run.err());
         JsonNode findings = findings(run);
-        assertEquals(21, findings.size());
+        assertEquals(22, findings.size());
         boolean deleted = false;
         for (JsonNode f : findings) {
             if (f.get("checkId").asText().equals("DW-IMG-032")) {

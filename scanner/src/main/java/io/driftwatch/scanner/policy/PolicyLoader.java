@@ -19,6 +19,7 @@ import io.driftwatch.scanner.check.NameCheck;
 import io.driftwatch.scanner.check.NotExistsCheck;
 import io.driftwatch.scanner.check.OwnerCheck;
 import io.driftwatch.scanner.check.PathFilter;
+import io.driftwatch.scanner.check.RejectedEntryCheck;
 import io.driftwatch.scanner.check.SecretMatcher;
 import io.driftwatch.scanner.check.SetuidCheck;
 import io.driftwatch.scanner.check.Sha256Check;
@@ -63,7 +64,7 @@ public final class PolicyLoader {
     private static final Pattern HEX = Pattern.compile("[0-9a-f]+");
 
     static final List<String> TYPES = List.of("exists", "not-exists", "sha256", "setuid", "world-writable", "executable",
-            "owner", "name", "content");
+            "owner", "name", "content", "rejected-entry");
     private static final Set<String> COMMON = Set.of("id", "type", "severity", "description", "help", "enabled");
     private static final Set<String> PATCH = Set.of("id", "severity", "description", "help", "enabled");
     private static final Map<String, Set<String>> BY_TYPE = Map.of(
@@ -75,7 +76,8 @@ public final class PolicyLoader {
             "executable", Set.of("paths", "allow"),
             "owner", Set.of("paths", "allow", "uid", "gid"),
             "name", Set.of("paths", "allow", "pattern", "match"),
-            "content", Set.of("paths", "allow", "detector", "pattern", "label", "allowValues", "allowFingerprints", "binary"));
+            "content", Set.of("paths", "allow", "detector", "pattern", "label", "allowValues", "allowFingerprints", "binary"),
+            "rejected-entry", Set.of());
     private static final Set<String> TOP = Set.of("version", "checks", "exceptions");
     private static final Set<String> EXCEPTION_KEYS = Set.of("paths", "checks", "fingerprints", "reason");
 
@@ -387,6 +389,7 @@ public final class PolicyLoader {
             case "owner" -> owner(node, at, source, info, filter);
             case "name" -> name(node, at, source, info, filter);
             case "content" -> content(node, at, source, info, filter);
+            case "rejected-entry" -> new RejectedEntryCheck(info);
             default -> throw new IllegalStateException(type);
         };
         return source.problems.size() == before ? check : null;

@@ -64,6 +64,15 @@ class DefaultPolicyChecksTest {
     }
 
     @Test
+    void rejectedEntryFindsAnEntryClimbingAboveTheRoot() {
+        Finding f = only("DW-IMG-003", "../../etc/cron.d/evil");
+        inLayer(f, 0);
+        assertEquals("layer 0 holds the entry ../../etc/cron.d/evil, which was not applied: the name climbs above the"
+                + " image's root", f.message());
+        assertFalse(report.image().files().containsKey("/etc/cron.d/evil"));
+    }
+
+    @Test
     void setuidFindsABinaryOutsideTheAllowList() {
         Finding f = only("DW-IMG-010", "/usr/bin/backdoor");
         assertEquals(Severity.HIGH, f.severity());
@@ -94,7 +103,9 @@ class DefaultPolicyChecksTest {
         inLayer(only("DW-IMG-020", "/root/.ssh/id_rsa"), 0);
         only("DW-IMG-021", "/app/certs/server.pem");
         only("DW-IMG-022", "/app/.env");
-        only("DW-IMG-023", "/root/.netrc");
+        Finding netrc = only("DW-IMG-023", "/root/.netrc");
+        inLayer(netrc, 0);
+        assertEquals(2, netrc.removedInLayer(), "a name check sees files a later layer deleted");
         only("DW-IMG-024", "/root/.bash_history");
         Finding git = only("DW-IMG-025", "/app/.git");
         assertEquals("Version-control metadata (.git, .svn, .hg) in the image: /app/.git", git.message());
@@ -147,7 +158,7 @@ class DefaultPolicyChecksTest {
         List<String> ids = report.checks().stream().map(CheckInfo::id).toList();
         List<String> silent = ids.stream().filter(id -> of(id).isEmpty()).toList();
         assertEquals(List.of(), silent, "checks that found nothing");
-        assertEquals(21, report.findings().size(), report.findings().stream().map(f -> f.checkId() + " " + f.path())
+        assertEquals(22, report.findings().size(), report.findings().stream().map(f -> f.checkId() + " " + f.path())
                 .collect(Collectors.joining("\n")));
         assertEquals(report.findings(), report.active(), "no exceptions in the built-in policy");
         assertEquals(Severity.CRITICAL, report.findings().get(0).severity(), "most severe first");

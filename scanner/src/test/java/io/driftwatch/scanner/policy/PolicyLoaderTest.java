@@ -228,7 +228,7 @@ class PolicyLoaderTest {
         assertEquals(List.of(
                 "policy.yaml:1: unsupported policy version 2; this scanner reads version 1",
                 "policy.yaml:4: unknown check type \"nonsense\"; known: exists, not-exists, sha256, setuid, world-writable,"
-                        + " executable, owner, name, content",
+                        + " executable, owner, name, content, rejected-entry",
                 "policy.yaml:10: \"uid\" must be a number (0 or more) or a list of numbers",
                 "policy.yaml:11: check A-2 is defined twice in this file",
                 "policy.yaml:21: \"sha256:12\" is not a fingerprint: sha256: and at least 8 hex digits, as reports print them"
@@ -297,7 +297,7 @@ class PolicyLoaderTest {
         PolicyException e = assertThrows(PolicyException.class,
                 () -> PolicyLoader.load(List.of(broken, dir.resolve("missing.yaml")), true));
         assertEquals(List.of(broken + ":2: unknown check type \"nope\"; known: exists, not-exists, sha256, setuid,"
-                + " world-writable, executable, owner, name, content", dir.resolve("missing.yaml") + ": policy file not found"),
+                + " world-writable, executable, owner, name, content, rejected-entry", dir.resolve("missing.yaml") + ": policy file not found"),
                 messages(e));
     }
 

@@ -72,7 +72,8 @@ public final class PlantedImages {
     /**
      * Three layers. Layer 0 is a small system with one planted case per check of the final filesystem and of names;
      * layer 1 adds tokens and an AWS key pair in /app/credentials.txt, the others in /app/tokens.txt; layer 2 deletes
-     * /app/credentials.txt (its secrets still ship in layer 1's blob).
+     * /app/credentials.txt (its secrets still ship in layer 1's blob) and layer 0's /root/.netrc. Layer 0 also holds an
+     * entry named ../../etc/cron.d/evil.
      */
     public static Planted violations(Path dir) {
         Map<String, String> secrets = new LinkedHashMap<>();
@@ -114,13 +115,16 @@ public final class PlantedImages {
                         .file("/app/.git/config", "[core]\n", 0644)
                         .dir("/app/certs", 0755).file("/app/certs/server.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", 0644)
                         .dir("/root", 0700).file("/root/.bash_history", "ls\n", 0600).file("/root/.netrc", "machine x\n", 0600)
-                        .dir("/root/.ssh", 0700).file("/root/.ssh/id_rsa", key, 0600))
+                        .dir("/root/.ssh", 0700).file("/root/.ssh/id_rsa", key, 0600)
+                        .raw("../../etc/cron.d/evil", org.apache.commons.compress.archivers.tar.TarConstants.LF_NORMAL, 0644,
+                                "* * * * * root sh -c id\n".getBytes(StandardCharsets.UTF_8), null))
                 .layer(l -> l.createdBy("COPY credentials.txt tokens.txt /app/")
                         .file("/app/credentials.txt", "[default]\naws_access_key_id = " + awsId + "\naws_secret_access_key = "
                                 + awsSecret + "\n", 0600)
                         .file("/app/tokens.txt", "github=" + github + "\nslack=" + slack + "\nmaps=" + google + "\nsession="
                                 + jwt + "\n", 0644))
-                .layer(l -> l.createdBy("RUN rm /app/credentials.txt").whiteout("/app/credentials.txt"))
+                .layer(l -> l.createdBy("RUN rm /app/credentials.txt /root/.netrc").whiteout("/app/credentials.txt")
+                        .whiteout("/root/.netrc"))
                 .write();
         return new Planted(image, secrets);
     }
