@@ -20,7 +20,7 @@ record Descriptor(String mediaType, String digest, long size, String os, String 
         }
         JsonNode platform = n.path("platform");
         Map<String, String> annotations = new TreeMap<>();
-        n.path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText()));
+        n.path("annotations").properties().forEach(e -> annotations.put(e.getKey(), e.getValue().asText()));
         return new Descriptor(n.path("mediaType").asText(null), digest, n.path("size").asLong(-1),
                 platform.path("os").asText(null), platform.path("architecture").asText(null),
                 platform.path("variant").asText(null), annotations);

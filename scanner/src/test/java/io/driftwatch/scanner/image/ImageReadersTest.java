@@ -322,6 +322,34 @@ class ImageReadersTest {
     }
 
     @Test
+    void aDocker25ArchiveNamesBlobsByDigestAndCarriesTheManifestDigest() throws Exception {
+        // docker save since 25: an OCI layout plus manifest.json pointing into blobs/sha256
+        Path layout = tmp.resolve("layout");
+        TestImages.Written img = TestImages.layout(layout).tag("1.0")
+                .layer(l -> l.file("/a", "a", 0644)).layer(Compression.NONE, l -> l.file("/b", "b", 0644)).write();
+        var manifest = JSON.createArrayNode().addObject()
+                .put("Config", "blobs/sha256/" + img.configDigest().substring(7));
+        manifest.putArray("RepoTags").add("example/new:1.0");
+        var layers = manifest.putArray("Layers");
+        img.layerDigests().forEach(d -> layers.add("blobs/sha256/" + d.substring(7)));
+        Files.write(layout.resolve("manifest.json"), JSON.writeValueAsBytes(JSON.createArrayNode().add(manifest)));
+        Path archive = TestImages.ociArchive(layout, tmp.resolve("docker25.tar"), false);
+
+        ImageScan scan = read("docker-archive:" + archive);
+        assertEquals(img.digest(), scan.digest(), "the manifest digest from the archive's own index");
+        assertEquals(img.layerDigests(), scan.layers().stream().map(Layer::digest).toList());
+        assertEquals(read(img.reference()).files(), scan.files());
+
+        Path blob = img.blob(img.layerDigests().get(1));
+        byte[] bytes = Files.readAllBytes(blob);
+        bytes[new String(bytes, StandardCharsets.ISO_8859_1).indexOf('b')] = 'c';
+        Files.write(blob, bytes);
+        Path corrupted = TestImages.ociArchive(layout, tmp.resolve("corrupted.tar"), false);
+        ImageReadException e = assertThrows(ImageReadException.class, () -> read("docker-archive:" + corrupted));
+        assertTrue(e.getMessage().contains("digest mismatch: expected " + img.layerDigests().get(1)), e.getMessage());
+    }
+
+    @Test
     void dockerArchiveLayersAreCheckedAgainstTheDiffIds() throws Exception {
         TestImages.Written img = TestImages.layout(tmp.resolve("l")).layer(Compression.NONE, l -> l.file("/f", "original", 0644)).write();
         Path docker = TestImages.dockerArchive(img, tmp.resolve("d.tar"), "x:1");
