@@ -67,7 +67,7 @@ final class AclPlan {
         String app = principals.app();
         for (String role : List.of("file-events", "container-metadata", "exec-sessions", "exec-sessions-by-container",
                 "file-events-by-container", "alerts", "response-commands", "response-results", "incident-inputs", "captures",
-                "rules")) {
+                "rules", "image-baselines")) {
             plan.topic("app", app, AclOperation.READ, topic.get(role), "reads it");
         }
         for (String role : List.of("enriched-events", "alerts", "response-commands", "dead-letter",
@@ -121,6 +121,7 @@ final class AclPlan {
             plan.topic("operator", principals.operator(), AclOperation.WRITE, topic.get(role), "produce, ingest");
         }
         plan.topic("operator", principals.operator(), AclOperation.WRITE, topic.get("rules"), "rules publish");
+        plan.topic("operator", principals.operator(), AclOperation.WRITE, topic.get("image-baselines"), "scan --publish");
         plan.topic("operator", principals.operator(), AclOperation.READ, topic.get("rules"), "rules publish");
 
         String firstTopic = topic.values().iterator().next();
