@@ -154,7 +154,7 @@ final class ScanCommand implements Callable<Integer> {
             return scan(err);
         } catch (CommandLine.ParameterException e) {
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError e) {
             // Exit status 1 means findings to CI: anything else that goes wrong is 2.
             err.println("error: scan failed: " + Main.describe(e));
             return 2;
@@ -198,6 +198,10 @@ final class ScanCommand implements Callable<Integer> {
             policy = PolicyLoader.load(policyFiles, !noDefaultPolicy);
         } catch (PolicyException e) {
             err.println("error: policy refused, nothing scanned:\n" + e.getMessage());
+            return 2;
+        }
+        if (policy.enabledChecks().isEmpty()) {
+            err.println("error: the policy has no enabled checks, nothing to scan (" + String.join(" + ", policy.sources()) + ")");
             return 2;
         }
         DriftwatchConfig config = null;

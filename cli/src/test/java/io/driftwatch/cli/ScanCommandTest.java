@@ -131,6 +131,15 @@ class ScanCommandTest {
                 policy.err());
         assertEquals("", policy.out());
 
+        Path none = policy("checks:\n  - {id: DW-IMG-010, enabled: false}\n");
+        CliHelpTest.Run empty = scan(image, "--no-default-policy", "--policy", dir.resolve("empty.yaml").toString());
+        assertEquals(2, empty.exitCode());
+        Files.writeString(dir.resolve("empty.yaml"), "checks: []\n");
+        empty = scan(image, "--no-default-policy", "--policy", dir.resolve("empty.yaml").toString());
+        assertEquals(2, empty.exitCode());
+        assertTrue(empty.err().startsWith("error: the policy has no enabled checks, nothing to scan"), empty.err());
+        assertEquals(0, scan(image, "--policy", none.toString()).exitCode(), "one check off is fine");
+
         CliHelpTest.Run missing = scan("oci:" + dir.resolve("no-such-layout") + ":1.0");
         assertEquals(2, missing.exitCode());
         assertTrue(missing.err().startsWith("error: cannot read oci:" + dir.resolve("no-such-layout")), missing.err());

@@ -70,7 +70,19 @@ public final class ContentCheck implements Check {
                 if (!matcher.mayMatch(text)) {
                     return;
                 }
-                for (SecretMatcher.Match match : matcher.find(text, PER_FILE)) {
+                List<SecretMatcher.Match> matches;
+                try {
+                    matches = matcher.find(text, PER_FILE);
+                } catch (StackOverflowError e) {
+                    // java.util.regex recurses on some patterns ((a|b)* over a long run): say so rather than pass
+                    if (reported.add(entry.path() + "\0" + entry.sha256() + "\0overflow")) {
+                        context.sink().report(info, entry.path(), layer.index(), 0, "the check's pattern could not be"
+                                + " searched in " + entry.path() + " (" + content.length + " bytes: the regular expression"
+                                + " recursed too deep); look at the file, or simplify the pattern", null, null);
+                    }
+                    return;
+                }
+                for (SecretMatcher.Match match : matches) {
                     String fingerprint = Redaction.fingerprint(match.secret());
                     if (allowValues.contains(match.secret()) || allowedFingerprint(fingerprint)) {
                         continue;

@@ -123,6 +123,19 @@ class PolicyChecksTest {
     }
 
     @Test
+    void aPatternThatOverflowsTheStackIsAFindingNotACrash() throws Exception {
+        TestImages.Written image = TestImages.layout(dir).layer(l -> l.file("/long.txt", "ab".repeat(1_000_000), 0644)
+                .file("/short.txt", "ab", 0644)).write();
+        ScanReport report = scan(image, """
+                checks:
+                  - {id: R-1, type: content, severity: LOW, description: recursive, pattern: '(a|b)*c'}
+                """);
+        assertEquals(List.of("/long.txt"), paths(report, "R-1"));
+        assertTrue(report.findings().get(0).message().startsWith("the check's pattern could not be searched in /long.txt"),
+                report.findings().get(0).message());
+    }
+
+    @Test
     void aSecretInAFileOverTheContentLimitIsCountedNotSearched() throws Exception {
         String big = "x".repeat(2048) + "\naws_secret_access_key = " + "A".repeat(40) + "\n";
         TestImages.Written image = TestImages.layout(dir).layer(l -> l.file("/big.txt", big, 0644)).write();
