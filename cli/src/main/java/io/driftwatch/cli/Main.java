@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
                 SchemasCommand.class,
                 NotifyCommand.class,
                 TrailCommand.class, IncidentsCommand.class, CaptureCommand.class,
+                ScanCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -50,7 +51,7 @@ public final class Main implements Runnable {
         return cli;
     }
 
-    private static String describe(Throwable e) {
+    static String describe(Throwable e) {
         StringBuilder text = new StringBuilder(String.valueOf(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
             if (cause.getMessage() != null && !text.toString().contains(cause.getMessage())) {

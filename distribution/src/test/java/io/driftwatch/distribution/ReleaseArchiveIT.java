@@ -166,6 +166,30 @@ class ReleaseArchiveIT {
     }
 
     @Test
+    void scansAnImageWithoutABroker() throws Exception {
+        // A root filesystem (the dir: transport) with a private key in it: a HIGH finding of the built-in policy.
+        Path rootfs = Files.createDirectories(work.resolve("rootfs"));
+        Files.createDirectories(rootfs.resolve("etc"));
+        Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+        java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+        generator.initialize(1024);
+        String body = java.util.Base64.getMimeEncoder().encodeToString(generator.generateKeyPair().getPrivate().getEncoded());
+        Files.createDirectories(rootfs.resolve("app"));
+        Files.writeString(rootfs.resolve("app/server.key"), "-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n");
+
+        Launch scan = driftwatch(List.of("scan", "dir:" + rootfs, "--format", "json"), Duration.ofMinutes(3));
+        assertEquals(1, scan.exitCode(), scan.output());
+        assertTrue(scan.output().contains("\"checkId\" : \"DW-IMG-030\"") && scan.output().contains("/app/server.key"),
+                scan.output());
+        assertFalse(scan.output().contains(body.substring(0, 40)), "the key is never printed");
+        Path sarif = work.resolve("scan.sarif");
+        Launch passing = driftwatch(List.of("scan", "dir:" + rootfs, "--fail-on", "none", "--format", "sarif", "--output",
+                sarif.toString()), Duration.ofMinutes(3));
+        assertEquals(0, passing.exitCode(), passing.output());
+        assertTrue(Files.readString(sarif).contains("\"version\" : \"2.1.0\""));
+    }
+
+    @Test
     void startsTheAgentsCommandLineAndSendsDemoToACheckout() throws Exception {
         Launch agent = driftwatch(List.of("agent", "--version"), Duration.ofMinutes(1));
         assertEquals(0, agent.exitCode(), agent.output());
