@@ -4,7 +4,7 @@ import io.driftwatch.app.config.DriftwatchConfig;
 import io.driftwatch.app.config.TopicCatalog;
 import io.driftwatch.model.ImageBaseline;
 import io.driftwatch.model.Severity;
-import io.driftwatch.scanner.baseline.BaselineFiles;
+import io.driftwatch.schemas.json.BaselineFiles;
 import io.driftwatch.scanner.baseline.Baselines;
 import io.driftwatch.scanner.check.ImageScanner;
 import io.driftwatch.scanner.check.ScanReport;
