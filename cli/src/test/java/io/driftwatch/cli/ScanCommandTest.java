@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.driftwatch.model.ImageBaseline;
-import io.driftwatch.scanner.baseline.BaselineFiles;
+import io.driftwatch.schemas.json.BaselineFiles;
 import io.driftwatch.scanner.testing.PlantedImages;
 import io.driftwatch.scanner.testing.TestImages;
 import java.io.ByteArrayInputStream;

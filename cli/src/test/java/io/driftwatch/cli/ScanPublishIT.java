@@ -10,7 +10,7 @@ import io.driftwatch.embedded.KafkaBroker;
 import io.driftwatch.embedded.SchemaRegistryServer;
 import io.driftwatch.model.ImageBaseline;
 import io.driftwatch.model.ImageFile;
-import io.driftwatch.scanner.baseline.BaselineFiles;
+import io.driftwatch.schemas.json.BaselineFiles;
 import io.driftwatch.scanner.testing.PlantedImages;
 import io.driftwatch.scanner.testing.TestImages;
 import io.driftwatch.schemas.serde.AvroDeserializer;
