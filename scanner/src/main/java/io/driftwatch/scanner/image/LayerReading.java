@@ -40,6 +40,12 @@ final class LayerReading {
 
     static ImageScan read(String reference, String digest, String os, String architecture, List<Spec> specs,
             BlobSource source, ReadOptions options, LayerVisitor visitor) throws ImageReadException {
+        return read(reference, digest, os, architecture, specs, List.of(), source, options, visitor);
+    }
+
+    static ImageScan read(String reference, String digest, String os, String architecture, List<Spec> specs,
+            List<String> indexDigests, BlobSource source, ReadOptions options, LayerVisitor visitor)
+            throws ImageReadException {
         ScanProgress progress = options.progress() == null ? ScanProgress.NONE : options.progress();
         LayerApplier applier = new LayerApplier(options.contentLimitBytes(), visitor);
         List<Layer> layers = new ArrayList<>();
@@ -98,7 +104,7 @@ final class LayerReading {
             progress.layerDone(layer, applier.layerEntries());
         }
         return new ImageScan(reference, digest, os, architecture, List.copyOf(layers),
-                Collections.unmodifiableSortedMap(applier.files()), bytesRead);
+                Collections.unmodifiableSortedMap(applier.files()), bytesRead, indexDigests);
     }
 
     /** gzip (1f 8b), zstd (28 b5 2f fd) or a plain tar, told by the first bytes. */

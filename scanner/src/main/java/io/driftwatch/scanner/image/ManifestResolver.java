@@ -32,7 +32,8 @@ final class ManifestResolver {
     }
 
     /** The image chosen: the digest of its manifest (not of an index above it), platform, layers bottom first. */
-    record Resolved(String manifestDigest, String os, String architecture, List<LayerRef> layers) {
+    record Resolved(String manifestDigest, String os, String architecture, List<LayerRef> layers,
+            List<String> indexDigests) {
     }
 
     private final BlobSource source;
@@ -47,6 +48,7 @@ final class ManifestResolver {
 
     Resolved resolve(BlobSource.Fetched top) throws ImageReadException {
         BlobSource.Fetched current = top;
+        List<String> indexes = new ArrayList<>();
         for (int depth = 0; depth < MAX_DEPTH; depth++) {
             JsonNode n = parse(current.bytes(), "manifest " + current.digest());
             if (n.path("schemaVersion").asInt(0) == 1) {
@@ -63,6 +65,9 @@ final class ManifestResolver {
                     }
                 }
                 Descriptor chosen = Platforms.pick(entries, platform, fallbackToAmd64, where(current));
+                if (current.digest() != null) {
+                    indexes.add(current.digest());
+                }
                 current = source.manifest(chosen);
                 continue;
             }
@@ -70,12 +75,12 @@ final class ManifestResolver {
                 throw new ImageReadException(where(current) + " is neither an image manifest nor an index"
                         + (mediaType == null ? "" : " (media type " + mediaType + ")"));
             }
-            return image(current, n);
+            return image(current, n, indexes);
         }
         throw new ImageReadException(source.describe() + ": image indexes nested more than " + MAX_DEPTH + " deep");
     }
 
-    private Resolved image(BlobSource.Fetched manifest, JsonNode n) throws ImageReadException {
+    private Resolved image(BlobSource.Fetched manifest, JsonNode n, List<String> indexes) throws ImageReadException {
         Descriptor configRef = Descriptor.of(n.get("config"), where(manifest) + " config");
         String configType = configRef.mediaType();
         if (configType != null && !configType.equals(OCI_CONFIG) && !configType.equals(DOCKER_CONFIG)) {
@@ -99,7 +104,7 @@ final class ManifestResolver {
             i++;
         }
         return new Resolved(manifest.digest(), config.path("os").asText(null), config.path("architecture").asText(null),
-                layers);
+                layers, List.copyOf(indexes));
     }
 
     private byte[] readConfig(Descriptor d) throws ImageReadException {

@@ -37,7 +37,7 @@ final class OciLayoutReader implements BlobSource {
         ManifestResolver resolver = new ManifestResolver(this, platform, fallback);
         ManifestResolver.Resolved image = resolver.resolve(manifest(chosen));
         return LayerReading.read(reference, image.manifestDigest(), image.os(), image.architecture(),
-                LayerReading.specs(image), this, options, visitor);
+                LayerReading.specs(image), image.indexDigests(), this, options, visitor);
     }
 
     private Descriptor choose(List<Descriptor> entries, String tag, String platform, boolean fallback)

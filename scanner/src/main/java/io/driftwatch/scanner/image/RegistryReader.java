@@ -72,7 +72,7 @@ final class RegistryReader implements BlobSource {
         Fetched top = fetchManifest(ref.manifestReference(), ref.digest(), null);
         ManifestResolver.Resolved image = new ManifestResolver(this, platform, fallback).resolve(top);
         return LayerReading.read(reference, image.manifestDigest(), image.os(), image.architecture(),
-                LayerReading.specs(image), this, options, visitor);
+                LayerReading.specs(image), image.indexDigests(), this, options, visitor);
     }
 
     /** Finds the scheme: https; with tlsVerify=false, http when https cannot be spoken. */

@@ -201,6 +201,7 @@ class ImageReadersTest {
         String ref = m.index().reference();
         ImageScan amd = ImageReaders.forPlatform("linux/amd64").read(ref, ReadOptions.defaults(), null);
         assertEquals(m.platforms().get(1).digest(), amd.digest(), "the platform's manifest digest, not the index's");
+        assertEquals(List.of(m.index().digest()), amd.indexDigests(), "the index it was chosen through");
         assertEquals(TestImages.hex("amd64".getBytes()), amd.files().get("/arch").sha256());
         ImageScan arm = ImageReaders.forPlatform("linux/arm64/v8").read(ref, ReadOptions.defaults(), null);
         assertEquals("arm64", arm.architecture());
@@ -228,6 +229,7 @@ class ImageReadersTest {
         TestImages.addToIndex(tmp, entry);
         ImageScan scan = read("oci:" + tmp + ":outer");
         assertEquals(inner.platforms().get(0).digest(), scan.digest());
+        assertEquals(List.of(outerDigest, inner.index().digest()), scan.indexDigests(), "outermost first");
         assertNotNull(scan.files().get("/x"));
     }
 
@@ -236,6 +238,7 @@ class ImageReadersTest {
         TestImages.layout(tmp).tag("1.0").layer(l -> l.file("/v", "1", 0644)).write();
         TestImages.layout(tmp).tag("2.0").layer(l -> l.file("/v", "2", 0644)).write();
         assertEquals(TestImages.hex("2".getBytes()), read("oci:" + tmp + ":2.0").files().get("/v").sha256());
+        assertEquals(List.of(), read("oci:" + tmp + ":2.0").indexDigests(), "a tag naming a manifest has no index");
         ImageReadException missing = assertThrows(ImageReadException.class, () -> read("oci:" + tmp + ":3.0"));
         assertEquals("oci:" + tmp + " has no image tagged '3.0'; its tags: 1.0, 2.0", missing.getMessage());
         ImageReadException ambiguous = assertThrows(ImageReadException.class, () -> read("oci:" + tmp));
