@@ -266,9 +266,12 @@ final class ScanCommand implements Callable<Integer> {
         }
         if (publish) {
             try {
-                String where = publish(config, baseline);
+                List<String> aliases = report.image().indexDigests();
+                String where = publish(config, baseline, aliases);
                 if (!quiet) {
-                    err.println("published the baseline of " + image + " (" + baseline.getFiles().size() + " paths) to " + where);
+                    err.println("published the baseline of " + image + " (" + baseline.getFiles().size() + " paths) to "
+                            + where + " under " + baseline.getImageDigest()
+                            + (aliases.isEmpty() ? "" : " and its index digest(s) " + String.join(", ", aliases)));
                 }
             } catch (Exception e) {
                 err.println("error: --publish: " + Main.describe(e));
@@ -303,8 +306,13 @@ final class ScanCommand implements Callable<Integer> {
         return config.withOverrides(producer);
     }
 
-    /** Produces the baseline keyed by image digest and waits for the broker; returns "topic (partition p, offset o)". */
-    private static String publish(DriftwatchConfig config, ImageBaseline baseline) throws Exception {
+    /**
+     * Produces the baseline keyed by its image digest, and a copy under each index digest the image was chosen through
+     * (a runtime that pulled a multi-platform image by tag or index digest reports the index's digest), and waits for
+     * the broker; returns the topic.
+     */
+    private static String publish(DriftwatchConfig config, ImageBaseline baseline, List<String> indexDigests)
+            throws Exception {
         String topic = TopicCatalog.builtIn().name("image-baselines", config);
         try (Admin admin = Admin.create(config.adminProperties())) {
             Set<String> topics = admin.listTopics().names().get(60, TimeUnit.SECONDS);
@@ -314,9 +322,14 @@ final class ScanCommand implements Callable<Integer> {
         }
         try (RecordProducer producer = new RecordProducer(config, "image-baselines")) {
             producer.send(baseline.getImageDigest(), baseline.getScannedAt(), baseline);
+            for (String index : indexDigests) {
+                ImageBaseline alias = ImageBaseline.newBuilder(baseline).setImageDigest(index).build();
+                producer.send(index, alias.getScannedAt(), alias);
+            }
             producer.flush();
-            if (producer.acknowledged() != 1) {
-                throw new IllegalStateException("the broker did not acknowledge the baseline");
+            if (producer.acknowledged() != 1 + indexDigests.size()) {
+                throw new IllegalStateException("the broker acknowledged " + producer.acknowledged() + " of "
+                        + (1 + indexDigests.size()) + " baseline records");
             }
         }
         return topic;

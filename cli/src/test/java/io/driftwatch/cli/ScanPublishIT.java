@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code scan --publish} against the real broker and registry: the image's baseline is produced to the compacted
  * image-baselines topic, keyed by the image digest, Avro through the registry, and read back equal to the baseline
- * --baseline-out wrote; a baseline larger than the producer's default 1 MiB request goes through.
+ * --baseline-out wrote; a baseline larger than the producer's default 1 MiB request goes through; a multi-platform
+ * image's baseline goes under its index digest too.
  */
 @RealKafka
 class ScanPublishIT {
@@ -73,8 +74,24 @@ class ScanPublishIT {
         CliHelpTest.Run bigRun = scan(kafka, registry, prefix, big.reference(), "--quiet");
         assertEquals(0, bigRun.exitCode(), bigRun.err());
 
-        List<ConsumerRecord<String, Object>> records = read(config, topic, 2);
-        assertEquals(2, records.size());
+        // A multi-platform image: published under its platform's manifest digest and under the index's, which is
+        // what a runtime that pulled it by tag reports as the container's image digest.
+        TestImages.MultiWritten multi = TestImages.multiArch(dir.resolve("multi")).tag("multi")
+                .image(i -> i.platform("linux", "amd64").layer(l -> l.file("/arch", "amd64", 0644)))
+                .image(i -> i.platform("linux", "arm64").layer(l -> l.file("/arch", "arm64", 0644)))
+                .write();
+        CliHelpTest.Run multiRun = scan(kafka, registry, prefix, multi.index().reference(), "--platform", "linux/amd64");
+        assertEquals(0, multiRun.exitCode(), multiRun.err());
+        assertTrue(multiRun.err().contains("and its index digest(s) " + multi.index().digest()), multiRun.err());
+
+        List<ConsumerRecord<String, Object>> records = read(config, topic, 4);
+        assertEquals(4, records.size());
+        assertEquals(List.of(multi.platforms().get(0).digest(), multi.index().digest()),
+                List.of(records.get(2).key(), records.get(3).key()));
+        ImageBaseline platform = (ImageBaseline) records.get(2).value();
+        ImageBaseline viaIndex = (ImageBaseline) records.get(3).value();
+        assertEquals(multi.index().digest(), viaIndex.getImageDigest(), "each record names the digest it is keyed by");
+        assertEquals(platform.getFiles(), viaIndex.getFiles());
         ConsumerRecord<String, Object> first = records.get(0);
         assertEquals(image.digest(), first.key());
         ImageBaseline published = (ImageBaseline) first.value();
