@@ -56,15 +56,24 @@ public final class ScanBench {
             return files / seconds;
         }
 
-        /** MB per CPU-second: the speed on one core, whatever else the machine is doing. */
+        /**
+         * MB per CPU-second: the speed on one core, whatever else the machine is doing. NaN when the CPU time could not
+         * be measured (a run shorter than the clock's tick reads 0).
+         */
         public double mbPerCpuSec() {
-            return bytes / 1e6 / cpuSeconds;
+            return cpuSeconds > 0 ? bytes / 1e6 / cpuSeconds : Double.NaN;
         }
 
         String json() {
-            return String.format(Locale.ROOT, "{\"seconds\": %.3f, \"cpuSeconds\": %.3f, \"mbPerSec\": %.1f, "
-                    + "\"mbPerCpuSec\": %.1f, \"filesPerSec\": %.0f}", seconds, cpuSeconds, mbPerSec(), mbPerCpuSec(), filesPerSec());
+            return String.format(Locale.ROOT, "{\"seconds\": %.3f, \"cpuSeconds\": %.3f, \"mbPerSec\": %s, "
+                    + "\"mbPerCpuSec\": %s, \"filesPerSec\": %s}", seconds, cpuSeconds, number(mbPerSec(), 1),
+                    number(mbPerCpuSec(), 1), number(filesPerSec(), 0));
         }
+    }
+
+    /** A figure for JSON: null when it could not be measured (NaN or infinite), which JSON has no number for. */
+    static String number(double value, int decimals) {
+        return Double.isFinite(value) ? String.format(Locale.ROOT, "%." + decimals + "f", value) : "null";
     }
 
     /** The figures, under the keys {@code --json} prints. */
@@ -97,12 +106,13 @@ public final class ScanBench {
         public String toJson() {
             return String.format(Locale.ROOT, "{\"files\": %d, \"contentBytes\": %d, \"uncompressedBlobBytes\": %d, "
                             + "\"gzipBlobBytes\": %d, \"scanUncompressed\": %s, \"scanGzip\": %s, \"sha256sum\": %s, "
-                            + "\"gunzip\": %s, \"jdkInflate\": %s, \"jdkSha256\": %s, \"ratioUncompressed\": %.3f, "
-                            + "\"ratioGzip\": %.3f, \"cpuRatioUncompressed\": %.3f, \"cpuRatioGzip\": %.3f, "
+                            + "\"gunzip\": %s, \"jdkInflate\": %s, \"jdkSha256\": %s, \"ratioUncompressed\": %s, "
+                            + "\"ratioGzip\": %s, \"cpuRatioUncompressed\": %s, \"cpuRatioGzip\": %s, "
                             + "\"goals\": {\"ratioUncompressedAtLeast\": %.1f}, \"met\": %b}",
                     files, contentBytes, uncompressedBlobBytes, gzipBlobBytes, scanUncompressed.json(), scanGzip.json(),
                     sha256sum.json(), gunzip == null ? "null" : gunzip.json(), jdkInflate.json(), jdkSha256.json(),
-                    ratioUncompressed(), ratioGzip(), cpuRatioUncompressed(), cpuRatioGzip(), GOAL_RATIO, met());
+                    number(ratioUncompressed(), 3), number(ratioGzip(), 3), number(cpuRatioUncompressed(), 3),
+                    number(cpuRatioGzip(), 3), GOAL_RATIO, met());
         }
     }
 

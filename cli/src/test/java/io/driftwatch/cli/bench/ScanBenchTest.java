@@ -28,6 +28,17 @@ class ScanBenchTest {
     }
 
     @Test
+    void aCpuTimeTooShortToMeasureIsNullInJsonNotInfinity() throws Exception {
+        ScanBench.Timing unmeasured = new ScanBench.Timing(0.010, 0.0, 5_000_000, 40);
+        assertTrue(Double.isNaN(unmeasured.mbPerCpuSec()));
+        JsonNode json = new ObjectMapper().readTree(unmeasured.json());
+        assertTrue(json.path("mbPerCpuSec").isNull(), json.toString());
+        assertEquals(500.0, json.path("mbPerSec").asDouble(), 1e-9);
+        assertEquals("null", ScanBench.number(Double.POSITIVE_INFINITY, 1));
+        assertEquals("0.500", ScanBench.number(0.5, 3));
+    }
+
+    @Test
     void bashTimesParse() {
         assertEquals(1.5 + 62.25, ScanBench.childrenCpu("0m0.001s 0m0.002s\n0m1.500s 1m2.250s\n"), 1e-9);
         assertTrue(Double.isNaN(ScanBench.childrenCpu("")));
