@@ -176,11 +176,6 @@ public final class DriftwatchTopology {
         var baselineSerde = topics.imageBaselineSerde();
         ImageBaselineCache imageCache = new ImageBaselineCache(settings.images(), baselineSerde.deserializer(),
                 topics.imageBaselines.name(), counters);
-        topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.IMAGE_BASELINES),
-                        Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
-                READ_IMAGE_BASELINES, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
-                topics.imageBaselines.name(), STORE_IMAGE_BASELINES,
-                () -> new ImageBaselineProcessor(imageCache, baselineSerde.deserializer(), topics.imageBaselines.name()));
         topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, settings, TO_ENRICHED, TO_ALERTS, commandsChild,
                 trailChild, counters, imageCache), ATTRIBUTE);
 
@@ -238,6 +233,15 @@ public final class DriftwatchTopology {
             // incident-inputs (alerts, responses, status changes, capture requests) ─> fold-incidents ─> incidents
             io.driftwatch.app.incidents.IncidentTopology.addTo(topology, topics, incidents);
         }
+        // Last, on purpose: Kafka Streams numbers subtopologies (and so task ids and their state directories) in the
+        // order their nodes are added, global ones included. Added anywhere earlier, the global store would take the
+        // number of a subtopology of an earlier release, and an upgraded instance would open that release's task
+        // directories as the wrong subtopology (it fails to start). SubtopologyIdsTest holds the numbers to 0.1.0's.
+        topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.IMAGE_BASELINES),
+                        Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
+                READ_IMAGE_BASELINES, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
+                topics.imageBaselines.name(), STORE_IMAGE_BASELINES,
+                () -> new ImageBaselineProcessor(imageCache, baselineSerde.deserializer(), topics.imageBaselines.name()));
         return topology;
     }
 
