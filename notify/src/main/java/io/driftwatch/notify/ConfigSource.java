@@ -23,18 +23,7 @@ final class ConfigSource {
 
     /** The line of a key or value; for a path not in the file (a key that is missing), the line of its parent. */
     int line(String pointer) {
-        String path = pointer;
-        while (true) {
-            Integer line = lines.get(path);
-            if (line != null) {
-                return line;
-            }
-            if (path.isEmpty()) {
-                return 0;
-            }
-            int slash = path.lastIndexOf('/');
-            path = slash <= 0 ? "" : path.substring(0, slash);
-        }
+        return io.driftwatch.schemas.yaml.YamlLines.lineOf(lines, pointer);
     }
 
     NotifierConfigException error(String pointer, String message) {

@@ -178,18 +178,7 @@ public final class PolicyLoader {
         }
 
         int line(String pointer) {
-            String path = pointer;
-            while (true) {
-                Integer line = lines.get(path);
-                if (line != null) {
-                    return line;
-                }
-                if (path.isEmpty()) {
-                    return 0;
-                }
-                int slash = path.lastIndexOf('/');
-                path = slash <= 0 ? "" : path.substring(0, slash);
-            }
+            return io.driftwatch.schemas.yaml.YamlLines.lineOf(lines, pointer);
         }
 
         void problem(String pointer, String message) {

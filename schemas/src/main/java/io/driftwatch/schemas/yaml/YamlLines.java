@@ -17,6 +17,25 @@ public final class YamlLines {
   private YamlLines() {
   }
 
+  /**
+   * The line of {@code pointer} in {@code lines} (from {@link #byPointer}); for a pointer not in the document (a key
+   * that is missing) the line of its nearest parent; 0 when none is known.
+   */
+  public static int lineOf(Map<String, Integer> lines, String pointer) {
+    String path = pointer;
+    while (true) {
+      Integer line = lines.get(path);
+      if (line != null) {
+        return line;
+      }
+      if (path.isEmpty()) {
+        return 0;
+      }
+      int slash = path.lastIndexOf('/');
+      path = slash <= 0 ? "" : path.substring(0, slash);
+    }
+  }
+
   /** JSON pointer of every key, scalar and structure start to its 1-based line; empty if it does not parse. */
   public static Map<String, Integer> byPointer(String yaml) {
     Map<String, Integer> lines = new HashMap<>();
