@@ -55,7 +55,9 @@ class PipelineIT {
                 DriftwatchConfig.SCHEMA_REGISTRY_URL, registry.confluentApiUrl(),
                 DriftwatchConfig.TOPIC_PREFIX, "e2e.",
                 "application.id", "driftwatch-e2e",
-                "state.dir", TestkitDirectories.root().resolve("e2e-state").toString()));
+                // A state directory of this run's own: the broker and the registry are new in every run, so a store
+                // kept from an earlier run would hold records whose schema ids name other schemas now.
+                "state.dir", TestkitDirectories.root().resolve("e2e-state-" + ProcessHandle.current().pid()).toString()));
         TopicCatalog catalog = TopicCatalog.builtIn();
         List<NewTopic> topics = new ArrayList<>();
         catalog.all().forEach(t -> topics.add(new NewTopic(catalog.name(t.role(), config), Optional.of(2),
