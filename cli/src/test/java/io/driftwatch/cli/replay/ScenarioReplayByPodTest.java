@@ -49,8 +49,9 @@ class ScenarioReplayByPodTest {
         ReplayInput byPod = new ReplayInput(input.events(), input.metadata(), input.sessions().stream()
                 .map(s -> ExecSession.newBuilder(s).setContainerId(null).build()).toList());
 
-        ReplayOutput keyedByContainer = Replay.run(input, RULES, work);
-        ReplayOutput keyedByPod = Replay.run(byPod, RULES, work);
+        List<io.driftwatch.model.ImageBaseline> baselines = ScenarioReplayTest.baselines(scenario);
+        ReplayOutput keyedByContainer = Replay.run(input, baselines, RULES, work, Map.of());
+        ReplayOutput keyedByPod = Replay.run(byPod, baselines, RULES, work, Map.of());
 
         assertEquals(input.events().size(), keyedByPod.enriched().size(), "every event reaches the audit trail");
         assertEquals(users(keyedByContainer.enriched()), users(keyedByPod.enriched()));

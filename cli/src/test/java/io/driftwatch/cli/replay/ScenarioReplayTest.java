@@ -35,14 +35,17 @@ class ScenarioReplayTest {
     void holdsItsExpectations(Path scenario) throws Exception {
         ReplayInput input = ReplayInput.read(scenario.resolve("events.jsonl"), existing(scenario.resolve("containers.jsonl")),
                 existing(scenario.resolve("exec-sessions.jsonl")));
-        Path baselines = scenario.resolve("image-baselines.jsonl");
-        ReplayOutput output = Replay.run(input, Files.exists(baselines)
-                ? io.driftwatch.schemas.json.BaselineFiles.read(baselines) : List.of(), RULES, work,
-                java.util.Map.of());
+        ReplayOutput output = Replay.run(input, baselines(scenario), RULES, work, java.util.Map.of());
         assertEquals(input.events().size(), output.enriched().size(), "every event reaches the audit trail");
         List<String> failures = ScenarioExpectations.read(scenario.resolve("expected.json"))
                 .failures(output.alerts(), output.commands());
         assertTrue(failures.isEmpty(), () -> scenario.getFileName() + ":\n" + String.join("\n", failures));
+    }
+
+    /** The scenario's image baselines (image-baselines.jsonl), none when it has no such file. */
+    static List<io.driftwatch.model.ImageBaseline> baselines(Path scenario) throws Exception {
+        Path file = scenario.resolve("image-baselines.jsonl");
+        return Files.exists(file) ? io.driftwatch.schemas.json.BaselineFiles.read(file) : List.of();
     }
 
     private static Path existing(Path file) {
