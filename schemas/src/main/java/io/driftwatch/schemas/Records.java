@@ -27,7 +27,9 @@ public final class Records {
             io.driftwatch.model.Incident.class,
             io.driftwatch.model.IncidentInput.class,
             io.driftwatch.model.Capture.class,
-            io.driftwatch.model.ImageBaseline.class);
+            io.driftwatch.model.ImageBaseline.class,
+            io.driftwatch.model.IncidentNotification.class,
+            io.driftwatch.model.DrillReport.class);
 
     private Records() {
     }

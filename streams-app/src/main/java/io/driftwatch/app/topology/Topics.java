@@ -42,6 +42,10 @@ public final class Topics {
     public final Topic<String, IncidentInput> incidentInputs;
     /** Incidents, keyed by incidentId (compacted). */
     public final Topic<String, Incident> incidents;
+    /** What the response plan tells people (escalations, reminders), keyed by incidentId; the notifier delivers it. */
+    public final Topic<String, io.driftwatch.model.IncidentNotification> incidentNotifications;
+    /** Drill reports, keyed by drillId (compacted): {@code driftwatch drill} writes them, the console shows them. */
+    public final Topic<String, io.driftwatch.model.DrillReport> drills;
     /** Sealed captures, keyed by captureId (compacted). */
     public final Topic<String, Capture> captures;
     /** Image baselines, keyed by image digest (compacted): read into a global store, as bytes (decoded on use). */
@@ -81,6 +85,10 @@ public final class Topics {
         this.incidents = new Topic<>("incidents", catalog.name("incidents", config), Serdes.String(),
                 avro(Incident.class));
         this.captures = new Topic<>("captures", catalog.name("captures", config), Serdes.String(), avro(Capture.class));
+        this.incidentNotifications = new Topic<>("incident-notifications", catalog.name("incident-notifications", config),
+                Serdes.String(), avro(io.driftwatch.model.IncidentNotification.class));
+        this.drills = new Topic<>("drills", catalog.name("drills", config), Serdes.String(),
+                avro(io.driftwatch.model.DrillReport.class));
         this.imageBaselines = new Topic<>("image-baselines", catalog.name("image-baselines", config), Serdes.String(),
                 Serdes.ByteArray());
     }
