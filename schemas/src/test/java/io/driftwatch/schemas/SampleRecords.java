@@ -122,7 +122,65 @@ public final class SampleRecords {
                         .setContainerId("c0ffee01").setIssuedAt(1795082403000L).setStatus(ResponseStatus.SKIPPED_DRY_RUN)
                         .setDetail("dry run: would pause c0ffee01").setFinishedAt(1795082404000L).build()))
                 .setEvidence(List.of("node-a:/var/lib/driftwatch/evidence/cmd-9b")).setCaptureIds(List.of("cap-a-1f2e"))
-                .setHistory(List.of(statusChange())).setUpdatedAt(1795082405000L)
+                .setHistory(List.of(statusChange())).setPlan(incidentPlan()).setUpdatedAt(1795082405000L)
+                .build();
+    }
+
+    public static io.driftwatch.model.PlanRecipient recipient() {
+        return io.driftwatch.model.PlanRecipient.newBuilder().setContact("secops-oncall").setName("Alice Ng")
+                .setEmail("alice@example.com").setHandle("@alice").setVia("secops-oncall").build();
+    }
+
+    public static io.driftwatch.model.IncidentPlan incidentPlan() {
+        return io.driftwatch.model.IncidentPlan.newBuilder()
+                .setPlanName("acme-container-ir").setPlanVersion("3f2a9c0d1b7e").setClassName("credential-tampering")
+                .setClassTitle("Credentials or accounts changed in a container").setLead("secops-oncall")
+                .setLeadRecipients(List.of(recipient())).setChannels(List.of("security-email", "security-chat"))
+                .setStartedAt(1795082403500L).setAcknowledgedAt(1795082405000L).setAcknowledgedBy("local:alice")
+                .setSteps(List.of(io.driftwatch.model.PlaybookStep.newBuilder().setId("preserve")
+                                .setTitle("Snapshot the container's evidence").setKind("automated")
+                                .setAction(ResponseAction.SNAPSHOT_EVIDENCE).setStatus("done").setAt(1795082404000L)
+                                .setBy("driftwatch").build(),
+                        io.driftwatch.model.PlaybookStep.newBuilder().setId("rotate")
+                                .setTitle("Rotate every credential the container held").setKind("manual").build()))
+                .setEscalations(List.of(io.driftwatch.model.PlanEscalation.newBuilder().setTier(1).setAfterMs(0)
+                                .setDueAt(1795082403500L).setNotify(List.of("secops-oncall")).setChannels(List.of("pager"))
+                                .setFiredAt(1795082403600L).build(),
+                        io.driftwatch.model.PlanEscalation.newBuilder().setTier(2).setAfterMs(900_000)
+                                .setDueAt(1795083303500L).setNotify(List.of("platform-security"))
+                                .setChannels(List.of("security-email")).setStoppedAt(1795082405000L)
+                                .setStoppedBy("local:alice").build()))
+                .setObligations(List.of(io.driftwatch.model.PlanObligation.newBuilder().setId("breach-72h")
+                        .setTitle("Notify the supervisory authority").setDueAt(1795341603500L)
+                        .setRemindAt(List.of(1795255203500L, 1795327203500L)).build()))
+                .setNotices(List.of(io.driftwatch.model.PlanNotice.newBuilder()
+                        .setNotificationId("inc-0123456789abcdef/ESCALATION/1").setKind("ESCALATION").setTier(1)
+                        .setChannel("pager").setRecipients(List.of(recipient())).setAt(1795082403900L)
+                        .setOutcome("delivered").setReference("PD-1").build()))
+                .build();
+    }
+
+    public static io.driftwatch.model.IncidentNotification incidentNotification() {
+        return io.driftwatch.model.IncidentNotification.newBuilder()
+                .setNotificationId("inc-0123456789abcdef/ESCALATION/1").setIncidentId("inc-0123456789abcdef")
+                .setGroupKey("payments-java/ledger-7d9f8-abcde").setKind("ESCALATION").setTier(1)
+                .setChannels(List.of("pager")).setRecipients(List.of(recipient()))
+                .setSubject("[HIGH] inc-0123456789abcdef: cp overwrote /usr/bin/dpkg (tier 1)")
+                .setText("Incident inc-0123456789abcdef is not acknowledged.").setAt(1795082403600L)
+                .setIncident(incident()).build();
+    }
+
+    public static io.driftwatch.model.DrillReport drillReport() {
+        return io.driftwatch.model.DrillReport.newBuilder()
+                .setDrillId("drill-20261205-1").setDrill("weekly-credential-tamper").setPlanName("acme-container-ir")
+                .setPlanVersion("3f2a9c0d1b7e").setAttack("write-passwd").setMode("runc").setStartedAt(1795082400000L)
+                .setFinishedAt(1795082460000L).setPassed(true).setIncidentId("inc-0123456789abcdef")
+                .setClassName("credential-tampering").setTimeToDetectMs(412L).setTimeToContainMs(1830L)
+                .setTimeToAcknowledgeMs(20_150L)
+                .setEscalations(List.of(io.driftwatch.model.DrillEscalation.newBuilder().setTier(1).setExpectedMs(0)
+                        .setFiredMs(120L).setShouldFire(true).setOnTime(true).setDelivered(List.of("pager")).build()))
+                .setChecks(List.of(io.driftwatch.model.DrillCheck.newBuilder().setName("detectWithin 5s").setPassed(true)
+                        .setDetail("412 ms").build()))
                 .build();
     }
 
@@ -167,6 +225,6 @@ public final class SampleRecords {
     public static List<SpecificRecord> all() {
         return List.of(fileEvent(), containerMetadata(), execSession(), enrichedEvent(), alert(), responseCommand(),
                 responseResult(), ruleBundle(), incident(), incidentInput(), capture(),
-                imageBaseline());
+                imageBaseline(), incidentNotification(), drillReport());
     }
 }
