@@ -67,11 +67,12 @@ final class AclPlan {
         String app = principals.app();
         for (String role : List.of("file-events", "container-metadata", "exec-sessions", "exec-sessions-by-container",
                 "file-events-by-container", "alerts", "response-commands", "response-results", "incident-inputs", "captures",
-                "rules", "image-baselines")) {
+                "rules", "image-baselines", "drills")) {
             plan.topic("app", app, AclOperation.READ, topic.get(role), "reads it");
         }
         for (String role : List.of("enriched-events", "alerts", "response-commands", "dead-letter",
-                "exec-sessions-by-container", "file-events-by-container", "incident-inputs", "incidents", "captures", "rules")) {
+                "exec-sessions-by-container", "file-events-by-container", "incident-inputs", "incidents", "captures", "rules",
+                "incident-notifications")) {
             plan.topic("app", app, AclOperation.WRITE, topic.get(role), "writes it");
         }
         for (AclOperation op : List.of(AclOperation.CREATE, AclOperation.WRITE, AclOperation.DESCRIBE)) {
@@ -108,6 +109,10 @@ final class AclPlan {
 
         // The notifier.
         plan.topic("notifier", principals.notifier(), AclOperation.READ, topic.get("alerts"), "consumes alerts");
+        plan.topic("notifier", principals.notifier(), AclOperation.READ, topic.get("incident-notifications"),
+                "delivers the response plan's notifications");
+        plan.topic("notifier", principals.notifier(), AclOperation.WRITE, topic.get("incident-inputs"),
+                "reports each plan notification's delivery onto its incident");
         plan.grants.add(new Grant("notifier", principals.notifier(), AclOperation.READ, ResourceType.GROUP,
                 PatternType.LITERAL, notifyGroup, "its consumer group (notify --group)"));
 
@@ -122,6 +127,11 @@ final class AclPlan {
         }
         plan.topic("operator", principals.operator(), AclOperation.WRITE, topic.get("rules"), "rules publish");
         plan.topic("operator", principals.operator(), AclOperation.READ, topic.get("rules"), "rules publish");
+        plan.topic("operator", principals.operator(), AclOperation.WRITE, topic.get("drills"),
+                "drill (its report)");
+        for (String role : List.of("alerts", "incidents", "drills")) {
+            plan.topic("operator", principals.operator(), AclOperation.READ, topic.get(role), "report compliance");
+        }
         plan.topic("operator", principals.operator(), AclOperation.WRITE, topic.get("image-baselines"),
                 "scan --publish (a CI job's own principal needs only this)");
 
