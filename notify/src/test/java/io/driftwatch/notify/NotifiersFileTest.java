@@ -91,7 +91,7 @@ class NotifiersFileTest {
                           - type: slack
                             name: chat
                             urll: https://hooks.slack.com/x
-                        """, 4, "unknown key \"urll\"; known for a slack notifier: backoffMs, channel,"),
+                        """, 4, "unknown key \"urll\"; known for a slack notifier: alerts, backoffMs, channel,"),
                 Arguments.of("unknown severity", """
                         notifiers:
                           - type: webhook
@@ -105,12 +105,12 @@ class NotifiersFileTest {
                             url: http://h/x
                           - type: nope
                             name: n
-                        """, 2, "missing \"type\": slack, pagerduty or webhook"),
+                        """, 2, "missing \"type\": slack, pagerduty, webhook, teams, email, jira or sns"),
                 Arguments.of("unknown type", """
                         notifiers:
-                          - type: email
+                          - type: fax
                             name: n
-                        """, 2, "unknown type \"email\""),
+                        """, 2, "unknown type \"fax\""),
                 Arguments.of("YAML syntax", """
                         notifiers:
                           - type: webhook
