@@ -29,6 +29,10 @@ public final class PlanDeliveries implements DeliveryListener, AutoCloseable {
     /** Detail is a log line, not a document. */
     private static final int DETAIL_MAX = 1000;
 
+    static {
+        io.driftwatch.schemas.AvroClassTrust.install(); // the builders copy defaults of the model's record types
+    }
+
     private final Producer<String, Object> producer;
     private final String topic;
     private final AtomicLong reported = new AtomicLong();
