@@ -77,7 +77,7 @@ final class SlackFormat implements PayloadFormat {
     public Payload build(IncidentNotification n) {
         JsonNodeFactory json = JsonNodeFactory.instance;
         ObjectNode root = json.objectNode();
-        root.put("text", AlertText.truncate(IncidentText.subject(n), SECTION_MAX));
+        root.put("text", AlertText.truncate(escape(IncidentText.subject(n)), SECTION_MAX));
         if (channel != null) {
             root.put("channel", channel);
         }
