@@ -108,6 +108,10 @@ final class AclPlan {
 
         // The notifier.
         plan.topic("notifier", principals.notifier(), AclOperation.READ, topic.get("alerts"), "consumes alerts");
+        plan.topic("notifier", principals.notifier(), AclOperation.READ, topic.get("incident-notifications"),
+                "consumes the response plan's notifications");
+        plan.topic("notifier", principals.notifier(), AclOperation.WRITE, topic.get("incident-inputs"),
+                "reports each notification's delivery (PlanDelivery)");
         plan.grants.add(new Grant("notifier", principals.notifier(), AclOperation.READ, ResourceType.GROUP,
                 PatternType.LITERAL, notifyGroup, "its consumer group (notify --group)"));
 

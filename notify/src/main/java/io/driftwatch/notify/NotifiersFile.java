@@ -33,7 +33,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *
  * <pre>
  * notifiers:
- *   - type: slack                 # slack | pagerduty | webhook
+ *   - type: slack                 # slack | pagerduty | webhook | teams | email | jira | sns
  *     name: security-chat
  *     urlEnv: SLACK_WEBHOOK_URL   # or url, or urlFile
  *     minSeverity: MEDIUM         # INFO | LOW (default) | MEDIUM | HIGH | CRITICAL
@@ -51,8 +51,11 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *     body: {rule: "${alert.ruleId}", users: "${alert.users}", text: "${alert.message} on ${alert.node}"}
  * </pre>
  *
+ * Also {@code teams} (url), {@code email} (host, port, starttls, username/passwordEnv, from, to, replyTo), {@code jira}
+ * (url, project, issueType, userEnv/tokenEnv or bearerEnv, priorities, labels, closeTransition; plan notifications
+ * only) and {@code sns} (topicArn, region, endpoint, accessKeyIdEnv/secretAccessKeyEnv or profile).
  * Every notifier also takes {@code timeoutMs}, {@code retries}, {@code backoffMs},
- * {@code maxBackoffMs}, {@code queueSize}, {@code dedupSize} and {@code enabled}. See src/notifications.md.
+ * {@code maxBackoffMs}, {@code queueSize}, {@code dedupSize}, {@code enabled} and {@code alerts}. See src/notifications.md.
  */
 public final class NotifiersFile {
     public static final URI PAGERDUTY_EVENTS_URL = URI.create("https://events.pagerduty.com/v2/enqueue");

@@ -32,10 +32,15 @@ class NotifiersFileTest {
         List<NotifierSpec> specs = NotifiersFile.load(copy, Map.of(
                 "SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T0/B0/XXXX",
                 "PD_ROUTING_KEY", "R0UT1NGKEY",
-                "SIEM_TOKEN", "token"));
-        assertEquals(List.of("security-chat", "on-call", "on-call-payments", "siem"),
+                "SIEM_TOKEN", "token",
+                "TEAMS_WEBHOOK_URL", "https://prod-00.westeurope.logic.azure.com/workflows/XXXX",
+                "SMTP_PASSWORD", "XXXX", "JIRA_USER", "bot@example.com", "JIRA_API_TOKEN", "XXXX"));
+        assertEquals(List.of("security-chat", "on-call", "on-call-payments", "siem", "security-teams", "security-email",
+                        "security-jira", "sms"),
                 specs.stream().map(NotifierSpec::name).toList(), "the disabled one is left out");
-        assertEquals(List.of("slack", "pagerduty", "pagerduty", "webhook"), specs.stream().map(NotifierSpec::type).toList());
+        assertEquals(List.of("slack", "pagerduty", "pagerduty", "webhook", "teams", "email", "jira", "sns"),
+                specs.stream().map(NotifierSpec::type).toList());
+        assertEquals(List.of(true, true, true, true, true, true, false, false), specs.stream().map(NotifierSpec::alerts).toList());
         specs.forEach(spec -> assertTrue(!spec.toString().contains("XXXX"), "no secret in " + spec));
     }
 
