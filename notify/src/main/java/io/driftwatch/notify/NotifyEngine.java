@@ -79,17 +79,17 @@ public final class NotifyEngine implements AutoCloseable {
         for (Notifier n : notifiers) {
             var tags = io.micrometer.core.instrument.Tags.of("notifier", n.name(), "channel", n.spec().type());
             io.micrometer.core.instrument.FunctionCounter.builder("driftwatch.notifier.deliveries", n, x -> x.stats().sent())
-                    .tags(tags).description("Alerts delivered (2xx)").register(registry);
+                    .tags(tags).description("Alerts and plan notifications delivered").register(registry);
             io.micrometer.core.instrument.FunctionCounter.builder("driftwatch.notifier.retries", n, x -> x.stats().retried())
                     .tags(tags).description("Attempts retried after a connection error, timeout, 408, 429 or 5xx")
                     .register(registry);
             io.micrometer.core.instrument.FunctionCounter.builder("driftwatch.notifier.failures", n, x -> x.stats().failed())
-                    .tags(tags).description("Alerts not delivered (refused, retries spent, or left at shutdown)")
+                    .tags(tags).description("Alerts and plan notifications not delivered (refused, retries spent, or left at shutdown)")
                     .register(registry);
             io.micrometer.core.instrument.FunctionCounter.builder("driftwatch.notifier.dropped", n, x -> x.stats().dropped())
-                    .tags(tags).description("Alerts dropped because the notifier's queue was full").register(registry);
+                    .tags(tags).description("Alerts and plan notifications dropped because the notifier's queue was full").register(registry);
             io.micrometer.core.instrument.Gauge.builder("driftwatch.notifier.queue", n, x -> x.stats().queued())
-                    .tags(tags).description("Alerts waiting in the notifier's queue").register(registry);
+                    .tags(tags).description("Alerts and plan notifications waiting in the notifier's queue").register(registry);
         }
     }
 

@@ -49,6 +49,8 @@ public final class PlanDeliveries implements DeliveryListener, AutoCloseable {
         props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "driftwatch-notify-deliveries");
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // a report must not hold a notifier thread for a minute when the brokers are away: it is logged as lost instead
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class);
         props.keySet().removeIf(k -> k.startsWith("group.") || k.equals("isolation.level") || k.startsWith("auto.offset")
