@@ -76,8 +76,9 @@ final class JiraTransport implements Transport {
                 return failure(found, "searching for the incident's issue");
             }
             JsonNode list = JSON.readTree(found.body()).path("issues");
-            if (list.isArray() && !list.isEmpty() && list.get(0).hasNonNull("key")) {
-                key = list.get(0).get("key").asText();
+            if (list.isArray() && !list.isEmpty()) {
+                // the key; an issue id serves the same paths (/issue/{idOrKey}) if a search answers ids only
+                key = list.get(0).hasNonNull("key") ? list.get(0).get("key").asText() : list.get(0).path("id").asText(null);
             }
         }
         if (key == null) {

@@ -104,6 +104,23 @@ public final class NotifiersFile {
         return parse(yaml, file.toString(), dir == null ? Path.of(".") : dir, env);
     }
 
+    /**
+     * The names of a file's enabled notifiers, what a response plan's {@code channels} may name
+     * ({@code plan validate --notifiers FILE}): the file is checked completely, as at start, except that secrets
+     * ({@code *Env}, {@code *File}, {@code ${env:...}}) are not read, so it can be checked where they are not set.
+     */
+    public static List<String> names(Path file) throws IOException, NotifierConfigException {
+        String yaml;
+        try {
+            yaml = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new NotifierConfigException(file.toString(), 0, "notifiers file not found");
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        return parse(yaml, file.toString(), dir == null ? Path.of(".") : dir, ConfigSource.ANY_SECRET).stream()
+                .map(NotifierSpec::name).toList();
+    }
+
     /** The enabled notifiers of a file's text; {@code fileName} is what errors name, {@code baseDir} what relative paths start from. */
     public static List<NotifierSpec> parse(String yaml, String fileName, Path baseDir, Map<String, String> env)
             throws NotifierConfigException {

@@ -111,6 +111,9 @@ final class SnsTransport implements Transport {
             return e.isThrottlingException() || e.statusCode() >= 500 || e.statusCode() == 408
                     ? Attempt.retry(detail, 0) : Attempt.refused(detail);
         } catch (SdkClientException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("Unable to load credentials")) {
+                return Attempt.refused("SNS: no AWS credentials: " + e.getMessage()); // a retry would not find any either
+            }
             return Attempt.retry("SNS " + s.region() + ": " + e.getMessage(), 0);
         }
     }

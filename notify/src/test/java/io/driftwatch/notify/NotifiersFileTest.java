@@ -45,6 +45,18 @@ class NotifiersFileTest {
     }
 
     @Test
+    void namesAreListedWithoutReadingSecrets() throws Exception {
+        Path example = Path.of("..", "deploy", "notifiers.example.yaml");
+        assertEquals(List.of("security-chat", "on-call", "on-call-payments", "siem", "security-teams", "security-email",
+                "security-jira", "sms"), NotifiersFile.names(example), "no variable set, no secret file there");
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "notifiers:\n  - {type: email, name: mail, from: a@example.com, to: [b@example.com]}\n");
+        NotifierConfigException e = org.junit.jupiter.api.Assertions.assertThrows(NotifierConfigException.class,
+                () -> NotifiersFile.names(bad));
+        assertEquals(bad + ":2: missing \"host\": the SMTP server (e.g. host: smtp.example.com)", e.getMessage());
+    }
+
+    @Test
     void defaults() throws Exception {
         NotifierSpec pd = parse("""
                 notifiers:
