@@ -22,7 +22,8 @@ import java.util.Map;
 /**
  * Jira (REST API v3, Jira Cloud, or v2, Jira Server/Data Center) with the JDK's HTTP client: one issue per incident.
  * The first notification of an incident creates it (project, issue type, summary, description, labels
- * {@code driftwatch} and {@code driftwatch-<incidentId>}, priority by severity); later ones add a comment, and a
+ * {@code driftwatch} and {@code driftwatch-<incidentId>}, priority by severity); later ones add a comment (and set the
+ * priority when the incident's severity now maps to another one), and a
  * STATUS_CHANGED that closes the incident (RESOLVED, FALSE_POSITIVE) also moves the issue by the configured transition.
  * The issue is found again after a restart from the incident's plan notices (a notice of this channel with a
  * reference, the key this notifier reported), else by a JQL search for the label, so a restart never opens a second
@@ -43,6 +44,14 @@ final class JiraTransport implements Transport {
     private final HttpClient client;
     /** incidentId to issue key, as learned (bounded). */
     private final Map<String, String> issues = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 10_000;
+        }
+    };
+
+    /** Issue key to the priority this process last set on it. */
+    private final Map<String, String> priorities = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
             return size() > 10_000;
@@ -91,6 +100,7 @@ final class JiraTransport implements Transport {
                 return Attempt.refused("Jira answered " + created.statusCode() + " without an issue key");
             }
             issues.put(n.getIncidentId(), key);
+            priorities.put(key, String.valueOf(priority(n)));
             return Attempt.delivered(key, "created " + key);
         }
         issues.put(n.getIncidentId(), key);
@@ -100,6 +110,18 @@ final class JiraTransport implements Transport {
             return failure(commented, "commenting on " + key);
         }
         String detail = "commented on " + key;
+        String priority = priority(n);
+        if (priority != null && !priority.equals(priorities.get(key))) {
+            // the incident's severity maps to another priority than the one this process last set (or it does not know)
+            ObjectNode update = JsonNodeFactory.instance.objectNode();
+            update.putObject("fields").putObject("priority").put("name", priority);
+            HttpResponse<String> updated = send("PUT", api(path), update);
+            if (updated.statusCode() != 204 && updated.statusCode() != 200) {
+                return failure(updated, "setting the priority of " + key);
+            }
+            priorities.put(key, priority);
+            detail += ", priority " + priority;
+        }
         if (s.closeTransition() != null && "STATUS_CHANGED".equals(n.getKind()) && IncidentText.closed(n)) {
             HttpResponse<String> options = send("GET", api(path + "/transitions"), null);
             if (options.statusCode() != 200) {
@@ -172,11 +194,15 @@ final class JiraTransport implements Transport {
             labels.add("driftwatch");
         }
         labels.add(label(n.getIncidentId()));
-        String priority = s.priorities().get(String.valueOf(n.getIncident().getSeverity()));
+        String priority = priority(n);
         if (priority != null) {
             fields.putObject("priority").put("name", priority);
         }
         return root;
+    }
+
+    private String priority(IncidentNotification n) {
+        return s.priorities().get(String.valueOf(n.getIncident().getSeverity()));
     }
 
     ObjectNode commentBody(IncidentNotification n) {

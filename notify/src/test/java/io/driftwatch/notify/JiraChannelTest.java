@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.driftwatch.model.IncidentNotification;
 import io.driftwatch.model.IncidentStatus;
 import io.driftwatch.model.PlanDelivery;
 import io.driftwatch.model.PlanNotice;
@@ -53,6 +54,7 @@ class JiraChannelTest {
         final List<Req> requests = new ArrayList<>();
         final Map<String, List<String>> labelsByKey = new LinkedHashMap<>();
         final List<String> transitioned = new ArrayList<>();
+        final Map<String, String> priorityByKey = new LinkedHashMap<>();
         int next = 1;
 
         JiraStandIn() throws IOException {
@@ -81,6 +83,13 @@ class JiraChannelTest {
                 return;
             }
             Matcher issue = Pattern.compile("/rest/api/3/issue/([A-Z]+-\\d+)(/comment|/transitions)").matcher(path);
+            Matcher edit = Pattern.compile("/rest/api/3/issue/([A-Z]+-\\d+)").matcher(path);
+            if (x.getRequestMethod().equals("PUT") && edit.matches() && labelsByKey.containsKey(edit.group(1))) {
+                priorityByKey.put(edit.group(1), body.path("fields").path("priority").path("name").asText());
+                x.sendResponseHeaders(204, -1);
+                x.close();
+                return;
+            }
             if (x.getRequestMethod().equals("GET") && path.equals("/rest/api/3/search/jql")) {
                 String jql = URLDecoder.decode(query.replaceAll(".*jql=([^&]*).*", "$1"), StandardCharsets.UTF_8);
                 Matcher label = Pattern.compile("labels = \"([^\"]+)\"").matcher(jql);
@@ -227,16 +236,23 @@ class JiraChannelTest {
         // "Restart": a new engine knows no key; the notification's notices carry none either: found by its label.
         engine.close(Duration.ofSeconds(2));
         engine = engine(reports);
-        engine.dispatch(notification("STATUS_CHANGED", null, List.of("security-jira"), IncidentStatus.RESOLVED, List.of()));
+        IncidentNotification closing = notification("STATUS_CHANGED", null, List.of("security-jira"), IncidentStatus.RESOLVED, List.of());
+        closing.getIncident().setSeverity(io.driftwatch.model.Severity.CRITICAL);
+        engine.dispatch(closing);
         PlanDelivery resolved = reports.await(3, WAIT).get(2);
         assertEquals("delivered", resolved.getOutcome(), resolved.getDetail());
-        assertEquals("commented on SEC-1, moved to Done", resolved.getDetail());
+        assertEquals("commented on SEC-1, priority Highest, moved to Done", resolved.getDetail());
         assertEquals("SEC-1", resolved.getReference());
         r = jira.requests();
         assertEquals(List.of("GET /rest/api/3/search/jql", "POST /rest/api/3/issue/SEC-1/comment",
-                "GET /rest/api/3/issue/SEC-1/transitions", "POST /rest/api/3/issue/SEC-1/transitions"),
+                "PUT /rest/api/3/issue/SEC-1", "GET /rest/api/3/issue/SEC-1/transitions",
+                "POST /rest/api/3/issue/SEC-1/transitions"),
                 r.subList(3, r.size()).stream().map(q -> q.method() + " " + q.path()).toList());
-        assertEquals("31", r.get(6).body().path("transition").path("id").asText(), "the transition to Done");
+        assertEquals("{\"fields\":{\"priority\":{\"name\":\"Highest\"}}}", r.get(5).body().toString(),
+                "the incident became CRITICAL: its priority follows");
+        assertEquals(AUTH, r.get(5).authorization());
+        assertEquals(Map.of("SEC-1", "Highest"), jira.priorityByKey);
+        assertEquals("31", r.get(7).body().path("transition").path("id").asText(), "the transition to Done");
         assertEquals(List.of("SEC-1:31"), jira.transitioned);
 
         // Another restart, the notices carry the key the channel reported: no search, straight to the issue.
@@ -245,10 +261,11 @@ class JiraChannelTest {
         PlanNotice notice = PlanNotice.newBuilder().setNotificationId(INCIDENT + "/OPENED/0").setKind("OPENED")
                 .setChannel("security-jira").setAt(1L).setOutcome("delivered").setReference("SEC-1").build();
         engine.dispatch(notification("REMINDER", null, List.of("security-jira"), IncidentStatus.RESOLVED, List.of(notice)));
-        assertEquals("commented on SEC-1", reports.await(4, WAIT).get(3).getDetail());
+        assertEquals("commented on SEC-1, priority High", reports.await(4, WAIT).get(3).getDetail());
         r = jira.requests();
-        assertEquals("POST /rest/api/3/issue/SEC-1/comment", r.get(r.size() - 1).method() + " " + r.get(r.size() - 1).path());
-        assertEquals(8, r.size(), "no search this time");
+        assertEquals(List.of("POST /rest/api/3/issue/SEC-1/comment", "PUT /rest/api/3/issue/SEC-1"),
+                r.subList(r.size() - 2, r.size()).stream().map(q -> q.method() + " " + q.path()).toList());
+        assertEquals(10, r.size(), "no search this time");
         assertEquals(1, r.stream().filter(q -> q.path().equals("/rest/api/3/issue")).count(), "one issue, ever");
     }
 
