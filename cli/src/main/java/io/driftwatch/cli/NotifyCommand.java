@@ -5,6 +5,7 @@ import io.driftwatch.notify.NotifierSpec;
 import io.driftwatch.notify.NotifiersFile;
 import io.driftwatch.notify.NotifyEngine;
 import io.driftwatch.notify.NotifyService;
+import io.driftwatch.notify.PlanDeliveries;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,9 +19,11 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "notify", mixinStandardHelpOptions = true,
-        description = {"Send alerts to Slack-compatible webhooks, PagerDuty (Events API v2) and generic webhooks until stopped (Ctrl-C).",
+        description = {"Send alerts and the response plan's incident notifications to Slack-compatible webhooks, PagerDuty (Events API v2),"
+                + " generic webhooks, Microsoft Teams, e-mail (SMTP), Jira and Amazon SNS until stopped (Ctrl-C).",
                 "",
-                "Consumes the alerts topic with its own consumer group; each notifier has its own filters, queue, thread and "
+                "Consumes the alerts and incident-notifications topics with its own consumer group, and reports each plan "
+                        + "notification's delivery per channel to incident-inputs; each notifier has its own filters, queue, thread and "
                         + "retries, so one that is slow or down never holds up the others. The notifiers file is checked completely at "
                         + "start (file:line: message). Kafka and registry settings as for run: --properties, KAFKA_* variables, flags. "
                         + "See src/notifications.md."})
@@ -91,8 +94,14 @@ final class NotifyCommand implements Callable<Integer> {
 
         io.driftwatch.metrics.MetricsEndpoint endpoint = io.driftwatch.metrics.MetricsEndpoint.resolve(metricsPort,
                 metricsAddress, config::get, "notify", io.driftwatch.metrics.MetricsEndpoint.NOTIFIER_PORT);
-        NotifyEngine engine = NotifyEngine.start(notifiers);
-        NotifyService service = new NotifyService(NotifyCommand.clientProperties(config), io.driftwatch.app.config.TopicCatalog.builtIn().name("alerts", config), engine, group, fromBeginning);
+        io.driftwatch.app.config.TopicCatalog topics = io.driftwatch.app.config.TopicCatalog.builtIn();
+        // Plan notifications (src/response-plan.md): read from incident-notifications, each channel's outcome reported to
+        // incident-inputs as a PlanDelivery.
+        PlanDeliveries deliveries = PlanDeliveries.start(NotifyCommand.clientProperties(config),
+                topics.name("incident-inputs", config));
+        NotifyEngine engine = NotifyEngine.start(notifiers, deliveries);
+        NotifyService service = new NotifyService(NotifyCommand.clientProperties(config), topics.name("alerts", config),
+                topics.name("incident-notifications", config), engine, group, fromBeginning);
         io.driftwatch.metrics.ProcessMetrics metrics = io.driftwatch.metrics.ProcessMetrics.start();
         service.bindTo(metrics);
         io.driftwatch.metrics.MetricsServer metricsServer = null;
@@ -102,13 +111,15 @@ final class NotifyCommand implements Callable<Integer> {
                         service::live, service::ready);
             } catch (java.io.IOException e) {
                 engine.close(Duration.ZERO);
+                deliveries.close();
                 metrics.close();
                 throw new IllegalArgumentException("cannot serve metrics on " + endpoint.address() + ":" + endpoint.port()
                         + " (" + e.getMessage() + "): choose another --metrics-port, or 0 for none", e);
             }
             out.println("notify: metrics and health on " + metricsServer.url());
         }
-        out.println("notify: " + notifiers.size() + " notifier(s) on " + service.topic() + " (group " + group + ")");
+        out.println("notify: " + notifiers.size() + " notifier(s) on " + service.topic() + " and "
+                + service.notificationsTopic() + " (group " + group + "; deliveries to " + deliveries.topic() + ")");
         notifiers.forEach(n -> out.println("  " + n));
         out.flush();
 
@@ -136,6 +147,7 @@ final class NotifyCommand implements Callable<Integer> {
             out.println("notify: stopping; delivering what is queued (at most " + drainSeconds + " s)");
             out.flush();
             boolean drained = engine.close(Duration.ofSeconds(drainSeconds));
+            deliveries.close(); // after the notifiers: their last outcomes are written
             out.println(service.statusLine() + (drained ? "" : " (some alerts not delivered: see the log)"));
             out.flush();
             if (metricsServer != null) {

@@ -1,13 +1,11 @@
 package io.driftwatch.notify;
 
 import io.driftwatch.model.Alert;
-import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.driftwatch.model.IncidentNotification;
+import io.driftwatch.model.PlanRecipient;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -17,16 +15,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One notifier at run time: its own bounded queue, its own thread and its own HTTP client, so a
- * slow, hanging or failing endpoint only ever holds up its own alerts. An alert that finds the
- * queue full is dropped for this notifier (and counted); a failed send is retried with exponential
- * backoff and jitter on connection errors, timeouts, 408, 429 and 5xx; other answers are final.
+ * One notifier at run time: its own bounded queue, its own thread and its own transport (HTTP, SMTP or the AWS SDK),
+ * so a slow, hanging or failing endpoint only ever holds up its own items. An item is an alert or an incident
+ * notification of the response plan. An item that finds the queue full is dropped for this notifier (and counted); a
+ * failed attempt is retried with exponential backoff and jitter when the transport says another attempt may help
+ * (connection errors, timeouts, 408, 429, 5xx, SMTP 4xx); other answers are final. For a notification, the end of its
+ * attempt (delivered, failed, dropped) goes to the {@link DeliveryListener}.
  */
 public final class Notifier {
     private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
-    private static final int BODY_IN_LOG = 500;
 
-    /** What {@link #offer} did with an alert. */
+    /** What {@link #offer} did with an item. */
     public enum Offer { QUEUED, FILTERED, DUPLICATE, DROPPED }
 
     /** Counters, for the status line and tests. */
@@ -39,10 +38,11 @@ public final class Notifier {
     }
 
     private final NotifierSpec spec;
-    private final HttpClient client;
-    private final BlockingQueue<Alert> queue;
+    private final DeliveryListener listener;
+    private final BlockingQueue<Item> queue;
     private final Map<String, Boolean> seen;
     private final Thread thread;
+    private Transport transport;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong retried = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -51,12 +51,12 @@ public final class Notifier {
     private volatile boolean stopping;
 
     Notifier(NotifierSpec spec) {
+        this(spec, DeliveryListener.NONE);
+    }
+
+    Notifier(NotifierSpec spec, DeliveryListener listener) {
         this.spec = spec;
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(spec.timeout())
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.listener = listener;
         this.queue = new ArrayBlockingQueue<>(spec.queueSize());
         int dedupSize = spec.dedupSize();
         this.seen = new LinkedHashMap<>(16, 0.75f, false) {
@@ -78,30 +78,48 @@ public final class Notifier {
     }
 
     void start() {
+        transport = spec.transport().apply(spec);
         thread.start();
     }
 
-    /** Never blocks: filtered, already seen (same alertId), queued, or dropped when the queue is full. */
+    /** An alert: filtered (or not taken: {@code alerts: false}), already seen (same alertId), queued, or dropped. */
     public Offer offer(Alert alert) {
-        if (!spec.filter().matches(alert)) {
+        if (!spec.alerts() || !spec.filter().matches(alert)) {
             return Offer.FILTERED;
         }
+        return enqueue(Item.of(alert));
+    }
+
+    /**
+     * A plan notification naming this notifier: already seen (same notificationId), queued, or dropped (then reported
+     * as dropped at once). Severity and namespace filters do not apply: the plan chose the channel.
+     */
+    public Offer offer(IncidentNotification notification) {
+        Offer offer = enqueue(Item.of(notification));
+        if (offer == Offer.DROPPED) {
+            report(Item.of(notification), "dropped", stopping ? "the notifier is stopping"
+                    : "queue full (" + spec.queueSize() + " items)", null, null);
+        }
+        return offer;
+    }
+
+    private Offer enqueue(Item item) {
         if (stopping) {
             dropped.incrementAndGet();
             return Offer.DROPPED;
         }
         synchronized (seen) {
-            if (spec.dedupSize() > 0 && seen.putIfAbsent(alert.getAlertId(), Boolean.TRUE) != null) {
+            if (spec.dedupSize() > 0 && seen.putIfAbsent(item.key(), Boolean.TRUE) != null) {
                 duplicates.incrementAndGet();
                 return Offer.DUPLICATE;
             }
         }
-        if (!queue.offer(alert)) {
-            forget(alert);
+        if (!queue.offer(item)) {
+            forget(item);
             long n = dropped.incrementAndGet();
             if (n == 1 || n % 100 == 0) {
-                LOG.warn("notifier '{}': queue full ({} alerts), alert {} ({}) dropped for this notifier; {} dropped so far",
-                        spec.name(), spec.queueSize(), alert.getAlertId(), alert.getRuleId(), n);
+                LOG.warn("notifier '{}': queue full ({} items), {} dropped for this notifier; {} dropped so far",
+                        spec.name(), spec.queueSize(), item.describe(), n);
             }
             return Offer.DROPPED;
         }
@@ -112,14 +130,14 @@ public final class Notifier {
         return new Stats(spec.name(), sent.get(), retried.get(), failed.get(), dropped.get(), duplicates.get(), queue.size());
     }
 
-    /** Takes no more alerts; the thread ends when the queue is empty. */
+    /** Takes no more items; the thread ends when the queue is empty. */
     void stopAccepting() {
         stopping = true;
     }
 
     /**
      * Waits until the queue is delivered or the deadline passes; then interrupts what is left (a
-     * send or a backoff) and counts the alerts still queued as not delivered. True when all were.
+     * send or a backoff) and counts the items still queued as not delivered. True when all were.
      */
     boolean awaitDrained(long deadlineNanos) throws InterruptedException {
         stopping = true;
@@ -132,30 +150,41 @@ public final class Notifier {
             thread.interrupt();
             thread.join(2_000);
         }
-        int abandoned = queue.size();
-        queue.clear();
+        List<Item> left2 = new java.util.ArrayList<>();
+        queue.drainTo(left2);
+        int abandoned = left2.size();
         if (abandoned > 0) {
             failed.addAndGet(abandoned);
-            LOG.warn("notifier '{}': stopped with {} alert(s) not delivered (drain time over)", spec.name(), abandoned);
+            LOG.warn("notifier '{}': stopped with {} item(s) not delivered (drain time over)", spec.name(), abandoned);
+            for (Item item : left2) {
+                report(item, "failed", "not delivered: the notifier stopped (drain time over)", null, null);
+            }
+        }
+        if (transport != null) {
+            try {
+                transport.close();
+            } catch (RuntimeException e) {
+                LOG.debug("closing the transport of '{}': {}", spec.name(), e.toString());
+            }
         }
         return drained && abandoned == 0;
     }
 
     private void loop() {
         while (true) {
-            Alert alert;
+            Item item;
             try {
-                alert = queue.poll(100, TimeUnit.MILLISECONDS);
+                item = queue.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }
-            if (alert == null) {
+            if (item == null) {
                 if (stopping) {
                     return;
                 }
                 continue;
             }
-            if (!deliver(alert)) {
+            if (!deliver(item)) {
                 if (Thread.currentThread().isInterrupted()) {
                     return;
                 }
@@ -163,79 +192,76 @@ public final class Notifier {
         }
     }
 
-    /** Sends one alert with its retries; true when it was delivered. */
-    boolean deliver(Alert alert) {
-        HttpRequest request;
-        try {
-            PayloadFormat.Payload payload = spec.format().build(alert);
-            HttpRequest.Builder builder = HttpRequest.newBuilder(spec.url())
-                    .timeout(spec.timeout())
-                    .header("Content-Type", "application/json")
-                    .header("User-Agent", "Driftwatch-notify");
-            payload.headers().forEach(builder::setHeader);
-            request = builder.method(payload.method(), HttpRequest.BodyPublishers.ofString(payload.body())).build();
-        } catch (RuntimeException e) {
-            failed.incrementAndGet();
-            forget(alert);
-            LOG.warn("notifier '{}': alert {} ({}) not delivered: cannot build the request: {}", spec.name(),
-                    alert.getAlertId(), alert.getRuleId(), e.toString());
-            return false;
-        }
+    /** Sends one item with its retries; true when it was delivered. */
+    boolean deliver(Item item) {
         String last = "";
         for (int attempt = 0; ; attempt++) {
             long retryAfterMs = 0;
-            boolean retryable;
             try {
-                HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-                int status = response.statusCode();
-                if (status >= 200 && status < 300) {
+                Attempt result = transport.attempt(item);
+                if (result.delivered()) {
                     sent.incrementAndGet();
+                    report(item, "delivered", result.detail(), result.reference(), result.recipients());
                     return true;
                 }
-                last = "HTTP " + status + bodyForLog(response.body());
-                retryable = status == 408 || status == 429 || status >= 500;
-                if (!retryable) {
+                last = result.detail();
+                if (!result.retryable()) {
                     failed.incrementAndGet();
-                    forget(alert);
-                    LOG.warn("notifier '{}': alert {} ({}) refused by {} with {} (not retried)", spec.name(),
-                            alert.getAlertId(), alert.getRuleId(), spec.url().getHost(), last);
+                    forget(item);
+                    LOG.warn("notifier '{}': {} refused: {} (not retried)", spec.name(), item.describe(), last);
+                    report(item, "failed", last, null, null);
                     return false;
                 }
-                retryAfterMs = retryAfter(response);
-            } catch (IOException e) {
-                last = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                retryAfterMs = result.retryAfterMs();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return notDelivered(alert, attempt + 1, "interrupted at shutdown");
+                return notDelivered(item, attempt + 1, "interrupted at shutdown");
+            } catch (Exception e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return notDelivered(item, attempt + 1, "interrupted at shutdown");
+                }
+                last = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
             }
             if (attempt >= spec.retries()) {
-                return notDelivered(alert, attempt + 1, last);
+                return notDelivered(item, attempt + 1, last);
             }
             long delay = backoff(attempt, retryAfterMs);
             retried.incrementAndGet();
-            LOG.info("notifier '{}': alert {} attempt {} failed ({}); retrying in {} ms", spec.name(), alert.getAlertId(),
+            LOG.info("notifier '{}': {} attempt {} failed ({}); retrying in {} ms", spec.name(), item.describe(),
                     attempt + 1, last, delay);
             try {
                 Thread.sleep(delay);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return notDelivered(alert, attempt + 1, last + "; interrupted at shutdown");
+                return notDelivered(item, attempt + 1, last + "; interrupted at shutdown");
             }
         }
     }
 
-    private boolean notDelivered(Alert alert, int attempts, String last) {
+    private boolean notDelivered(Item item, int attempts, String last) {
         failed.incrementAndGet();
-        forget(alert);
-        LOG.warn("notifier '{}': alert {} ({}) not delivered after {} attempt(s): {}", spec.name(), alert.getAlertId(),
-                alert.getRuleId(), attempts, last);
+        forget(item);
+        LOG.warn("notifier '{}': {} not delivered after {} attempt(s): {}", spec.name(), item.describe(), attempts, last);
+        report(item, "failed", "not delivered after " + attempts + " attempt(s): " + last, null, null);
         return false;
     }
 
-    /** A failed alert may be tried again when Kafka delivers it again. */
-    private void forget(Alert alert) {
+    private void report(Item item, String outcome, String detail, String reference, List<PlanRecipient> recipients) {
+        if (item.isAlert()) {
+            return;
+        }
+        try {
+            listener.outcome(item.notification(), spec.name(), outcome, detail, reference,
+                    recipients != null ? recipients : item.recipients());
+        } catch (RuntimeException e) {
+            LOG.warn("notifier '{}': reporting the {} of {} failed: {}", spec.name(), outcome, item.describe(), e.toString());
+        }
+    }
+
+    /** A failed item may be tried again when Kafka delivers it again. */
+    private void forget(Item item) {
         synchronized (seen) {
-            seen.remove(alert.getAlertId());
+            seen.remove(item.key());
         }
     }
 
@@ -247,25 +273,5 @@ public final class Notifier {
         }
         long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
         return Math.max(delay, Math.min(retryAfterMs, spec.maxBackoffMs()));
-    }
-
-    private static long retryAfter(HttpResponse<?> response) {
-        Optional<String> value = response.headers().firstValue("Retry-After");
-        if (value.isPresent()) {
-            try {
-                return Math.max(0, Long.parseLong(value.get().trim())) * 1000;
-            } catch (NumberFormatException ignored) {
-                // an HTTP date: the exponential backoff stands
-            }
-        }
-        return 0;
-    }
-
-    private static String bodyForLog(String body) {
-        if (body == null || body.isBlank()) {
-            return "";
-        }
-        String oneLine = body.strip().replaceAll("\\s+", " ");
-        return ": " + (oneLine.length() > BODY_IN_LOG ? oneLine.substring(0, BODY_IN_LOG) + "..." : oneLine);
     }
 }

@@ -1,6 +1,7 @@
 package io.driftwatch.notify;
 
 import io.driftwatch.model.Alert;
+import io.driftwatch.model.IncidentNotification;
 import io.driftwatch.schemas.serde.AvroDeserializer;
 import io.driftwatch.schemas.serde.AvroSerdeConfig;
 import java.io.PrintWriter;
@@ -20,10 +21,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code notify}: consumes the alerts topic with its own consumer group and hands every alert to
- * the engine. Offsets are committed after each polled batch has been handed to every notifier's
- * queue (at least once; notifiers drop a redelivered alertId they still remember, and PagerDuty
- * de-duplicates by dedup_key = alertId across restarts).
+ * {@code notify}: consumes the alerts topic, and the response plan's incident notifications when given a topic for
+ * them, with its own consumer group (one consumer, both topics) and hands every alert and every notification to the
+ * engine. Offsets are committed after each polled batch has been handed to every notifier's queue (at least once;
+ * notifiers drop a redelivered alertId or notificationId they still remember, PagerDuty de-duplicates by dedup_key
+ * across restarts, and Jira finds an incident's issue again).
  */
 public final class NotifyService {
     public static final String DEFAULT_GROUP = "driftwatch-notify";
@@ -31,18 +33,21 @@ public final class NotifyService {
 
     private final Map<String, Object> clientProperties;
     private final String topic;
+    private final String notificationsTopic;
     private final NotifyEngine engine;
     private final String groupId;
     private final boolean fromBeginning;
     private volatile boolean stopped;
     private volatile KafkaConsumer<String, Object> consumer;
     private long alerts;
+    private long notifications;
     private long unreadable;
     private volatile io.driftwatch.metrics.ProcessMetrics metrics;
     /** When the consumer last polled (System.nanoTime), 0 before; and whether the loop has ended. */
     private volatile long lastPollNanos;
     private volatile boolean ended;
     private final java.util.concurrent.atomic.AtomicLong alertsRead = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong notificationsRead = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong unreadableRead = new java.util.concurrent.atomic.AtomicLong();
 
     /**
@@ -51,8 +56,18 @@ public final class NotifyService {
      */
     public NotifyService(Map<String, Object> clientProperties, String topic, NotifyEngine engine, String groupId,
                          boolean fromBeginning) {
+        this(clientProperties, topic, null, engine, groupId, fromBeginning);
+    }
+
+    /**
+     * @param notificationsTopic driftwatch.incident-notifications (as the topic catalogue names it), or null for
+     *                           alerts only; the engine reports each delivery (see {@link PlanDeliveries})
+     */
+    public NotifyService(Map<String, Object> clientProperties, String topic, String notificationsTopic, NotifyEngine engine,
+                         String groupId, boolean fromBeginning) {
         this.clientProperties = Map.copyOf(clientProperties);
         this.topic = topic;
+        this.notificationsTopic = notificationsTopic;
         this.engine = engine;
         this.groupId = groupId;
         this.fromBeginning = fromBeginning;
@@ -67,6 +82,9 @@ public final class NotifyService {
         io.micrometer.core.instrument.FunctionCounter.builder("driftwatch.notify.alerts.read", alertsRead,
                 java.util.concurrent.atomic.AtomicLong::doubleValue).description("Alerts read from the alerts topic")
                 .register(metrics.registry());
+        io.micrometer.core.instrument.FunctionCounter.builder("driftwatch.notify.notifications.read", notificationsRead,
+                java.util.concurrent.atomic.AtomicLong::doubleValue)
+                .description("Incident notifications read from the incident-notifications topic").register(metrics.registry());
         io.micrometer.core.instrument.FunctionCounter.builder("driftwatch.notify.unreadable", unreadableRead,
                 java.util.concurrent.atomic.AtomicLong::doubleValue).description("Records skipped: not an Alert")
                 .register(metrics.registry());
@@ -99,6 +117,11 @@ public final class NotifyService {
         return topic;
     }
 
+    /** The incident-notifications topic, or null when only alerts are read. */
+    public String notificationsTopic() {
+        return notificationsTopic;
+    }
+
     /** Consumes until {@link #stop()}; prints the engine's status every {@code statusInterval} (zero: never). */
     public void run(PrintWriter out, Duration statusInterval) {
         Map<String, Object> props = new HashMap<>(clientProperties);
@@ -120,7 +143,7 @@ public final class NotifyService {
             if (stopped) {
                 return;
             }
-            kafka.subscribe(List.of(topic));
+            kafka.subscribe(notificationsTopic == null ? List.of(topic) : List.of(topic, notificationsTopic));
             while (!stopped) {
                 ConsumerRecords<String, Object> records;
                 try {
@@ -137,14 +160,19 @@ public final class NotifyService {
                     continue;
                 }
                 for (ConsumerRecord<String, Object> record : records) {
-                    if (record.value() instanceof Alert alert) {
+                    if (record.value() instanceof Alert alert && record.topic().equals(topic)) {
                         alerts++;
                         alertsRead.incrementAndGet();
                         engine.dispatch(alert);
+                    } else if (record.value() instanceof IncidentNotification notification
+                            && record.topic().equals(notificationsTopic)) {
+                        notifications++;
+                        notificationsRead.incrementAndGet();
+                        engine.dispatch(notification);
                     } else if (record.value() != null) {
                         unreadable++;
                         unreadableRead.incrementAndGet();
-                        LOG.warn("notify: {}-{} offset {} is a {}, not an Alert; skipped", record.topic(), record.partition(),
+                        LOG.warn("notify: {}-{} offset {} is a {}, not what the topic carries; skipped", record.topic(), record.partition(),
                                 record.offset(), record.value().getClass().getSimpleName());
                     }
                 }
@@ -179,7 +207,8 @@ public final class NotifyService {
 
     /** {@code notify: N alerts read | name: sent ..., ...}. */
     public String statusLine() {
-        return "notify: " + alerts + " alerts read" + (unreadable > 0 ? ", " + unreadable + " unreadable" : "")
+        return "notify: " + alerts + " alerts read" + (notifications > 0 ? ", " + notifications + " notifications" : "")
+                + (unreadable > 0 ? ", " + unreadable + " unreadable" : "")
                 + " | " + engine.status();
     }
 

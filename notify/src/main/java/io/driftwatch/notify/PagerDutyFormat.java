@@ -3,6 +3,7 @@ package io.driftwatch.notify;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.driftwatch.model.Alert;
+import io.driftwatch.model.IncidentNotification;
 import io.driftwatch.model.Severity;
 import java.time.Instant;
 import java.util.Map;
@@ -51,6 +52,31 @@ final class PagerDutyFormat implements PayloadFormat {
         }
         payload.put("class", a.getRuleId());
         payload.set("custom_details", new AlertView(a).json());
+        return new Payload("POST", Map.of(), root.toString());
+    }
+
+    /**
+     * A plan notification: {@code dedup_key} = incidentId, so every notification of one incident lands on one
+     * PagerDuty incident; {@code resolve} once the incident is closed (RESOLVED or FALSE_POSITIVE).
+     */
+    @Override
+    public Payload build(IncidentNotification n) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("routing_key", routingKey);
+        root.put("event_action", IncidentText.closed(n) ? "resolve" : "trigger");
+        root.put("dedup_key", n.getIncidentId());
+        root.put("client", "Driftwatch");
+        ObjectNode payload = root.putObject("payload");
+        payload.put("summary", AlertText.truncate(IncidentText.subject(n), SUMMARY_MAX));
+        payload.put("source", n.getIncident().getNode() != null ? n.getIncident().getNode() : n.getGroupKey());
+        payload.put("severity", severity(n.getIncident().getSeverity()));
+        payload.put("timestamp", Instant.ofEpochMilli(n.getAt()).toString());
+        if (n.getIncident().getNamespace() != null) {
+            payload.put("group", n.getIncident().getNamespace());
+        }
+        payload.put("class", n.getKind());
+        ObjectNode details = payload.putObject("custom_details");
+        IncidentText.details(n).forEach(details::put);
         return new Payload("POST", Map.of(), root.toString());
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.driftwatch.model.Alert;
+import io.driftwatch.model.IncidentNotification;
 import java.time.Instant;
 import java.util.Map;
 
@@ -68,6 +69,38 @@ final class SlackFormat implements PayloadFormat {
                 + (a.getCount() > 1 ? " \u00b7 " + a.getCount() + " firings" : "");
         ObjectNode footer = blocks.addObject().put("type", "context");
         footer.putArray("elements").addObject().put("type", "mrkdwn").put("text", AlertText.truncate(escape(context), SECTION_MAX));
+        return new Payload("POST", Map.of(), root.toString());
+    }
+
+    /** A plan notification: the subject as header, the app's text, the incident's details as fields (all escaped). */
+    @Override
+    public Payload build(IncidentNotification n) {
+        JsonNodeFactory json = JsonNodeFactory.instance;
+        ObjectNode root = json.objectNode();
+        root.put("text", AlertText.truncate(escape(IncidentText.subject(n)), SECTION_MAX));
+        if (channel != null) {
+            root.put("channel", channel);
+        }
+        if (username != null) {
+            root.put("username", username);
+        }
+        if (iconEmoji != null) {
+            root.put("icon_emoji", iconEmoji);
+        }
+        ArrayNode blocks = root.putArray("blocks");
+        ObjectNode header = blocks.addObject().put("type", "header");
+        header.putObject("text").put("type", "plain_text").put("text", AlertText.truncate(IncidentText.subject(n), HEADER_MAX));
+        if (n.getText() != null && !n.getText().isBlank()) {
+            ObjectNode message = blocks.addObject().put("type", "section");
+            message.putObject("text").put("type", "mrkdwn").put("text", AlertText.truncate(escape(n.getText()), SECTION_MAX));
+        }
+        ArrayNode fields = blocks.addObject().put("type", "section").putArray("fields");
+        int count = 0;
+        for (Map.Entry<String, String> d : IncidentText.details(n).entrySet()) {
+            if (count++ < 10) { // Slack takes ten fields
+                field(fields, d.getKey(), d.getValue());
+            }
+        }
         return new Payload("POST", Map.of(), root.toString());
     }
 

@@ -1,6 +1,7 @@
 package io.driftwatch.notify;
 
 import io.driftwatch.model.Alert;
+import io.driftwatch.model.IncidentNotification;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -23,5 +24,20 @@ final class WebhookFormat implements PayloadFormat {
         headers.forEach((name, value) -> values.put(name, value.render(view).replaceAll("\\p{Cntrl}+", " ")));
         // (a newline from an alert must not end the header)
         return new Payload(method, values, body.render(view).toString());
+    }
+
+    /**
+     * A plan notification: the notification itself as JSON (the same field names as the topic's JSON, the incident
+     * inside), whatever the body template says; headers without alert placeholders (an Authorization header) kept.
+     */
+    @Override
+    public Payload build(IncidentNotification notification) {
+        Map<String, String> values = new LinkedHashMap<>();
+        headers.forEach((name, value) -> {
+            if (value.isConstant()) {
+                values.put(name, value.render(null));
+            }
+        });
+        return new Payload(method, values, io.driftwatch.schemas.json.JsonRecords.write(notification));
     }
 }

@@ -32,11 +32,28 @@ class NotifiersFileTest {
         List<NotifierSpec> specs = NotifiersFile.load(copy, Map.of(
                 "SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T0/B0/XXXX",
                 "PD_ROUTING_KEY", "R0UT1NGKEY",
-                "SIEM_TOKEN", "token"));
-        assertEquals(List.of("security-chat", "on-call", "on-call-payments", "siem"),
+                "SIEM_TOKEN", "token",
+                "TEAMS_WEBHOOK_URL", "https://prod-00.westeurope.logic.azure.com/workflows/XXXX",
+                "SMTP_PASSWORD", "XXXX", "JIRA_USER", "bot@example.com", "JIRA_API_TOKEN", "XXXX"));
+        assertEquals(List.of("security-chat", "on-call", "on-call-payments", "siem", "security-teams", "security-email",
+                        "security-jira", "sms"),
                 specs.stream().map(NotifierSpec::name).toList(), "the disabled one is left out");
-        assertEquals(List.of("slack", "pagerduty", "pagerduty", "webhook"), specs.stream().map(NotifierSpec::type).toList());
+        assertEquals(List.of("slack", "pagerduty", "pagerduty", "webhook", "teams", "email", "jira", "sns"),
+                specs.stream().map(NotifierSpec::type).toList());
+        assertEquals(List.of(true, true, true, true, true, true, false, false), specs.stream().map(NotifierSpec::alerts).toList());
         specs.forEach(spec -> assertTrue(!spec.toString().contains("XXXX"), "no secret in " + spec));
+    }
+
+    @Test
+    void namesAreListedWithoutReadingSecrets() throws Exception {
+        Path example = Path.of("..", "deploy", "notifiers.example.yaml");
+        assertEquals(List.of("security-chat", "on-call", "on-call-payments", "siem", "security-teams", "security-email",
+                "security-jira", "sms"), NotifiersFile.names(example), "no variable set, no secret file there");
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "notifiers:\n  - {type: email, name: mail, from: a@example.com, to: [b@example.com]}\n");
+        NotifierConfigException e = org.junit.jupiter.api.Assertions.assertThrows(NotifierConfigException.class,
+                () -> NotifiersFile.names(bad));
+        assertEquals(bad + ":2: missing \"host\": the SMTP server (e.g. host: smtp.example.com)", e.getMessage());
     }
 
     @Test
@@ -91,7 +108,7 @@ class NotifiersFileTest {
                           - type: slack
                             name: chat
                             urll: https://hooks.slack.com/x
-                        """, 4, "unknown key \"urll\"; known for a slack notifier: backoffMs, channel,"),
+                        """, 4, "unknown key \"urll\"; known for a slack notifier: alerts, backoffMs, channel,"),
                 Arguments.of("unknown severity", """
                         notifiers:
                           - type: webhook
@@ -105,12 +122,12 @@ class NotifiersFileTest {
                             url: http://h/x
                           - type: nope
                             name: n
-                        """, 2, "missing \"type\": slack, pagerduty or webhook"),
+                        """, 2, "missing \"type\": slack, pagerduty, webhook, teams, email, jira or sns"),
                 Arguments.of("unknown type", """
                         notifiers:
-                          - type: email
+                          - type: fax
                             name: n
-                        """, 2, "unknown type \"email\""),
+                        """, 2, "unknown type \"fax\""),
                 Arguments.of("YAML syntax", """
                         notifiers:
                           - type: webhook
