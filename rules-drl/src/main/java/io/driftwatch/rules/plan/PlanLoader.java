@@ -269,7 +269,7 @@ public final class PlanLoader {
         }
         String v = value.toLowerCase(Locale.ROOT);
         String b = best.toLowerCase(Locale.ROOT);
-        boolean near = bestDistance <= (value.length() >= 5 ? 2 : 1)
+        boolean near = bestDistance <= (value.length() >= 5 ? 2 : value.length() >= 3 ? 1 : 0)
                 || (Math.min(v.length(), b.length()) >= 4 && (v.startsWith(b) || b.startsWith(v)));
         return near ? " (did you mean \"" + best + "\"?)" : "";
     }
