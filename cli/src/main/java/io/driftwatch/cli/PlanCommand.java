@@ -206,8 +206,10 @@ final class PlanCommand implements Runnable {
     }
 
     static void summary(PrintWriter out, ResponsePlan plan) {
+        int width = plan.classes().stream().mapToInt(c -> c.name().length()).max().orElse(0);
+        int leadWidth = plan.classes().stream().mapToInt(c -> c.lead().length() + kind(plan, c.lead()).length() + 3).max().orElse(0);
         for (IncidentClass c : plan.classes()) {
-            out.printf("  class %-28s lead %-20s %s%n", c.name(), c.lead() + " (" + kind(plan, c.lead()) + ")",
+            out.printf("  class %-" + width + "s  lead %-" + leadWidth + "s  %s%n", c.name(), c.lead() + " (" + kind(plan, c.lead()) + ")",
                     c.match() == null ? "default: every other incident" : "match " + match(c.match()));
             List<String> tiers = new ArrayList<>();
             for (EscalationTier t : c.escalation()) {

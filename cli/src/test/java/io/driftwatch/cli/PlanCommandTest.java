@@ -55,7 +55,7 @@ class PlanCommandTest {
         assertTrue(run.out().contains("escalation: 0s secops-oncall via pager; 15m platform-security via security-email+security-chat; "
                 + "1h carol via security-email+sns"), run.out());
         assertTrue(run.out().contains("class default") && run.out().contains("default: every other incident"), run.out());
-        assertTrue(run.out().contains("obligation breach-72h: due 3d after detection, reminders 1d, 4h before; also when tags personal-data"),
+        assertTrue(run.out().contains("obligation breach-72h: due 72h after detection, reminders 24h, 4h before; also when tags personal-data"),
                 run.out());
         assertTrue(run.out().contains("drill weekly-credential-tamper: attack write-passwd every 7d, pass: class credential-tampering, "
                 + "detect within 5s, contain within 30s"), run.out());
