@@ -437,6 +437,10 @@ class PlanLoaderTest {
                 "plan.yaml:6: \"nope\" is not an e-mail address");
         assertProblems(SMALL.replace("bob: {person: Bob}", "bob: {email: bob@example.com}"),
                 "plan.yaml:4: contact \"bob\" must be exactly one of person, team or rota");
+        assertProblems(SMALL.replace("bob: {person: Bob}", "bob: {persn: Bob}"),
+                "plan.yaml:4: contact \"bob\" must be exactly one of person, team or rota (\"persn\": did you mean \"person\"?)");
+        assertProblems(SMALL.replace("bob: {person: Bob}", "bob: {person: \" \"}"),
+                "plan.yaml:4: \"person\" (the name) is empty");
     }
 
     @Test
