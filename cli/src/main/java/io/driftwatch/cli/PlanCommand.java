@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.driftwatch.model.PlanRecipient;
 import io.driftwatch.notify.NotifierConfigException;
-import io.driftwatch.notify.NotifierSpec;
 import io.driftwatch.notify.NotifiersFile;
 import io.driftwatch.rules.plan.Contact;
 import io.driftwatch.rules.plan.Drill;
@@ -87,7 +86,7 @@ final class PlanCommand implements Runnable {
             List<String> channels = null;
             if (notifiers != null) {
                 try {
-                    channels = NotifiersFile.load(notifiers, System.getenv()).stream().map(NotifierSpec::name).toList();
+                    channels = NotifiersFile.names(notifiers);
                 } catch (NotifierConfigException e) {
                     problems.add(e.getMessage());
                 }

@@ -52,8 +52,8 @@ class PlanCommandTest {
         assertTrue(run.out().contains("class credential-tampering"), run.out());
         assertTrue(run.out().contains("lead secops-oncall (rota)"), run.out());
         assertTrue(run.out().contains("preserve [SNAPSHOT_EVIDENCE], contain [PAUSE_CONTAINER], scope"), run.out());
-        assertTrue(run.out().contains("escalation: 0s secops-oncall via pager; 15m platform-security via security-email+security-chat; "
-                + "1h carol via security-email+sns"), run.out());
+        assertTrue(run.out().contains("escalation: 0s secops-oncall via on-call; 15m platform-security via security-email+security-chat; "
+                + "1h carol via security-email+sms"), run.out());
         assertTrue(run.out().contains("class default") && run.out().contains("default: every other incident"), run.out());
         assertTrue(run.out().contains("obligation breach-72h: due 72h after detection, reminders 24h, 4h before; also when tags personal-data"),
                 run.out());
@@ -64,8 +64,8 @@ class PlanCommandTest {
     @Test
     void aBrokenPlanListsEveryProblemAndExitsOne() throws Exception {
         String broken = Files.readString(EXAMPLE)
-                .replace("lead: platform-security\n    channels: [security-chat, jira]",
-                        "lead: platform-secruity\n    channels: [security-chat, jira]")
+                .replace("lead: platform-security\n    channels: [security-chat, security-jira]",
+                        "lead: platform-secruity\n    channels: [security-chat, security-jira]")
                 .replace("      - {id: preserve, title: Snapshot the container's evidence, action: SNAPSHOT_EVIDENCE}\n"
                                 + "      - {id: isolate,",
                         "      - {id: isolate,");
@@ -85,20 +85,29 @@ class PlanCommandTest {
     @Test
     void notifiersMustNameEveryChannel() throws Exception {
         CliHelpTest.Run ok = CliHelpTest.run("plan", "validate", EXAMPLE.toString(), "--notifiers",
-                notifiers("security-email", "security-chat", "pager", "jira", "sns").toString());
+                notifiers("security-email", "security-chat", "on-call", "security-jira", "sms").toString());
         assertEquals(0, ok.exitCode(), ok.out() + ok.err());
         assertTrue(ok.out().lines().findFirst().orElseThrow().endsWith("; every channel is a notifier in " + dir.resolve("notifiers.yaml")),
                 ok.out());
 
-        Path some = notifiers("security-email", "security-chat", "pager", "jira");
+        Path some = notifiers("security-email", "security-chat", "on-call", "security-jira");
         CliHelpTest.Run missing = CliHelpTest.run("plan", "validate", EXAMPLE.toString(), "--notifiers", some.toString());
         assertEquals(1, missing.exitCode(), missing.out());
         List<String> lines = missing.out().lines().toList();
-        String first = EXAMPLE + ":" + lineOf(EXAMPLE, "channels: [", "sns") + ": channel \"sns\" is not a notifier's name "
-                + "(known: jira, pager, security-chat, security-email)";
+        String first = EXAMPLE + ":" + lineOf(EXAMPLE, "channels: [", "sms") + ": channel \"sms\" is not a notifier's name "
+                + "(known: on-call, security-chat, security-email, security-jira)";
         assertEquals(first, lines.get(0));
-        assertTrue(lines.stream().allMatch(l -> l.contains("\"sns\"") || l.endsWith(" errors")), missing.out());
+        assertTrue(lines.stream().allMatch(l -> l.contains("\"sms\"") || l.endsWith(" errors")), missing.out());
         assertEquals(EXAMPLE + ": " + (lines.size() - 1) + " errors", lines.get(lines.size() - 1));
+    }
+
+    /** The two examples in deploy/ agree, and the notifiers file's secrets need not be set to check the names. */
+    @Test
+    void theExamplePlanNamesOnlyTheExampleNotifiers() {
+        Path example = Path.of("..", "deploy", "notifiers.example.yaml");
+        CliHelpTest.Run run = CliHelpTest.run("plan", "validate", EXAMPLE.toString(), "--notifiers", example.toString());
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        assertTrue(run.out().lines().findFirst().orElseThrow().endsWith("; every channel is a notifier in " + example), run.out());
     }
 
     @Test
@@ -161,7 +170,7 @@ class PlanCommandTest {
         assertTrue(first.out().contains("rota secops-oncall: alice (Alice Ng, alice@example.com) on call until 2026-01-12T09:00:00Z (then bob)"),
                 first.out());
         assertTrue(first.out().contains("class credential-tampering: lead secops-oncall -> Alice Ng <alice@example.com>"), first.out());
-        assertTrue(first.out().contains("  tier 3 after 1h: carol -> Carol Diaz <ciso@example.com> via security-email, sns"), first.out());
+        assertTrue(first.out().contains("  tier 3 after 1h: carol -> Carol Diaz <ciso@example.com> via security-email, sms"), first.out());
         CliHelpTest.Run second = CliHelpTest.run("plan", "show", EXAMPLE.toString(), "--at", "2026-01-13T10:00:00+01:00");
         assertTrue(second.out().contains("rota secops-oncall: bob (Bob Ode, bob@example.com) on call until 2026-01-19T09:00:00Z (then dana)"),
                 second.out());

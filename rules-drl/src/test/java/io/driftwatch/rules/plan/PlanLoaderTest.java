@@ -343,8 +343,8 @@ class PlanLoaderTest {
         ResponsePlan plan = PlanLoader.load(Path.of("..", "deploy", "response-plan.yaml"));
         assertEquals("acme-container-ir", plan.name());
         assertEquals("default", plan.classes().get(plan.classes().size() - 1).name());
-        assertTrue(plan.channels().containsAll(List.of("security-email", "security-chat", "pager", "jira", "sns")), plan.channels().toString());
-        assertTrue(Set.of("security-email", "security-chat", "pager", "jira", "sns").containsAll(plan.channels()), plan.channels().toString());
+        assertTrue(plan.channels().containsAll(List.of("security-email", "security-chat", "on-call", "security-jira", "sms")), plan.channels().toString());
+        assertTrue(Set.of("security-email", "security-chat", "on-call", "security-jira", "sms").containsAll(plan.channels()), plan.channels().toString());
 
         // the red-team attack write-passwd raises DW-FIM-021 (HIGH; @mitre T1136.001,T1098,T1548.003;
         // @tags fim,persistence,privilege-escalation,account): the drill expects credential-tampering
