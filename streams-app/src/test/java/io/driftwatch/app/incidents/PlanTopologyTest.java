@@ -482,6 +482,28 @@ class PlanTopologyTest {
     }
 
     @Test
+    void theShippedExamplePlanWithTheBuiltInRulesClassifiesAndEscalates() throws Exception {
+        ResponsePlan example = io.driftwatch.rules.plan.PlanLoader.load(Path.of("..", "deploy", "response-plan.yaml"));
+        RuleSet builtIn = RuleSet.builtIn();
+        try (IncidentDriver d = driver(new IncidentPlans(() -> example, () -> builtIn, Duration.ofSeconds(1), 200))) {
+            d.pipe(alert("a1", "c1", "payments", "ledger-1", T0, Severity.HIGH, "DW-FIM-021", List.of("T1098"),
+                    List.of()));
+            Incident incident = last(d);
+            IncidentPlan plan = incident.getPlan();
+            assertEquals(example.name(), plan.getPlanName());
+            assertEquals("credential-tampering", plan.getClassName(), "rules DW-FIM-02*, tactic persistence");
+            assertEquals(example.incidentClass("credential-tampering").playbook().size(), plan.getSteps().size());
+            assertEquals(T0, plan.getEscalations().get(0).getFiredAt(), "the example's first tier is after 0m");
+            List<IncidentNotification> sent = d.notifications.readValuesToList();
+            assertEquals(List.of("OPENED", "ESCALATION"), sent.stream().map(IncidentNotification::getKind).toList());
+            assertFalse(sent.get(1).getRecipients().isEmpty(), "the rota names someone on call");
+            long tier2 = plan.getEscalations().get(1).getAfterMs();
+            d.driver.advanceWallClockTime(Duration.ofMillis(tier2));
+            assertEquals(List.of(incident.getIncidentId() + "/ESCALATION/2"), ids(d.notifications.readValuesToList()));
+        }
+    }
+
+    @Test
     void withoutAPlanIncidentsHaveNone() {
         try (IncidentDriver d = driver(new IncidentPlans(() -> null, () -> null, Duration.ofSeconds(1), 200))) {
             d.pipe(credentialAlert("a1", T0));
