@@ -212,8 +212,14 @@ class ReportComplianceIT {
         JsonNode integrity = control(report, "HIPAA-164.312(c)(1)");
         assertEquals(0, integrity.get("alerts").asInt(), "the custom rule's alert needs --rules to count");
         JsonNode hipaa = framework(report, "HIPAA Security Rule");
-        assertEquals(List.of(1, 2, 1, 0, 0, 0, 0), ints(hipaa.get("alertsPerDay")));
-        assertEquals(4, hipaa.get("incidents").asInt());
+        assertEquals(List.of(0, 1, 0, 0, 0, 0, 0), ints(hipaa.get("alertsPerDay")),
+                "of its rules only a3 (log tampering claims 164.312(b)); the custom rule is unknown without --rules");
+        assertEquals(1, hipaa.get("incidents").asInt());
+        assertEquals("{\"run\":1,\"passed\":1,\"failed\":0}", hipaa.get("drills").toString(), "d1 drilled i2");
+        JsonNode pciFramework = framework(report, "PCI DSS v4.0");
+        assertEquals(3, pciFramework.get("alerts").asInt());
+        assertEquals(List.of(1, 2, 0, 0, 0, 0, 0), ints(pciFramework.get("alertsPerDay")));
+        assertEquals(2, pciFramework.get("controlsClaimedByRules").asInt(), "10.3 and 11.5");
 
         List<String> incidentIds = new ArrayList<>();
         report.get("incidents").forEach(i -> incidentIds.add(i.get("incidentId").asText()));
@@ -245,6 +251,9 @@ class ReportComplianceIT {
         assertFalse(custom.get("builtIn").asBoolean());
         assertEquals(1, integrity.at("/incidents/count").asInt());
         assertEquals(timing(0, null, null, null, 1, "notAcknowledged").toString(), integrity.at("/incidents/acknowledge").toString());
+        JsonNode hipaa = framework(report, "HIPAA Security Rule");
+        assertEquals(List.of(0, 1, 1, 0, 0, 0, 0), ints(hipaa.get("alertsPerDay")), "a3, and a4 of the custom rule");
+        assertEquals(2, hipaa.get("incidents").asInt());
     }
 
     @Test

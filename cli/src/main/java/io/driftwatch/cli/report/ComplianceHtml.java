@@ -71,7 +71,8 @@ public final class ComplianceHtml {
         html.append("</section>\n");
 
         html.append("<h2>Frameworks</h2>\n<table id=\"frameworks\"><thead><tr><th>framework</th><th>controls</th>")
-                .append("<th>claimed by rules</th><th>alerts</th><th>incidents</th><th>drills (passed/run)</th></tr></thead><tbody>");
+                .append("<th>claimed by rules</th><th>alerts of those rules</th><th>their incidents</th><th>their drills (passed/run)</th>")
+                .append("</tr></thead><tbody>");
         for (JsonNode framework : report.path("frameworks")) {
             html.append("<tr><td>").append(esc(framework.path("framework").asText())).append("</td><td>")
                     .append(esc(join(framework.path("controls")))).append("</td><td class=\"n\">")
@@ -85,7 +86,7 @@ public final class ComplianceHtml {
         html.append("</tbody></table>\n");
 
         html.append("<h2>Charts</h2>\n<div class=\"charts\">")
-                .append(chart("chart-alerts", "Alerts per day, by framework"))
+                .append(chart("chart-alerts", "Alerts per day of the rules claiming each framework's controls"))
                 .append(chart("chart-controls", "Alerts per control"))
                 .append(chart("chart-acknowledge", "Time to acknowledge"))
                 .append(chart("chart-drills", "Drills per day: passed and failed"))
@@ -367,7 +368,8 @@ public final class ComplianceHtml {
               var buckets = data.totals.acknowledgeDistribution;
               draw('chart-acknowledge', {
                 tooltip: {trigger: 'axis'}, grid: {top: 10, left: 40, right: 16, bottom: 30},
-                xAxis: {type: 'category', data: buckets.map(function (b) { return b.bucket; })}, yAxis: integer,
+                xAxis: {type: 'category', axisLabel: {interval: 0},
+                        data: buckets.map(function (b) { return b.bucket; })}, yAxis: integer,
                 series: [{name: 'incidents', type: 'bar', data: buckets.map(function (b) { return b.count; })}]
               });
               function drills(passed) {

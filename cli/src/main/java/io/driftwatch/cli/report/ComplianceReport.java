@@ -137,22 +137,27 @@ public final class ComplianceReport {
                 .forEach(unknownRules::add);
         totals.set("unknownRuleIds", strings(unknownRules));
 
+        // Per framework, what its rules found: the alerts, incidents and drills of rules that claim one of its
+        // controls (not those counted only because the product serves a control for every alert).
         ArrayNode frameworks = report.putArray("frameworks");
         for (String framework : controls.frameworks()) {
             Set<String> ids = new LinkedHashSet<>();
             controls.all().stream().filter(c -> c.framework().equals(framework)).forEach(c -> ids.add(c.id()));
-            Predicate<Set<String>> touches = set -> set.stream().anyMatch(ids::contains);
+            Predicate<List<String>> claims = ruleIds -> ruleIds.stream().map(rulesById::get)
+                    .anyMatch(rule -> rule != null && rule.controls().stream().anyMatch(ids::contains));
             ObjectNode node = frameworks.addObject();
             node.put("framework", framework);
             node.set("controls", strings(ids));
             node.put("controlsClaimedByRules", ids.stream()
                     .filter(id -> in.rules().stream().anyMatch(r -> r.controls().contains(id))).count());
-            List<Alert> evidence = alerts.stream().filter(a -> touches.test(controlsOfAlert.get(a.getAlertId()))).toList();
+            List<Alert> evidence = alerts.stream().filter(a -> claims.test(List.of(a.getRuleId()))).toList();
             node.put("alerts", evidence.size());
-            node.put("incidents", incidents.stream()
-                    .filter(i -> touches.test(controlsOfIncident.get(i.getIncidentId()))).count());
+            node.put("incidents", incidents.stream().filter(i -> claims.test(i.getRuleIds())).count());
             node.set("alertsPerDay", perDay(evidence, days));
-            node.set("drills", drillCounts(drills, d -> touches.test(controlsOfDrill.get(d.getDrillId()))));
+            node.set("drills", drillCounts(drills, d -> {
+                Incident drilled = d.getIncidentId() == null ? null : allIncidents.get(d.getIncidentId());
+                return drilled != null && claims.test(drilled.getRuleIds());
+            }));
         }
 
         ArrayNode controlNodes = report.putArray("controls");
@@ -264,9 +269,10 @@ public final class ComplianceReport {
     }
 
     /**
-     * When an incident started, was acknowledged and closed. With a plan: its startedAt and acknowledgedAt. Without:
-     * the first alert (firstSeen) and the first status change a person made (a user other than the app). Closed: the
-     * first change to RESOLVED or FALSE_POSITIVE, whoever made it.
+     * When an incident started, was acknowledged and closed. Start: the plan's startedAt, else the first alert
+     * (firstSeen). Acknowledged: the plan's acknowledgedAt, else (no plan, or a plan that has not recorded one) the
+     * first status change a person made (a user other than the app). Closed: the first change to RESOLVED or
+     * FALSE_POSITIVE, whoever made it.
      */
     record Times(long start, Long acknowledgedAt, String acknowledgedBy, Long closedAt) {
         Long acknowledgeMs() {
@@ -285,7 +291,7 @@ public final class ComplianceReport {
         String acknowledgedBy = plan != null ? plan.getAcknowledgedBy() : null;
         Long closedAt = null;
         for (IncidentStatusChange change : incident.getHistory()) {
-            if (acknowledgedAt == null && plan == null && !APP_USER.equals(change.getUser())) {
+            if (acknowledgedAt == null && !APP_USER.equals(change.getUser())) {
                 acknowledgedAt = change.getAt();
                 acknowledgedBy = change.getUser();
             }
