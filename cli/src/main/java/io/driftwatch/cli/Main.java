@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
                 NotifyCommand.class,
                 TrailCommand.class, IncidentsCommand.class, CaptureCommand.class,
                 ScanCommand.class,
+                ReportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -46,9 +46,10 @@ final class RulesCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            header = "Print the rule catalogue: id, severity, MITRE, maturity, enabled.",
+            header = "Print the rule catalogue: id, severity, MITRE, maturity, enabled, compliance controls.",
             description = {"Print the rule catalogue: id, severity, MITRE techniques, maturity, whether the rule is "
-                    + "enabled, name and file.",
+                    + "enabled, name and file, then the compliance controls each rule claims (@controls; "
+                    + "src/compliance-report.md).",
                     "A rule is enabled when its maturity is among --maturity (as driftwatch.rules.maturity in the app)."})
     static final class ListRules implements Callable<Integer> {
         @Option(names = "--rules", paramLabel = "DIR", description = "Your DRL rules, added to the built-in pack.")
@@ -102,6 +103,8 @@ final class RulesCommand implements Runnable {
                     node.put("falsePositives", rule.falsePositives());
                     node.put("response", rule.response());
                     node.put("lane", lane(rules, rule.id()));
+                    ArrayNode controls = node.putArray("controls");
+                    rule.controls().forEach(controls::add);
                 }
                 out.println(mapper.writeValueAsString(array));
                 out.flush();
@@ -114,6 +117,9 @@ final class RulesCommand implements Runnable {
                         rule.severity() == null ? "-" : rule.severity(),
                         rule.mitre().isEmpty() ? "-" : String.join(",", rule.mitre()), rule.maturity(),
                         enabled.contains(rule.maturity()) ? "yes" : "no", lane(rules, rule.id()), rule.name(), rule.file());
+                if (!rule.controls().isEmpty()) {
+                    out.printf("%-12s controls: %s%n", "", String.join(", ", rule.controls()));
+                }
             }
             long on = rules.rules().stream().filter(r -> enabled.contains(r.maturity())).count();
             out.printf("%d rules (%d enabled: maturity %s), rule set version %s%n", rules.rules().size(), on,

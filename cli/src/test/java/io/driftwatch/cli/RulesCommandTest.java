@@ -27,6 +27,7 @@ class RulesCommandTest {
         assertTrue(list.out().contains("DW-FIM-001") && list.out().contains("HIGH") && list.out().contains("T1554"),
                 list.out());
         assertTrue(list.out().contains("ENABLED") && list.out().contains("rule set version"), list.out());
+        assertTrue(list.out().contains("controls: PCI-DSS-11.5, NIST-SI-7, SOC2-CC7.2"), list.out());
     }
 
     @Test
@@ -54,6 +55,9 @@ class RulesCommandTest {
         assertEquals("incubating", mine.get("maturity").asText());
         assertFalse(mine.get("enabled").asBoolean());
         assertEquals("acme/detect/app_config.drl", mine.get("file").asText());
+        assertEquals(List.of("PCI-DSS-11.5", "NIST-SI-7", "SOC2-CC7.2"), strings(overwrite.get("controls")));
+        assertEquals(List.of("PCI-DSS-11.5", "NIST-SI-7"), strings(mine.get("controls")), "a custom rule's claim");
+        assertEquals(List.of(), strings(byId.get("ACME-CLS-001").get("controls")));
         assertFalse(byId.get("ACME-CLS-001").get("detection").asBoolean());
         assertTrue(byId.get("ACME-CLS-001").get("severity").isNull());
 

@@ -27,7 +27,7 @@ import org.kie.api.definition.rule.Rule;
  * (what a path or process is; allow-lists), {@code ...respond} (response policy), anything else
  * is a detection rule. Every rule carries {@code @id}, {@code @maturity} and
  * {@code @description}; a detection rule also {@code @severity}, {@code @mitre}, {@code @tags} and
- * {@code @falsePositives}.
+ * {@code @falsePositives}. Any rule may claim compliance controls with {@code @controls} (ids of {@link Controls}).
  */
 final class RuleCatalog {
   static final Pattern MITRE_ID = Pattern.compile("T\\d{4}(\\.\\d{3})?");
@@ -132,6 +132,13 @@ final class RuleCatalog {
       if (response != null && !RESPONSE_HINT.matcher(response).matches()) {
         check.problem("@response(\"" + response + "\") must be a lowercase word such as pause or notify");
       }
+      List<String> controls = check.list("controls");
+      for (String control : controls) {
+        if (!Controls.builtIn().contains(control)) {
+          check.problem("@controls: \"" + control + "\" is not a known control id (" + Controls.RESOURCE + ": "
+              + String.join(", ", Controls.builtIn().all().stream().map(Controls.Control::id).toList()) + ")");
+        }
+      }
       String collapse = check.optional("collapse");
       if (collapse != null && !collapse.equals(RuleInfo.COLLAPSE_BY_PATH) && !collapse.equals(RuleInfo.COLLAPSE_BY_CONTAINER)) {
         check.problem("@collapse(\"" + collapse + "\") must be path or container");
@@ -146,7 +153,7 @@ final class RuleCatalog {
         ruleOfId.put(id, rule.getName());
         lineOfId.put(id, location.line());
         RuleInfo info = new RuleInfo(id, rule.getName(), location.file(), severity, mitre, tags, maturity,
-            description, falsePositives, response, collapse);
+            description, falsePositives, response, collapse, controls);
         rules.add(info);
         byRule.put(key(rule), new Entry(info, kind));
       }

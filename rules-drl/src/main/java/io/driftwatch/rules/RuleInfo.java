@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * The metadata of one rule, read from its DRL annotations ({@code @id}, {@code @severity},
  * {@code @mitre}, {@code @tags}, {@code @maturity}, {@code @description}, {@code @falsePositives},
- * {@code @response}).
+ * {@code @response}, {@code @collapse}, {@code @controls}).
  *
  * <p>Classification and response rules carry no severity, MITRE techniques or false-positive
  * notes: for them those components are {@code null} or empty.
@@ -24,10 +24,12 @@ import java.util.Objects;
  * @param response       optional hint for the response policy (e.g. {@code pause}, {@code notify}), else {@code null}
  * @param collapse       what repeats of the rule's alerts are collapsed by: {@code path} (the default: same
  *                       container and path) or {@code container} (same container, whatever the path)
+ * @param controls       compliance controls the rule serves, ids of {@link Controls} such as {@code PCI-DSS-11.5};
+ *                       empty when it claims none
  */
 public record RuleInfo(String id, String name, String file, Severity severity, List<String> mitre,
                        List<String> tags, String maturity, String description, String falsePositives,
-                       String response, String collapse) {
+                       String response, String collapse, List<String> controls) {
   public static final String COLLAPSE_BY_PATH = "path";
   public static final String COLLAPSE_BY_CONTAINER = "container";
 
@@ -37,5 +39,6 @@ public record RuleInfo(String id, String name, String file, Severity severity, L
     mitre = List.copyOf(mitre);
     tags = List.copyOf(tags);
     collapse = collapse == null ? COLLAPSE_BY_PATH : collapse;
+    controls = controls == null ? List.of() : List.copyOf(controls);
   }
 }
