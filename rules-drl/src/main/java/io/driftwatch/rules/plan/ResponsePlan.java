@@ -60,6 +60,21 @@ public record ResponsePlan(String name, String version, String file, Map<String,
         return out;
     }
 
+    /** Every channel (notifier) name the plan uses: classes, escalation tiers and obligations, sorted. */
+    public java.util.SortedSet<String> channels() {
+        java.util.SortedSet<String> out = new java.util.TreeSet<>();
+        for (IncidentClass c : classes) {
+            out.addAll(c.channels());
+            c.escalation().forEach(t -> out.addAll(t.channels()));
+        }
+        obligations.forEach(o -> out.addAll(o.channels()));
+        return out;
+    }
+
+    public Obligation obligation(String id) {
+        return obligations.stream().filter(o -> o.id().equals(id)).findFirst().orElse(null);
+    }
+
     public Drill drill(String name) {
         return drills.stream().filter(d -> d.name().equals(name)).findFirst().orElse(null);
     }

@@ -18,6 +18,10 @@ public final class IncidentCounters {
     private final LongAdder expiredWaiting = new LongAdder();
     private final LongAdder responsesDropped = new LongAdder();
     private final LongAdder joinExpired = new LongAdder();
+    private final LongAdder planNotifications = new LongAdder();
+    private final LongAdder planUpdates = new LongAdder();
+    private final LongAdder planRefused = new LongAdder();
+    private final LongAdder planDeliveries = new LongAdder();
 
     void opened() {
         opened.increment();
@@ -65,6 +69,42 @@ public final class IncidentCounters {
 
     void joinExpired() {
         joinExpired.increment();
+    }
+
+    void planNotification() {
+        planNotifications.increment();
+    }
+
+    void planUpdate() {
+        planUpdates.increment();
+    }
+
+    void planRefused() {
+        planRefused.increment();
+    }
+
+    void planDelivery() {
+        planDeliveries.increment();
+    }
+
+    /** Notifications the response plan sent (OPENED, ESCALATION, REMINDER, OVERDUE, STATUS_CHANGED). */
+    public long planNotificationCount() {
+        return planNotifications.sum();
+    }
+
+    /** Playbook steps and obligations changed by a person (PlanUpdate inputs applied). */
+    public long planUpdateCount() {
+        return planUpdates.sum();
+    }
+
+    /** PlanUpdate inputs refused: no plan on the incident, an unknown step or obligation, a status it does not take. */
+    public long planRefusedCount() {
+        return planRefused.sum();
+    }
+
+    /** Delivery reports of the notifier recorded on incidents. */
+    public long planDeliveryCount() {
+        return planDeliveries.sum();
     }
 
     /** Incidents started. */
@@ -142,6 +182,10 @@ public final class IncidentCounters {
         all.put("incidents.inputs.expired-waiting", expiredWaitingCount());
         all.put("incidents.responses-dropped", responsesDroppedCount());
         all.put("incidents.join.expired", joinExpiredCount());
+        all.put("incidents.plan.notifications", planNotificationCount());
+        all.put("incidents.plan.updates", planUpdateCount());
+        all.put("incidents.plan.refused", planRefusedCount());
+        all.put("incidents.plan.deliveries", planDeliveryCount());
         return all;
     }
 }

@@ -258,7 +258,7 @@ final class IncidentFold {
     }
 
     /** updatedAt never goes back: inputs of different kinds carry times from different clocks. */
-    private static void touch(Incident incident, long time) {
+    static void touch(Incident incident, long time) {
         incident.setUpdatedAt(Math.max(incident.getUpdatedAt(), time));
     }
 

@@ -3,12 +3,19 @@ package io.driftwatch.app.incidents;
 import io.driftwatch.model.Alert;
 import io.driftwatch.model.Incident;
 import io.driftwatch.model.IncidentInput;
+import io.driftwatch.model.IncidentNotification;
 import io.driftwatch.model.IncidentStatus;
 import io.driftwatch.model.IncidentStatusChange;
+import io.driftwatch.model.PlanDelivery;
+import io.driftwatch.model.PlanUpdate;
 import io.driftwatch.model.ResponseCommand;
 import io.driftwatch.model.ResponseResult;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -33,19 +40,29 @@ import org.slf4j.LoggerFactory;
  * logged and counted. So is one for an incident this task does not have.
  * <li>A containing response that was done moves an OPEN or ACKNOWLEDGED incident to CONTAINED (when
  * {@code driftwatch.incidents.auto.contain} is on), as user {@code driftwatch} at the result's finishedAt.
+ * <li>With a response plan ({@link IncidentPlans}, see {@link PlanFold}): a new incident gets its plan, timers in
+ * {@code incident-plan-timers} fire escalations, reminders and deadlines on a wall-clock punctuation, a person's first
+ * status change acknowledges (stops the escalation), plan updates tick steps and settle obligations, delivery reports
+ * are recorded; notifications go to {@code incident-notifications} from this same task, so the timer, the incident and
+ * the notification commit together (exactly-once).
  * </ul>
  *
- * Nothing here reads a clock: times come from the records.
+ * Without a plan nothing here reads a clock: times come from the records. With one, the plan's times are the app's
+ * wall clock ({@code context.currentSystemTimeMs()}).
  */
-final class IncidentProcessor implements Processor<String, IncidentInput, String, Incident> {
+final class IncidentProcessor implements Processor<String, IncidentInput, String, Object> {
     private static final Logger LOG = LoggerFactory.getLogger(IncidentProcessor.class);
     private static final String SEPARATOR = "\u0000";
     private static final StringSerializer KEYS = new StringSerializer();
+    /** Timers applied per punctuation at most; the rest wait for the next tick. */
+    static final int MAX_TIMERS_PER_TICK = 10_000;
 
     private final IncidentSettings settings;
     private final IncidentCounters counters;
     private final IncidentFold fold;
-    private ProcessorContext<String, Incident> context;
+    private final PlanFold planFold;
+    private ProcessorContext<String, Object> context;
+    private KeyValueStore<String, String> timers;
     private KeyValueStore<String, Incident> incidents;
     private KeyValueStore<String, String> groups;
     private KeyValueStore<String, String> byAlert;
@@ -53,14 +70,18 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
     private KeyValueStore<String, String> waitingExpiry;
     private String forgottenBelow;
 
-    IncidentProcessor(IncidentSettings settings, IncidentCounters counters) {
+    IncidentProcessor(IncidentSettings settings, IncidentCounters counters, IncidentPlans plans) {
         this.settings = settings;
         this.counters = counters;
         this.fold = new IncidentFold(settings, AttackTactics.builtIn());
+        this.planFold = plans == null ? null : new PlanFold(plans);
+        this.tick = plans == null ? null : plans.tick();
     }
 
+    private final java.time.Duration tick;
+
     @Override
-    public void init(ProcessorContext<String, Incident> context) {
+    public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.incidents = context.getStateStore(IncidentTopology.INCIDENTS_STORE);
         this.groups = context.getStateStore(IncidentTopology.GROUPS_STORE);
@@ -68,6 +89,10 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
         this.waiting = context.getStateStore(IncidentTopology.WAITING_STORE);
         this.waitingExpiry = context.getStateStore(IncidentTopology.WAITING_EXPIRY_STORE);
         context.schedule(IncidentTopology.expiryInterval(settings), PunctuationType.STREAM_TIME, this::forgetOldWaiting);
+        if (planFold != null) {
+            this.timers = context.getStateStore(IncidentTopology.PLAN_TIMERS_STORE);
+            context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::fireDue);
+        }
     }
 
     @Override
@@ -85,6 +110,10 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
             response(input, record.timestamp());
         } else if (input.getStatusChange() != null) {
             statusChange(input.getIncidentId(), input.getStatusChange(), record.timestamp());
+        } else if (input.getPlanUpdate() != null) {
+            planUpdate(input.getIncidentId(), input.getPlanUpdate(), record.timestamp());
+        } else if (input.getDelivery() != null) {
+            delivery(input.getIncidentId(), input.getDelivery(), record.timestamp());
         } else {
             capture(input, record.timestamp());
         }
@@ -98,12 +127,14 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
         if (input.getResult() != null && input.getCommand() == null) {
             return "a result without its command";
         }
+        int withId = (input.getStatusChange() != null ? 1 : 0) + (input.getPlanUpdate() != null ? 1 : 0)
+                + (input.getDelivery() != null ? 1 : 0);
         int parts = (input.getAlert() != null ? 1 : 0) + (input.getCommand() != null ? 1 : 0)
-                + (input.getStatusChange() != null || input.getIncidentId() != null ? 1 : 0)
+                + (withId > 0 ? withId : input.getIncidentId() != null ? 1 : 0)
                 + (input.getCaptureId() != null || input.getCaptureAlertId() != null ? 1 : 0);
         if (parts != 1) {
-            return "expected exactly one of alert, command, statusChange (with incidentId) or captureId (with "
-                    + "captureAlertId), found " + parts;
+            return "expected exactly one of alert, command, statusChange, planUpdate or delivery (with incidentId) or "
+                    + "captureId (with captureAlertId), found " + parts;
         }
         if (input.getAlert() != null) {
             return blank(input.getAlert().getAlertId()) ? "an alert without an alertId" : null;
@@ -115,6 +146,27 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
             ResponseResult result = input.getResult();
             return result == null || input.getCommand().getCommandId().equals(result.getCommandId()) ? null
                     : "a result for command " + result.getCommandId() + " with command " + input.getCommand().getCommandId();
+        }
+        if (input.getPlanUpdate() != null) {
+            PlanUpdate update = input.getPlanUpdate();
+            if (blank(input.getIncidentId())) {
+                return "a plan update needs incidentId";
+            }
+            if (!"step".equals(update.getTarget()) && !"obligation".equals(update.getTarget())) {
+                return "a plan update targets a step or an obligation, not '" + update.getTarget() + "'";
+            }
+            if (blank(update.getId()) || blank(update.getStatus())) {
+                return "a plan update needs the id of its " + update.getTarget() + " and a status";
+            }
+            return blank(update.getUser()) ? "a plan update without the user who made it" : null;
+        }
+        if (input.getDelivery() != null) {
+            PlanDelivery delivery = input.getDelivery();
+            if (blank(input.getIncidentId())) {
+                return "a delivery report needs incidentId";
+            }
+            return blank(delivery.getNotificationId()) || blank(delivery.getChannel()) || blank(delivery.getOutcome())
+                    ? "a delivery report needs notificationId, channel and outcome" : null;
         }
         if (input.getIncidentId() != null || input.getStatusChange() != null) {
             if (blank(input.getIncidentId()) || input.getStatusChange() == null) {
@@ -142,6 +194,9 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
         } else {
             incident = fold.open(groupKey, alert);
             counters.opened();
+            if (planFold != null) {
+                planFold.open(incident, alert, context.currentSystemTimeMs(), effects);
+            }
             // An alert from long before the group's latest incident (a partition that lagged) starts an incident of
             // its own but does not take the group's place: later alerts still meet the latest one.
             if (latest == null || IncidentLifecycle.closed(latest.getStatus())
@@ -154,6 +209,9 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
         applyWaiting(alertId, incident, timestamp);
         save(incident, timestamp);
     }
+
+    /** What the plan asked for while the current input was applied; applied and cleared by {@link #save}. */
+    private PlanFold.Effects effects = new PlanFold.Effects();
 
     /** Applies the commands and captures that came before alert {@code alertId}. */
     private void applyWaiting(String alertId, Incident incident, long timestamp) {
@@ -222,16 +280,23 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
             return changed;
         }
         changed |= fold.addEvidence(incident, result);
+        if (planFold != null) {
+            changed |= planFold.result(incident, command, result);
+        }
         if (settings.autoContain() && IncidentFold.contains(result)
                 && IncidentLifecycle.allows(incident.getStatus(), IncidentStatus.CONTAINED)
                 && incident.getStatus() != IncidentStatus.CONTAINED) {
-            IncidentFold.changeStatus(incident, IncidentStatusChange.newBuilder()
+            IncidentStatusChange contained = IncidentStatusChange.newBuilder()
                     .setStatus(IncidentStatus.CONTAINED)
                     .setUser(IncidentUpdates.APP_USER)
                     .setAt(result.getFinishedAt())
                     .setNote(result.getAction() + " done" + (result.getNode() == null ? "" : " on " + result.getNode())
                             + " (command " + command.getCommandId() + ")")
-                    .build());
+                    .build();
+            IncidentFold.changeStatus(incident, contained);
+            if (planFold != null) {
+                planFold.statusChanged(incident, contained, effects);
+            }
             counters.autoContained();
             counters.statusChanged();
             changed = true;
@@ -267,6 +332,12 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
                     change.getStatus(), change.getUser(), incidentId);
             return;
         }
+        if (planFold != null && PlanFold.acknowledgesOnly(incident, change.getStatus())) {
+            planFold.acknowledgeOnly(incident, change, effects);
+            counters.statusChanged();
+            save(incident, timestamp);
+            return;
+        }
         try {
             IncidentLifecycle.check(incident.getStatus(), change.getStatus());
         } catch (IllegalArgumentException refused) {
@@ -276,10 +347,86 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
         }
         IncidentFold.changeStatus(incident, change);
         counters.statusChanged();
+        if (planFold != null) {
+            planFold.statusChanged(incident, change, effects);
+        }
         if (change.getStatus() == IncidentStatus.OPEN) {
             reopened(incident);
         }
         save(incident, timestamp);
+    }
+
+    private void planUpdate(String incidentId, PlanUpdate update, long timestamp) {
+        Incident incident = incidents.get(incidentId);
+        if (incident == null) {
+            counters.unknownIncident();
+            LOG.warn("incidents: ignored a plan update of {} {} by {}: no incident {} here", update.getTarget(),
+                    update.getId(), update.getUser(), incidentId);
+            return;
+        }
+        if (planFold == null) {
+            counters.planRefused();
+            LOG.warn("incidents: ignored a plan update of {}: no response plan runs (driftwatch.plan.file)", incidentId);
+            return;
+        }
+        String refused = planFold.update(incident, update, effects);
+        if (refused != null) {
+            counters.planRefused();
+            LOG.warn("incidents: ignored a plan update of {} by {}: {}", incidentId, update.getUser(), refused);
+            effects = new PlanFold.Effects();
+            return;
+        }
+        counters.planUpdate();
+        IncidentFold.touch(incident, update.getAt());
+        save(incident, timestamp);
+    }
+
+    private void delivery(String incidentId, PlanDelivery delivery, long timestamp) {
+        Incident incident = incidents.get(incidentId);
+        if (incident == null) {
+            counters.unknownIncident();
+            LOG.debug("incidents: a delivery report for {}, which this task does not have", incidentId);
+            return;
+        }
+        if (planFold == null || !planFold.delivery(incident, delivery)) {
+            counters.duplicate();
+            return;
+        }
+        counters.planDelivery();
+        save(incident, timestamp);
+    }
+
+    /**
+     * The wall-clock punctuation: every timer due by {@code now} is taken from the timers store and applied to its
+     * incident (each incident saved once), in the same commit as the notifications it sends.
+     */
+    private void fireDue(long now) {
+        Map<String, List<KeyValue<String, String>>> byIncident = new LinkedHashMap<>();
+        try (KeyValueIterator<String, String> due = timers.range(IncidentTopology.timeKey(0, ""),
+                IncidentTopology.timeKey(now + 1, ""))) {
+            int n = 0;
+            while (due.hasNext() && n++ < MAX_TIMERS_PER_TICK) {
+                KeyValue<String, String> timer = due.next();
+                String incidentId = timer.value.split("/", 2)[0];
+                byIncident.computeIfAbsent(incidentId, k -> new ArrayList<>()).add(timer);
+            }
+        }
+        for (Map.Entry<String, List<KeyValue<String, String>>> entry : byIncident.entrySet()) {
+            Incident incident = incidents.get(entry.getKey());
+            boolean changed = false;
+            for (KeyValue<String, String> timer : entry.getValue()) {
+                timers.delete(timer.key);
+                if (incident != null) {
+                    changed |= planFold.due(incident, timer.value, now, effects);
+                }
+            }
+            if (changed) {
+                IncidentFold.touch(incident, now);
+                save(incident, now);
+            } else {
+                effects = new PlanFold.Effects();
+            }
+        }
     }
 
     /**
@@ -309,8 +456,22 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
     }
 
     private void save(Incident incident, long timestamp) {
+        PlanFold.Effects fx = effects;
+        effects = new PlanFold.Effects();
+        for (PlanFold.Timer timer : fx.cancel) {
+            timers.delete(timer.key());
+        }
+        for (PlanFold.Timer timer : fx.schedule) {
+            timers.put(timer.key(), timer.id());
+        }
         incidents.put(incident.getIncidentId(), incident);
-        context.forward(new Record<>(incident.getIncidentId(), incident, timestamp));
+        context.forward(new Record<>(incident.getIncidentId(), (Object) incident, timestamp), IncidentTopology.TO_INCIDENTS);
+        for (PlanFold.Pending pending : fx.send) {
+            IncidentNotification notification = PlanFold.notification(pending, incident);
+            counters.planNotification();
+            context.forward(new Record<>(incident.getIncidentId(), (Object) notification, timestamp),
+                    IncidentTopology.TO_NOTIFICATIONS);
+        }
     }
 
     /** Forgets the inputs that waited longer than the wait for their alert (stream time). */

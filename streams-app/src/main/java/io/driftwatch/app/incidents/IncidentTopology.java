@@ -18,7 +18,8 @@ import org.apache.kafka.streams.state.Stores;
  *                          [response-join, response-join-expiry]                │   status changes from the API)
  *                                                                               v
  *                                                        fold-incidents ─> incidents (by incidentId)
- *        [incidents, incident-groups, incident-alerts, incident-waiting-inputs, incident-waiting-expiry]
+ *        [incidents, incident-groups, incident-alerts, incident-waiting-inputs, incident-waiting-expiry,
+ *         incident-plan-timers]                      └─> incident-notifications (by incidentId; with a response plan)
  * </pre>
  *
  * The group key is {@code namespace/pod}, or the container id ({@link IncidentUpdates#groupKey}): every producer of
@@ -39,6 +40,11 @@ public final class IncidentTopology {
     static final String RESPONSE_JOIN_STORE = "response-join";
     /** time(20 digits) NUL commandId → commandId: the join's entries in the order they came, to forget them. */
     static final String RESPONSE_JOIN_EXPIRY_STORE = "response-join-expiry";
+    /**
+     * The response plan's timers: time(20 digits, the wall-clock dueAt) NUL notificationId → notificationId
+     * ({@code incidentId/ESCALATION/2}, {@code incidentId/REMINDER/breach-72h/1}, {@code incidentId/OVERDUE/breach-72h}).
+     */
+    public static final String PLAN_TIMERS_STORE = "incident-plan-timers";
 
     static final String READ_ALERTS = "read-alerts-for-incidents";
     static final String GROUP_ALERTS = "group-alerts-by-incident";
@@ -50,18 +56,29 @@ public final class IncidentTopology {
     static final String READ_INCIDENT_INPUTS = "read-incident-inputs";
     static final String FOLD_INCIDENTS = "fold-incidents";
     static final String TO_INCIDENTS = "to-incidents";
+    static final String TO_NOTIFICATIONS = "to-incident-notifications";
 
     private IncidentTopology() {
     }
 
     /** Adds the sub-topology with counters of its own, and returns them. */
     public static IncidentCounters addTo(Topology topology, Topics topics, IncidentSettings settings) {
+        return addTo(topology, topics, settings, (IncidentPlans) null);
+    }
+
+    /** As above, applying the response plan {@code plans} supplies (null: no plan at all, no timers store). */
+    public static IncidentCounters addTo(Topology topology, Topics topics, IncidentSettings settings, IncidentPlans plans) {
         IncidentCounters counters = new IncidentCounters();
-        addTo(topology, topics, settings, counters);
+        addTo(topology, topics, settings, counters, plans);
         return counters;
     }
 
     public static void addTo(Topology topology, Topics topics, IncidentSettings settings, IncidentCounters counters) {
+        addTo(topology, topics, settings, counters, null);
+    }
+
+    public static void addTo(Topology topology, Topics topics, IncidentSettings settings, IncidentCounters counters,
+                             IncidentPlans plans) {
         topology.addSource(READ_ALERTS, topics.alerts.keySerde().deserializer(), topics.alerts.valueSerde().deserializer(),
                 topics.alerts.name());
         topology.addProcessor(GROUP_ALERTS, () -> new AlertGroupingProcessor(counters), READ_ALERTS);
@@ -86,7 +103,8 @@ public final class IncidentTopology {
 
         topology.addSource(READ_INCIDENT_INPUTS, topics.incidentInputs.keySerde().deserializer(),
                 topics.incidentInputs.valueSerde().deserializer(), topics.incidentInputs.name());
-        topology.addProcessor(FOLD_INCIDENTS, () -> new IncidentProcessor(settings, counters), READ_INCIDENT_INPUTS);
+        topology.addProcessor(FOLD_INCIDENTS, () -> new IncidentProcessor(settings, counters, plans),
+                READ_INCIDENT_INPUTS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(INCIDENTS_STORE),
                 Serdes.String(), topics.storeAvro(Incident.class)).withCachingEnabled(), FOLD_INCIDENTS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUPS_STORE),
@@ -99,6 +117,13 @@ public final class IncidentTopology {
                 Serdes.String(), Serdes.String()), FOLD_INCIDENTS);
         topology.addSink(TO_INCIDENTS, topics.incidents.name(), topics.incidents.keySerde().serializer(),
                 topics.incidents.valueSerde().serializer(), FOLD_INCIDENTS);
+        if (plans != null) {
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PLAN_TIMERS_STORE),
+                    Serdes.String(), Serdes.String()), FOLD_INCIDENTS);
+            topology.addSink(TO_NOTIFICATIONS, topics.incidentNotifications.name(),
+                    topics.incidentNotifications.keySerde().serializer(),
+                    topics.incidentNotifications.valueSerde().serializer(), FOLD_INCIDENTS);
+        }
     }
 
     /** A key that sorts by time: 20 zero-padded digits (negative as 0), NUL, then {@code id}. */

@@ -33,10 +33,58 @@ public final class IncidentUpdates {
         if (user == null || user.isBlank()) {
             throw new IllegalArgumentException("a status change needs the user who made it");
         }
-        IncidentLifecycle.check(incident.getStatus(), to);
+        if (!PlanFold.acknowledgesOnly(incident, to)) {
+            IncidentLifecycle.check(incident.getStatus(), to);
+        }
         IncidentStatusChange change = IncidentStatusChange.newBuilder().setStatus(to).setUser(user).setAt(now)
                 .setNote(note == null || note.isBlank() ? null : note).build();
         return IncidentInput.newBuilder().setIncidentId(incident.getIncidentId()).setStatusChange(change).build();
+    }
+
+    /**
+     * A playbook step ticked ({@code target} "step": done, failed, skipped or pending) or an obligation settled
+     * ("obligation": met, waived or open) by {@code user} at {@code now}, to be produced under
+     * {@code incident.getGroupKey()}.
+     *
+     * @throws IllegalArgumentException when the incident has no plan, no such step or obligation, or the status is not
+     *                                  one the target takes
+     */
+    public static IncidentInput planUpdate(Incident incident, String target, String id, String status, String user,
+                                           String note, long now) {
+        if (incident == null) {
+            throw new IllegalArgumentException("no incident to change");
+        }
+        if (user == null || user.isBlank()) {
+            throw new IllegalArgumentException("a plan update needs the user who made it");
+        }
+        if (incident.getPlan() == null) {
+            throw new IllegalArgumentException("incident " + incident.getIncidentId() + " has no response plan");
+        }
+        String normalized = status == null ? "" : status.trim().toLowerCase(java.util.Locale.ROOT);
+        if ("step".equals(target)) {
+            if (!PlanFold.STEP_STATUSES.contains(normalized)) {
+                throw new IllegalArgumentException("a step's status is one of done, failed, skipped or pending, not '"
+                        + status + "'");
+            }
+            if (incident.getPlan().getSteps().stream().noneMatch(s -> s.getId().equals(id))) {
+                throw new java.util.NoSuchElementException("no step '" + id + "' in the playbook of "
+                        + incident.getIncidentId());
+            }
+        } else if ("obligation".equals(target)) {
+            if (!PlanFold.OBLIGATION_STATUSES.contains(normalized)) {
+                throw new IllegalArgumentException("an obligation's status is one of met, waived or open, not '" + status
+                        + "'");
+            }
+            if (PlanFold.obligation(incident.getPlan(), id) == null) {
+                throw new java.util.NoSuchElementException("no obligation '" + id + "' on " + incident.getIncidentId());
+            }
+        } else {
+            throw new IllegalArgumentException("a plan update targets a step or an obligation, not '" + target + "'");
+        }
+        io.driftwatch.model.PlanUpdate update = io.driftwatch.model.PlanUpdate.newBuilder().setTarget(target).setId(id)
+                .setStatus(normalized).setUser(user).setAt(now).setNote(note == null || note.isBlank() ? null : note)
+                .build();
+        return IncidentInput.newBuilder().setIncidentId(incident.getIncidentId()).setPlanUpdate(update).build();
     }
 
     /**

@@ -44,15 +44,21 @@ final class IncidentDriver implements AutoCloseable {
     final TestInputTopic<String, ResponseResult> results;
     final TestInputTopic<String, IncidentInput> inputs;
     final TestOutputTopic<String, Incident> incidents;
+    /** With a plan: what the plan told people. */
+    final TestOutputTopic<String, io.driftwatch.model.IncidentNotification> notifications;
 
     IncidentDriver(Path stateDir, Map<String, String> settings) {
+        this(stateDir, settings, null);
+    }
+
+    IncidentDriver(Path stateDir, Map<String, String> settings, IncidentPlans plans) {
         Map<String, String> values = new HashMap<>(settings);
         values.put(DriftwatchConfig.SCHEMA_REGISTRY_URL, "mock://incidents-test-" + UUID.randomUUID());
         DriftwatchConfig config = DriftwatchConfig.of(values);
         this.topics = new Topics(config, SchemaRegistryClient.fromConfigs(config.clientProperties()));
         this.settings = IncidentSettings.from(config);
         Topology topology = new Topology();
-        this.counters = IncidentTopology.addTo(topology, topics, this.settings);
+        this.counters = IncidentTopology.addTo(topology, topics, this.settings, plans);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "incidents-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -67,6 +73,8 @@ final class IncidentDriver implements AutoCloseable {
         inputs = driver.createInputTopic(topics.incidentInputs.name(), keys, topics.incidentInputs.valueSerde().serializer());
         incidents = driver.createOutputTopic(topics.incidents.name(), new StringDeserializer(),
                 topics.incidents.valueSerde().deserializer());
+        notifications = plans == null ? null : driver.createOutputTopic(topics.incidentNotifications.name(),
+                new StringDeserializer(), topics.incidentNotifications.valueSerde().deserializer());
     }
 
     void pipe(Alert alert) {
