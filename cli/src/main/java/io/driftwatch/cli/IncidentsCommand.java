@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Exit codes: 0 done; 1 the API refused (e.g. a change the lifecycle does not allow) or could not "
                 + "be reached; 2 bad usage."},
         subcommands = {IncidentsCommand.ListIncidents.class, IncidentsCommand.Show.class, IncidentsCommand.Ack.class,
-                IncidentsCommand.Contain.class, IncidentsCommand.Resolve.class, IncidentsCommand.FalsePositive.class})
+                IncidentsCommand.Contain.class, IncidentsCommand.Resolve.class, IncidentsCommand.FalsePositive.class,
+                IncidentsCommand.StepCommand.class, IncidentsCommand.ObligationCommand.class})
 final class IncidentsCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -128,10 +129,12 @@ final class IncidentsCommand implements Runnable {
         }
     }
 
-    @Command(name = "ack", mixinStandardHelpOptions = true, header = "Acknowledge: someone is on it.")
+    @Command(name = "ack", mixinStandardHelpOptions = true, header = "Acknowledge: someone is on it.",
+            description = {"Stops the response plan's escalation tiers still waiting. On an incident the app contained "
+                    + "already, the acknowledgement is recorded and the status stays CONTAINED."})
     static final class Ack extends Change {
         Ack() {
-            super("ACKNOWLEDGED");
+            super("ACKNOWLEDGED", "acknowledged");
         }
     }
 
@@ -160,10 +163,11 @@ final class IncidentsCommand implements Runnable {
     /** A status change: POST /api/v1/incidents/{id}/status with the note; prints the incident's new status. */
     abstract static class Change implements Callable<Integer> {
         private final String status;
+        private final String defaultNote;
         @Parameters(paramLabel = "ID", description = "The incident id.")
         String id;
-        @Option(names = "--note", paramLabel = "TEXT", required = true,
-                description = "Why: kept with the change, with who made it.")
+        @Option(names = "--note", paramLabel = "TEXT",
+                description = "Why: kept with the change, with who made it (required, except for ack).")
         String note;
         @Mixin
         ConsoleClient.Options api;
@@ -171,12 +175,22 @@ final class IncidentsCommand implements Runnable {
         CommandSpec spec;
 
         Change(String status) {
+            this(status, null);
+        }
+
+        Change(String status, String defaultNote) {
             this.status = status;
+            this.defaultNote = defaultNote;
         }
 
         @Override
         public Integer call() throws Exception {
-            ObjectNode body = JsonNodeFactory.instance.objectNode().put("status", status).put("note", note);
+            String why = note != null && !note.isBlank() ? note : defaultNote;
+            if (why == null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "Missing required option: '--note=TEXT'");
+            }
+            ObjectNode body = JsonNodeFactory.instance.objectNode().put("status", status).put("note", why);
             JsonNode incident = new ConsoleClient(api).post("/api/v1/incidents/" + ConsoleClient.encode(id) + "/status",
                     body);
             JsonNode history = incident.path("history");
@@ -187,6 +201,76 @@ final class IncidentsCommand implements Runnable {
             out.flush();
             return 0;
         }
+    }
+
+    @Command(name = "step", mixinStandardHelpOptions = true,
+            header = "Tick a step of the incident's playbook (response plan).",
+            description = {"POST /api/v1/incidents/{id}/plan/steps/{step}. Automated steps are ticked by the response "
+                    + "results themselves; this is for the manual ones (or to record a step skipped or failed)."})
+    static final class StepCommand implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID", description = "The incident id.")
+        String id;
+        @Parameters(index = "1", paramLabel = "STEP", description = "The step's id in the playbook ('incidents show').")
+        String step;
+        @Option(names = "--status", paramLabel = "STATUS", defaultValue = "done",
+                description = "done (the default), failed, skipped or pending.")
+        String status;
+        @Option(names = "--note", paramLabel = "TEXT", description = "Kept with the step.")
+        String note;
+        @Mixin
+        ConsoleClient.Options api;
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return planUpdate(spec, api, id, "steps", step, status, note);
+        }
+    }
+
+    @Command(name = "obligation", mixinStandardHelpOptions = true,
+            header = "Settle a deadline of the incident's response plan (e.g. the authority was notified).",
+            description = {"POST /api/v1/incidents/{id}/plan/obligations/{obligation}. met or waived stops its "
+                    + "reminders; open starts them again."})
+    static final class ObligationCommand implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID", description = "The incident id.")
+        String id;
+        @Parameters(index = "1", paramLabel = "OBLIGATION", description = "The obligation's id ('incidents show').")
+        String obligation;
+        @Option(names = "--status", paramLabel = "STATUS", required = true, description = "met, waived or open.")
+        String status;
+        @Option(names = "--note", paramLabel = "TEXT", description = "Kept with the obligation (e.g. the reference).")
+        String note;
+        @Mixin
+        ConsoleClient.Options api;
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return planUpdate(spec, api, id, "obligations", obligation, status, note);
+        }
+    }
+
+    private static int planUpdate(CommandSpec spec, ConsoleClient.Options api, String id, String kind, String item,
+                                  String status, String note) throws Exception {
+        ObjectNode body = JsonNodeFactory.instance.objectNode().put("status", status);
+        if (note != null && !note.isBlank()) {
+            body.put("note", note);
+        }
+        JsonNode incident = new ConsoleClient(api).post("/api/v1/incidents/" + ConsoleClient.encode(id) + "/plan/"
+                + kind + "/" + ConsoleClient.encode(item), body);
+        String now = status;
+        for (JsonNode n : incident.path("plan").path(kind)) {
+            if (item.equals(text(n.get("id"), null))) {
+                now = text(n.get("status"), status);
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(safe(text(incident.get("incidentId"), id) + ": " + (kind.equals("steps") ? "step " : "obligation ")
+                + item + " is now " + now));
+        out.flush();
+        return 0;
     }
 
     static String where(JsonNode i) {
@@ -227,12 +311,70 @@ final class IncidentsCommand implements Runnable {
         for (String evidence : strings(i.path("evidence"))) {
             row(out, "Evidence", evidence);
         }
+        printPlan(out, i.path("plan"));
         if (i.path("history").size() > 0) {
             out.println("History");
             for (JsonNode h : i.path("history")) {
                 out.println(safe("  " + formatTime(h.get("at")) + "  " + text(h.get("status"), "") + " by "
                         + text(h.get("user"), "?") + (h.hasNonNull("note") ? ": " + h.get("note").asText() : "")));
             }
+        }
+    }
+
+    /** The response plan's part: class, lead, playbook, escalation, obligations, the latest notices. */
+    static void printPlan(PrintWriter out, JsonNode plan) {
+        if (plan.isMissingNode() || plan.isNull()) {
+            return;
+        }
+        row(out, "Class", text(plan.get("className"), "") + (plan.hasNonNull("classTitle")
+                ? " (" + plan.get("classTitle").asText() + ")" : "") + "   plan " + text(plan.get("planName"), "")
+                + " " + text(plan.get("planVersion"), ""));
+        List<String> lead = new ArrayList<>();
+        for (JsonNode r : plan.path("leadRecipients")) {
+            lead.add(text(r.get("name"), text(r.get("contact"), "?")));
+        }
+        row(out, "Lead", text(plan.get("lead"), "-") + (lead.isEmpty() ? "" : " (" + String.join(", ", lead) + ")")
+                + "   channels " + String.join(", ", strings(plan.path("channels"))));
+        row(out, "Ack", plan.hasNonNull("acknowledgedAt") ? formatTime(plan.get("acknowledgedAt")) + " UTC by "
+                + text(plan.get("acknowledgedBy"), "?") : "not acknowledged");
+        out.println("Playbook");
+        List<String[]> steps = new ArrayList<>();
+        for (JsonNode s : plan.path("steps")) {
+            steps.add(new String[] {"  [" + text(s.get("status"), "pending") + "]", text(s.get("id"), ""),
+                    text(s.get("title"), ""), s.hasNonNull("action") ? s.get("action").asText() : "manual",
+                    s.hasNonNull("by") ? "by " + s.get("by").asText() + " " + formatTime(s.get("at")) : ""});
+        }
+        printColumns(out, steps);
+        out.println("Escalation");
+        List<String[]> tiers = new ArrayList<>();
+        for (JsonNode e : plan.path("escalations")) {
+            String state = e.hasNonNull("firedAt") ? "sent " + formatTime(e.get("firedAt"))
+                    : e.hasNonNull("stoppedAt") ? "stopped " + formatTime(e.get("stoppedAt")) + " by "
+                    + text(e.get("stoppedBy"), "?") : "due " + formatTime(e.get("dueAt"));
+            tiers.add(new String[] {"  tier " + text(e.get("tier"), "?"), state,
+                    String.join(", ", strings(e.path("notify"))), String.join(", ", strings(e.path("channels")))});
+        }
+        printColumns(out, tiers);
+        if (plan.path("obligations").size() > 0) {
+            out.println("Obligations");
+            List<String[]> obligations = new ArrayList<>();
+            for (JsonNode o : plan.path("obligations")) {
+                obligations.add(new String[] {"  [" + text(o.get("status"), "open") + "]", text(o.get("id"), ""),
+                        "due " + formatTime(o.get("dueAt")), text(o.get("title"), "")});
+            }
+            printColumns(out, obligations);
+        }
+        JsonNode notices = plan.path("notices");
+        if (notices.size() > 0) {
+            out.println("Notices (latest " + Math.min(10, notices.size()) + " of " + notices.size() + ")");
+            List<String[]> rows = new ArrayList<>();
+            for (int n = Math.max(0, notices.size() - 10); n < notices.size(); n++) {
+                JsonNode x = notices.get(n);
+                rows.add(new String[] {"  " + formatTime(x.get("at")), text(x.get("kind"), "")
+                        + (x.hasNonNull("tier") ? " " + x.get("tier").asText() : ""), text(x.get("channel"), "-"),
+                        text(x.get("outcome"), ""), text(x.get("reference"), text(x.get("detail"), ""))});
+            }
+            printColumns(out, rows);
         }
     }
 

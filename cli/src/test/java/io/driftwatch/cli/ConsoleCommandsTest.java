@@ -201,9 +201,62 @@ class ConsoleCommandsTest {
         assertEquals(1, closed.exitCode());
         assertEquals("error: HTTP 400: incident " + FixtureInvestigation.INCIDENT_ID + " is closed (FALSE_POSITIVE)",
                 closed.err().trim());
-        CliHelpTest.Run noNote = run("incidents", "ack", FixtureInvestigation.OTHER_INCIDENT_ID, "--url", url);
+        CliHelpTest.Run noNote = run("incidents", "contain", FixtureInvestigation.OTHER_INCIDENT_ID, "--url", url);
         assertEquals(2, noNote.exitCode());
         assertTrue(noNote.err().contains("--note"), noNote.err());
+    }
+
+    @Test
+    void ackTakesADefaultNote() {
+        CliHelpTest.Run ack = run("incidents", "ack", FixtureInvestigation.INCIDENT_ID, "--url", url, "--user", "alice");
+        assertEquals(0, ack.exitCode(), ack.err());
+        assertEquals(List.of(new FixtureInvestigation.StatusChange(FixtureInvestigation.INCIDENT_ID,
+                IncidentStatus.ACKNOWLEDGED, "local:alice", "acknowledged")), FIXTURE.statusChanges());
+    }
+
+    @Test
+    void stepsAndObligationsOfThePlanGoToTheirEndpoints() {
+        CliHelpTest.Run step = run("incidents", "step", FixtureInvestigation.INCIDENT_ID, "rotate", "--url", url,
+                "--user", "alice");
+        assertEquals(0, step.exitCode(), step.err());
+        assertEquals(FixtureInvestigation.INCIDENT_ID + ": step rotate is now done", step.out().trim());
+        CliHelpTest.Run skipped = run("incidents", "step", FixtureInvestigation.INCIDENT_ID, "preserve", "--status",
+                "skipped", "--note", "no disk", "--url", url, "--user", "bob");
+        assertEquals(0, skipped.exitCode(), skipped.err());
+        CliHelpTest.Run met = run("incidents", "obligation", FixtureInvestigation.INCIDENT_ID, "breach-72h", "--status",
+                "met", "--note", "ref 2026-118", "--url", url, "--user", "carol");
+        assertEquals(0, met.exitCode(), met.err());
+        assertEquals(FixtureInvestigation.INCIDENT_ID + ": obligation breach-72h is now met", met.out().trim());
+        assertEquals(List.of(
+                new FixtureInvestigation.PlanChange(FixtureInvestigation.INCIDENT_ID, "step", "rotate", "done",
+                        "local:alice", null),
+                new FixtureInvestigation.PlanChange(FixtureInvestigation.INCIDENT_ID, "step", "preserve", "skipped",
+                        "local:bob", "no disk"),
+                new FixtureInvestigation.PlanChange(FixtureInvestigation.INCIDENT_ID, "obligation", "breach-72h", "met",
+                        "local:carol", "ref 2026-118")), FIXTURE.planChanges());
+        CliHelpTest.Run unknown = run("incidents", "step", FixtureInvestigation.INCIDENT_ID, "nope", "--url", url,
+                "--user", "alice");
+        assertEquals(1, unknown.exitCode());
+        assertEquals("error: HTTP 404: no step 'nope'", unknown.err().trim());
+        CliHelpTest.Run noStatus = run("incidents", "obligation", FixtureInvestigation.INCIDENT_ID, "breach-72h", "--url",
+                url);
+        assertEquals(2, noStatus.exitCode());
+    }
+
+    @Test
+    void showPrintsThePlanAsText() {
+        CliHelpTest.Run show = run("incidents", "show", FixtureInvestigation.INCIDENT_ID, "--url", url);
+        assertEquals(0, show.exitCode(), show.err());
+        String out = show.out();
+        assertTrue(out.contains("Class     credential-tampering (Credentials changed in a container)"), out);
+        assertTrue(out.contains("Lead      secops-oncall (Alice Ng)"), out);
+        assertTrue(out.contains("Ack       not acknowledged"), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("  [pending]") && l.contains("rotate")
+                && l.contains(FixtureInvestigation.HOSTILE_STEP_TITLE)), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("  tier 1") && l.contains("sent")), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("  tier 2") && l.contains("due")), out);
+        assertTrue(out.contains("breach-72h"), out);
+        assertTrue(out.lines().anyMatch(l -> l.contains("pager") && l.contains("failed")), out);
     }
 
     @Test

@@ -8,6 +8,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.driftwatch.app.errors.PipelineErrorHandlers;
+import io.driftwatch.app.incidents.IncidentPlans;
+import io.driftwatch.app.plan.PlanManager;
+import io.driftwatch.app.plan.PlanSettings;
+import io.driftwatch.rules.plan.PlanException;
+import io.driftwatch.rules.plan.ResponsePlan;
 import io.driftwatch.app.rules.RulesManager;
 import io.driftwatch.app.rules.RulesSettings;
 import io.driftwatch.app.topology.DriftwatchTopology;
@@ -34,6 +39,7 @@ public final class DriftwatchApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final EnrichmentCounters counters;
     private final RulesManager rules;
+    private PlanManager plan;
     private final ProcessMetrics metrics;
     private final StreamsHealth health;
     private Investigation investigation;
@@ -87,10 +93,22 @@ public final class DriftwatchApp implements AutoCloseable {
     /** As above; with {@code nodeCommands} (not null) commands also go to per-node topics. */
     public static Topology topology(DriftwatchConfig config, Supplier<RuleSet> rules, EnrichmentCounters counters,
                                     NodeCommands nodeCommands) {
+        return topology(config, rules, counters, nodeCommands, null);
+    }
+
+    /**
+     * As above; with {@code plan} (not null) incidents get the response plan it supplies (it may answer null until a
+     * plan runs). Without one, incidents get no plan and the topology has no plan timers.
+     */
+    public static Topology topology(DriftwatchConfig config, Supplier<RuleSet> rules, EnrichmentCounters counters,
+                                    NodeCommands nodeCommands, Supplier<ResponsePlan> plan) {
         SchemaRegistryClient registry = SchemaRegistryClient.fromConfigs(config.clientProperties());
+        PlanSettings planSettings = PlanSettings.from(config);
+        IncidentPlans plans = plan == null ? null
+                : new IncidentPlans(plan, rules, planSettings.tick(), planSettings.maxNotices());
         return DriftwatchTopology.build(new Topics(config, registry), PipelineSettings.from(config), rules, counters,
                 io.driftwatch.app.topology.CommandSigning.fromConfig(config),
-                io.driftwatch.app.topology.TrailSettings.from(config), incidents(config), nodeCommands);
+                io.driftwatch.app.topology.TrailSettings.from(config), incidents(config), nodeCommands, plans);
     }
 
     /** Incidents are folded unless {@code driftwatch.incidents.enabled=false}; null when off. */
@@ -109,18 +127,35 @@ public final class DriftwatchApp implements AutoCloseable {
      */
     public static DriftwatchApp start(DriftwatchConfig config) throws RuleCompilationException {
         Properties streamsProperties = streamsProperties(config);
-        RulesManager rules = RulesManager.start(config);
+        PlanSettings planSettings = PlanSettings.from(config);
+        PlanManager plan;
+        try {
+            plan = PlanManager.start(planSettings);
+        } catch (PlanException e) {
+            throw new IllegalArgumentException("the response plan " + planSettings.file() + " does not load:\n"
+                    + e.getMessage(), e);
+        }
+        RulesManager rules;
+        try {
+            rules = RulesManager.start(config);
+        } catch (RuleCompilationException | RuntimeException e) {
+            plan.close();
+            throw e;
+        }
         ProcessMetrics metrics = ProcessMetrics.start();
         try {
             EnrichmentCounters counters = new EnrichmentCounters(metrics.registry());
             bindRules(metrics.registry(), rules.metrics());
+            if (planSettings.enabled()) {
+                bindPlan(metrics.registry(), plan);
+            }
             PipelineErrorHandlers.configure(streamsProperties, counters,
                     io.driftwatch.app.config.TopicCatalog.builtIn().name("dead-letter", config));
             NodeCommandTopicAdmin topicAdmin = NodeCommands.enabled(config) ? new NodeCommandTopicAdmin(config) : null;
             NodeCommands nodeCommands = topicAdmin == null ? null : new NodeCommands(
                     io.driftwatch.app.config.TopicCatalog.builtIn().name("response-commands", config), topicAdmin);
-            KafkaStreams streams = new KafkaStreams(topology(config, rules::current, counters, nodeCommands),
-                    streamsProperties);
+            KafkaStreams streams = new KafkaStreams(topology(config, rules::current, counters, nodeCommands,
+                    planSettings.enabled() && incidents(config) != null ? plan::current : null), streamsProperties);
             PipelineErrorHandlers.install(streams, counters);
             StreamsHealth health = StreamsHealth.of(streams);
             Gauge.builder("driftwatch.stream.ready", health, h -> h.ready().up() ? 1 : 0)
@@ -132,6 +167,7 @@ public final class DriftwatchApp implements AutoCloseable {
             metrics.bind(new KafkaStreamsMetrics(streams));
             streams.start();
             DriftwatchApp app = new DriftwatchApp(streams, counters, rules, metrics, health);
+            app.plan = plan;
             app.nodeCommands = nodeCommands;
             app.topicAdmin = topicAdmin;
             try {
@@ -145,8 +181,18 @@ public final class DriftwatchApp implements AutoCloseable {
         } catch (RuntimeException e) {
             metrics.close();
             rules.close();
+            plan.close();
             throw e;
         }
+    }
+
+    /** Plan reloads applied and refused. */
+    static void bindPlan(MeterRegistry registry, PlanManager plan) {
+        FunctionCounter.builder("driftwatch.plan.reloads", plan, PlanManager::reloads).tag("result", "applied")
+                .description("Response plans loaded while running (driftwatch.plan.file changed), by result")
+                .register(registry);
+        FunctionCounter.builder("driftwatch.plan.reloads", plan, PlanManager::failedReloads).tag("result", "refused")
+                .register(registry);
     }
 
     /** Rule reloads applied and refused, and the size of the running set. */
@@ -199,6 +245,11 @@ public final class DriftwatchApp implements AutoCloseable {
         return rules;
     }
 
+    /** The response plan and its reload counters (its plan is null without {@code driftwatch.plan.file}). */
+    public PlanManager planManager() {
+        return plan;
+    }
+
     /** Per-node command routing and its counters; null unless {@code driftwatch.response.commands.per.node=true}. */
     public NodeCommands nodeCommands() {
         return nodeCommands;
@@ -221,6 +272,9 @@ public final class DriftwatchApp implements AutoCloseable {
             } finally {
                 try {
                     rules.close();
+                    if (plan != null) {
+                        plan.close();
+                    }
                 } finally {
                     try {
                         metrics.close();

@@ -117,7 +117,20 @@ final class Investigation implements AutoCloseable {
         String topic = TopicCatalog.builtIn().name("incident-inputs", config);
         ClusterInvestigation cluster = new ClusterInvestigation(streams, advertised(config, console), local,
                 new PeerClient(peerToken(console.tokenFile()), Duration.ofSeconds(10)),
-                (key, input) -> send(producer, topic, key, input), IncidentUpdates::statusChange,
+                (key, input) -> send(producer, topic, key, input), new ClusterInvestigation.IncidentChanges() {
+                    @Override
+                    public IncidentInput statusChange(io.driftwatch.model.Incident incident,
+                                                      io.driftwatch.model.IncidentStatus to, String user, String note,
+                                                      long now) {
+                        return IncidentUpdates.statusChange(incident, to, user, note, now);
+                    }
+
+                    @Override
+                    public IncidentInput planUpdate(io.driftwatch.model.Incident incident, String target, String id,
+                                                    String status, String user, String note, long now) {
+                        return IncidentUpdates.planUpdate(incident, target, id, status, user, note, now);
+                    }
+                },
                 Duration.ofSeconds(15), IncidentTopology.INCIDENTS_STORE);
         // The drill reports (drills.html): read from the compacted drills topic by a consumer of the console's own.
         io.driftwatch.app.console.DrillHistory drills = io.driftwatch.app.console.DrillHistory.start(

@@ -134,6 +134,8 @@ public final class ConsoleServer implements AutoCloseable {
             config.routes.get("/api/v1/incidents", api::incidents);
             config.routes.get("/api/v1/incidents/{id}", api::incident);
             config.routes.post("/api/v1/incidents/{id}/status", api::changeStatus);
+            config.routes.post("/api/v1/incidents/{id}/plan/steps/{stepId}", api::updateStep);
+            config.routes.post("/api/v1/incidents/{id}/plan/obligations/{obligationId}", api::updateObligation);
             config.routes.get("/api/v1/captures/{id}", api::capture);
             config.routes.get("/api/v1/alerts", api::alerts);
             config.routes.get("/api/v1/alerts/histogram", api::histogram);

@@ -157,6 +157,58 @@ final class InvestigationApi {
         json(ctx, JsonRecords.toNode(updated));
     }
 
+    /** POST /api/v1/incidents/{id}/plan/steps/{stepId}: {"status": "done|failed|skipped|pending", "note": ...}. */
+    void updateStep(Context ctx) {
+        updatePlan(ctx, "step", ctx.pathParam("stepId"));
+    }
+
+    /** POST /api/v1/incidents/{id}/plan/obligations/{obligationId}: {"status": "met|waived|open", "note": ...}. */
+    void updateObligation(Context ctx) {
+        updatePlan(ctx, "obligation", ctx.pathParam("obligationId"));
+    }
+
+    private void updatePlan(Context ctx, String target, String itemId) {
+        String id = ctx.pathParam("id");
+        String user = ctx.attribute(USER_ATTRIBUTE);
+        if (user == null) {
+            throw new ConsoleAuth.Refused(401, "a plan update needs a user: on loopback send "
+                    + ConsoleAuth.USER_HEADER + ": <your name> (the CLI's --user)");
+        }
+        JsonNode body;
+        try {
+            body = JSON.readTree(ctx.body());
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("the body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (body == null || !body.isObject()) {
+            throw new IllegalArgumentException("the body must be a JSON object {\"status\": ..., \"note\": ...}");
+        }
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("status") && !name.equals("note")) {
+                throw new IllegalArgumentException("unknown field '" + name + "'; the body takes status and note");
+            }
+        }
+        String allowed = target.equals("step") ? "done, failed, skipped or pending" : "met, waived or open";
+        JsonNode statusNode = body.get("status");
+        if (statusNode == null || !statusNode.isTextual() || statusNode.asText().isBlank()) {
+            throw new IllegalArgumentException("'status' is required: " + allowed);
+        }
+        String status = statusNode.asText().trim().toLowerCase(Locale.ROOT);
+        JsonNode noteNode = body.get("note");
+        if (noteNode != null && !noteNode.isNull() && !noteNode.isTextual()) {
+            throw new IllegalArgumentException("'note' must be text");
+        }
+        String note = noteNode == null || noteNode.isNull() || noteNode.asText().isBlank() ? null : noteNode.asText().trim();
+        if (note != null && note.length() > MAX_NOTE_LENGTH) {
+            throw new IllegalArgumentException("'note' is longer than " + MAX_NOTE_LENGTH + " characters");
+        }
+        Incident updated = service(ctx).updatePlan(id, target, itemId, status, user, note);
+        LOG.info("incident {}: {} {} set to {} by {}", FieldText.escapeControls(id), target, FieldText.escapeControls(itemId),
+                FieldText.escapeControls(status), FieldText.escapeControls(user));
+        json(ctx, JsonRecords.toNode(updated));
+    }
+
     void capture(Context ctx) throws IOException {
         String id = ctx.pathParam("id");
         Capture capture = service(ctx).capture(id)

@@ -57,6 +57,12 @@ public final class ClusterInvestigation implements InvestigationService {
     /** Makes the record that asks for a status change (the lifecycle is checked there). */
     public interface IncidentChanges {
         IncidentInput statusChange(Incident incident, IncidentStatus to, String user, String note, long now);
+
+        /** A playbook step or obligation update (see IncidentUpdates.planUpdate); none by default. */
+        default IncidentInput planUpdate(Incident incident, String target, String id, String status, String user,
+                                         String note, long now) {
+            throw new IllegalArgumentException("this instance takes no plan updates");
+        }
     }
 
     /** @param sendIncidentInput produces a record (key, value) to the incident-inputs topic */
@@ -140,8 +146,9 @@ public final class ClusterInvestigation implements InvestigationService {
         long deadline = System.nanoTime() + changeTimeout.toNanos();
         while (System.nanoTime() < deadline) {
             Optional<Incident> current = incident(incidentId);
-            if (current.isPresent() && current.get().getHistory().stream().anyMatch(h -> h.getAt() == change.getAt()
-                    && h.getUser().equals(change.getUser()) && h.getStatus() == change.getStatus())) {
+            if (current.isPresent() && (current.get().getHistory().stream().anyMatch(h -> h.getAt() == change.getAt()
+                    && h.getUser().equals(change.getUser()) && h.getStatus() == change.getStatus())
+                    || acknowledged(current.get(), change.getUser(), change.getAt()))) {
                 return current.get();
             }
             try {
@@ -152,6 +159,44 @@ public final class ClusterInvestigation implements InvestigationService {
             }
         }
         throw new StoreUnavailableException("the change to " + status + " was sent but is not visible yet; look again shortly");
+    }
+
+    /** An acknowledgement recorded without a status change (an incident the app had contained already). */
+    private static boolean acknowledged(Incident incident, String user, long at) {
+        return incident.getPlan() != null && incident.getPlan().getAcknowledgedAt() != null
+                && incident.getPlan().getAcknowledgedAt() == at && user.equals(incident.getPlan().getAcknowledgedBy());
+    }
+
+    @Override
+    public Incident updatePlan(String incidentId, String target, String id, String status, String user, String note) {
+        Incident incident = incident(incidentId).orElseThrow(() -> new NoSuchElementException("no incident " + incidentId));
+        long now = System.currentTimeMillis();
+        IncidentInput input = changes.planUpdate(incident, target, id, status, user, note, now);
+        sendIncidentInput.accept(incident.getGroupKey(), input);
+        io.driftwatch.model.PlanUpdate update = input.getPlanUpdate();
+        long deadline = System.nanoTime() + changeTimeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<Incident> current = incident(incidentId);
+            if (current.isPresent() && current.get().getPlan() != null && applied(current.get().getPlan(), update)) {
+                return current.get();
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new StoreUnavailableException("the " + target + " update was sent but is not visible yet; look again shortly");
+    }
+
+    private static boolean applied(io.driftwatch.model.IncidentPlan plan, io.driftwatch.model.PlanUpdate update) {
+        if ("step".equals(update.getTarget())) {
+            return plan.getSteps().stream().anyMatch(s -> s.getId().equals(update.getId()) && s.getAt() != null
+                    && s.getAt() == update.getAt() && update.getUser().equals(s.getBy()));
+        }
+        return plan.getObligations().stream().anyMatch(o -> o.getId().equals(update.getId()) && o.getAt() != null
+                && o.getAt() == update.getAt() && update.getUser().equals(o.getBy()));
     }
 
     @Override

@@ -28,6 +28,15 @@ public interface InvestigationService {
      */
     Incident changeStatus(String incidentId, IncidentStatus status, String user, String note);
 
+    /**
+     * Records a response plan update by {@code user}: a playbook step ({@code target} "step": done, failed, skipped or
+     * pending) or an obligation ("obligation": met, waived or open); returns the incident once it shows it.
+     *
+     * @throws java.util.NoSuchElementException when no incident, step or obligation has that id
+     * @throws IllegalArgumentException when the incident has no plan or the status is not one the target takes
+     */
+    Incident updatePlan(String incidentId, String target, String id, String status, String user, String note);
+
     Optional<Capture> capture(String captureId);
 
     /** Alerts by id, or by container and time; in time order. */

@@ -55,6 +55,11 @@ public final class LocalInvestigation implements InvestigationService {
     }
 
     @Override
+    public Incident updatePlan(String incidentId, String target, String id, String status, String user, String note) {
+        throw new IllegalArgumentException("plan updates go to the cluster API, not to one instance's stores");
+    }
+
+    @Override
     public Optional<Capture> capture(String captureId) {
         try {
             return Optional.ofNullable(stores.<Capture>keyValue(QueryableStores.CAPTURES).get(captureId));

@@ -103,6 +103,17 @@ public final class DriftwatchTopology {
                                  EnrichmentCounters counters, io.driftwatch.schemas.sign.CommandSignatures signatures,
                                  TrailSettings trail, io.driftwatch.app.incidents.IncidentSettings incidents,
                                  NodeCommands nodeCommands) {
+        return build(topics, settings, rules, counters, signatures, trail, incidents, nodeCommands, null);
+    }
+
+    /**
+     * As above; with {@code plans} (not null, and incidents on) the incident fold applies the response plan: its timers
+     * store joins the fold-incidents task and notifications go to incident-notifications.
+     */
+    public static Topology build(Topics topics, PipelineSettings settings, Supplier<RuleSet> rules,
+                                 EnrichmentCounters counters, io.driftwatch.schemas.sign.CommandSignatures signatures,
+                                 TrailSettings trail, io.driftwatch.app.incidents.IncidentSettings incidents,
+                                 NodeCommands nodeCommands, io.driftwatch.app.incidents.IncidentPlans plans) {
         Topology topology = new Topology();
 
         // Record timestamps drive stream time: none may run further ahead of this machine's clock than events may.
@@ -231,7 +242,7 @@ public final class DriftwatchTopology {
         if (incidents != null) {
             // alerts ─> by group key ─> incident-inputs <─ response-commands ⋈ response-results (by commandId)
             // incident-inputs (alerts, responses, status changes, capture requests) ─> fold-incidents ─> incidents
-            io.driftwatch.app.incidents.IncidentTopology.addTo(topology, topics, incidents);
+            io.driftwatch.app.incidents.IncidentTopology.addTo(topology, topics, incidents, plans);
         }
         // Last, on purpose: Kafka Streams numbers subtopologies (and so task ids and their state directories) in the
         // order their nodes are added, global ones included. Added anywhere earlier, the global store would take the

@@ -51,7 +51,10 @@ class ApiContractTest {
                 EnrichedEvent.getClassSchema(), Alert.getClassSchema(), Incident.getClassSchema(),
                 IncidentResponse.getClassSchema(), IncidentStatusChange.getClassSchema(),
                 io.driftwatch.model.DrillReport.getClassSchema(), io.driftwatch.model.DrillEscalation.getClassSchema(),
-                io.driftwatch.model.DrillCheck.getClassSchema())) {
+                io.driftwatch.model.DrillCheck.getClassSchema(),
+                io.driftwatch.model.IncidentPlan.getClassSchema(), io.driftwatch.model.PlanRecipient.getClassSchema(),
+                io.driftwatch.model.PlaybookStep.getClassSchema(), io.driftwatch.model.PlanEscalation.getClassSchema(),
+                io.driftwatch.model.PlanObligation.getClassSchema(), io.driftwatch.model.PlanNotice.getClassSchema())) {
             List<String> documented = new ArrayList<>();
             schemas.path(avro.getName()).path("properties").fieldNames().forEachRemaining(documented::add);
             List<String> fields = avro.getFields().stream().map(Schema.Field::name).toList();
@@ -65,7 +68,8 @@ class ApiContractTest {
         FixtureInvestigation fixture = new FixtureInvestigation();
         try (ConsoleServer server = ConsoleServer.start(ConsoleSettings.loopback(0), fixture, fixture, () -> true)) {
             HttpClient http = HttpClient.newHttpClient();
-            Map<String, String> examples = Map.of("{id}", FixtureInvestigation.INCIDENT_ID);
+            Map<String, String> examples = Map.of("{id}", FixtureInvestigation.INCIDENT_ID, "{stepId}", "rotate",
+                    "{obligationId}", "breach-72h");
             for (var paths = openapi().get("paths").fields(); paths.hasNext(); ) {
                 var path = paths.next();
                 String concrete = path.getKey();
@@ -84,7 +88,11 @@ class ApiContractTest {
                 if (path.getValue().has("post")) {
                     int status = http.send(HttpRequest.newBuilder(URI.create(server.url() + concrete))
                                     .header("Content-Type", "application/json").header("X-Driftwatch-User", "contract")
-                                    .POST(HttpRequest.BodyPublishers.ofString("{\"status\": \"ACKNOWLEDGED\", \"note\": \"x\"}"))
+                                    .POST(HttpRequest.BodyPublishers.ofString(concrete.contains("/plan/steps/")
+                                            ? "{\"status\": \"done\", \"note\": \"x\"}"
+                                            : concrete.contains("/plan/obligations/")
+                                            ? "{\"status\": \"met\", \"note\": \"x\"}"
+                                            : "{\"status\": \"ACKNOWLEDGED\", \"note\": \"x\"}"))
                                     .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
                     assertEquals(200, status, "POST " + concrete);
                 }

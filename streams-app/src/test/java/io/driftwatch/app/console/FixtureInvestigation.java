@@ -135,6 +135,42 @@ public final class FixtureInvestigation implements InvestigationService {
         reset();
     }
 
+    /** The response plan of INCIDENT_ID: a hostile step title and delivery detail (values from events are text). */
+    public static final String HOSTILE_STEP_TITLE = "Rotate <img src=x onerror=\"document.title='pwned'\"> keys";
+
+    io.driftwatch.model.IncidentPlan plan() {
+        io.driftwatch.model.PlanRecipient alice = io.driftwatch.model.PlanRecipient.newBuilder().setContact("secops-oncall")
+                .setName("Alice Ng").setEmail("alice@example.com").setHandle("@alice").setVia("secops-oncall").build();
+        return io.driftwatch.model.IncidentPlan.newBuilder().setPlanName("acme-ir").setPlanVersion("0123456789ab")
+                .setClassName("credential-tampering").setClassTitle("Credentials changed in a container")
+                .setLead("secops-oncall").setLeadRecipients(List.of(alice)).setChannels(List.of("security-email"))
+                .setStartedAt(t(11)).setAcknowledgedAt(null).setAcknowledgedBy(null)
+                .setSteps(List.of(
+                        io.driftwatch.model.PlaybookStep.newBuilder().setId("preserve").setTitle("Snapshot the evidence")
+                                .setKind("automated").setAction(ResponseAction.SNAPSHOT_EVIDENCE).setStatus("done")
+                                .setAt(t(24)).setBy("driftwatch").setNote("command cmd-snapshot").build(),
+                        io.driftwatch.model.PlaybookStep.newBuilder().setId("rotate").setTitle(HOSTILE_STEP_TITLE)
+                                .setKind("manual").setStatus("pending").build()))
+                .setEscalations(List.of(
+                        io.driftwatch.model.PlanEscalation.newBuilder().setTier(1).setAfterMs(0).setDueAt(t(11))
+                                .setNotify(List.of("secops-oncall")).setChannels(List.of("pager")).setFiredAt(t(11))
+                                .build(),
+                        io.driftwatch.model.PlanEscalation.newBuilder().setTier(2).setAfterMs(900_000)
+                                .setDueAt(t(11) + 900_000).setNotify(List.of("platform-security"))
+                                .setChannels(List.of("security-email")).build()))
+                .setObligations(List.of(io.driftwatch.model.PlanObligation.newBuilder().setId("breach-72h")
+                        .setTitle("Notify the supervisory authority").setDueAt(t(11) + 72 * 3_600_000L)
+                        .setRemindAt(List.of(t(11) + 48 * 3_600_000L)).setStatus("open").build()))
+                .setNotices(List.of(
+                        io.driftwatch.model.PlanNotice.newBuilder().setNotificationId(INCIDENT_ID + "/ESCALATION/1")
+                                .setKind("ESCALATION").setTier(1).setRecipients(List.of(alice)).setAt(t(11))
+                                .setOutcome("sent").build(),
+                        io.driftwatch.model.PlanNotice.newBuilder().setNotificationId(INCIDENT_ID + "/ESCALATION/1")
+                                .setKind("ESCALATION").setTier(1).setChannel("pager").setRecipients(List.of(alice))
+                                .setAt(t(12)).setOutcome("failed").setDetail("<script>alert(1)</script>").build()))
+                .build();
+    }
+
     /** Back to the two incidents as built, forgetting recorded calls and any failure asked for. */
     public void reset() {
         incidents.clear();
@@ -155,7 +191,7 @@ public final class FixtureInvestigation implements InvestigationService {
                         response("cmd-notify", ALERT_EXEC_TMP, ResponseAction.NOTIFY, 10, null, null, -1)))
                 .setEvidence(List.of("file:///var/lib/driftwatch/evidence/node-a/" + CONTAINER_ID.substring(0, 12)
                         + ".tar.gz"))
-                .setCaptureIds(List.of(CAPTURE_ID)).setHistory(List.of()).setUpdatedAt(t(24)).build());
+                .setCaptureIds(List.of(CAPTURE_ID)).setHistory(List.of()).setPlan(plan()).setUpdatedAt(t(24)).build());
         incidents.put(OTHER_INCIDENT_ID, Incident.newBuilder().setIncidentId(OTHER_INCIDENT_ID)
                 .setGroupKey("payments/api-5c").setStatus(IncidentStatus.ACKNOWLEDGED).setSeverity(Severity.HIGH)
                 .setTitle("A configuration file was edited from an exec session")
@@ -172,6 +208,7 @@ public final class FixtureInvestigation implements InvestigationService {
         alertFilters.clear();
         histogramCalls.clear();
         statusChanges.clear();
+        planChanges.clear();
         failure.set(null);
     }
 
@@ -308,6 +345,48 @@ public final class FixtureInvestigation implements InvestigationService {
         history.add(new IncidentStatusChange(status, user, System.currentTimeMillis(), note));
         Incident updated = Incident.newBuilder(incident).setStatus(status).setHistory(history)
                 .setUpdatedAt(System.currentTimeMillis()).build();
+        incidents.put(incidentId, updated);
+        return updated;
+    }
+
+    /** A plan update as the API passed it on. */
+    public record PlanChange(String incidentId, String target, String id, String status, String user, String note) {
+    }
+
+    private final List<PlanChange> planChanges = new CopyOnWriteArrayList<>();
+
+    public List<PlanChange> planChanges() {
+        return List.copyOf(planChanges);
+    }
+
+    @Override
+    public Incident updatePlan(String incidentId, String target, String id, String status, String user, String note) {
+        planChanges.add(new PlanChange(incidentId, target, id, status, user, note));
+        failIfAsked();
+        Incident incident = incidents.get(incidentId);
+        if (incident == null) {
+            throw new NoSuchElementException("no incident '" + incidentId + "'");
+        }
+        if (incident.getPlan() == null) {
+            throw new IllegalArgumentException("incident " + incidentId + " has no response plan");
+        }
+        Incident updated = Incident.newBuilder(incident).build();
+        long now = System.currentTimeMillis();
+        if ("step".equals(target)) {
+            var step = updated.getPlan().getSteps().stream().filter(s -> s.getId().equals(id)).findFirst()
+                    .orElseThrow(() -> new NoSuchElementException("no step '" + id + "'"));
+            step.setStatus(status);
+            step.setBy(user);
+            step.setAt(now);
+            step.setNote(note);
+        } else {
+            var obligation = updated.getPlan().getObligations().stream().filter(o -> o.getId().equals(id)).findFirst()
+                    .orElseThrow(() -> new NoSuchElementException("no obligation '" + id + "'"));
+            obligation.setStatus(status);
+            obligation.setBy(user);
+            obligation.setAt(now);
+            obligation.setNote(note);
+        }
         incidents.put(incidentId, updated);
         return updated;
     }

@@ -59,9 +59,124 @@
     }
 
     const closed = incident.status === 'RESOLVED' || incident.status === 'FALSE_POSITIVE';
+    const acknowledged = incident.plan && incident.plan.acknowledgedAt;
     document.querySelectorAll('.actions button').forEach(b => {
-      b.disabled = closed || b.dataset.status === incident.status;
+      // Acknowledging a contained incident records the acknowledgement (the status stays): allowed once.
+      b.disabled = closed || b.dataset.status === incident.status
+          || (b.dataset.status === 'ACKNOWLEDGED' && (!incident.plan || acknowledged) && incident.status !== 'OPEN');
     });
+    renderPlan(incident);
+  }
+
+  /** 90061000 -> "1d 1h 1m"; negative -> "overdue by ...". */
+  function left(ms) {
+    const late = ms < 0;
+    let rest = Math.abs(ms);
+    const parts = [];
+    [['d', 86400000], ['h', 3600000], ['m', 60000], ['s', 1000]].forEach(([unit, size]) => {
+      const n = Math.floor(rest / size);
+      rest -= n * size;
+      if (n && parts.length < 3) {
+        parts.push(n + unit);
+      }
+    });
+    const text = parts.length ? parts.join(' ') : '0s';
+    return late ? 'overdue by ' + text : text;
+  }
+
+  function recipients(list) {
+    return (list || []).map(r => (r.name || r.contact) + (r.via ? ' via ' + r.via : '')).join(', ');
+  }
+
+  function planButton(label, target, id, status) {
+    const button = D.el('button', {type: 'button', 'data-test': 'plan-' + target + '-' + status,
+      'data-target': target, 'data-id': id, 'data-status': status, text: label});
+    button.addEventListener('click', () => updatePlan(target, id, status));
+    return button;
+  }
+
+  /** The plan panel: every value comes from events or the plan file and goes in as text, never as markup. */
+  function renderPlan(incident) {
+    const section = D.byId('plan');
+    const plan = incident.plan;
+    D.byId('plan-none').hidden = !!plan;
+    D.byId('plan-body').hidden = !plan;
+    if (!plan) {
+      D.loaded(section, 'ready');
+      return;
+    }
+    D.setText('plan-class', plan.className + (plan.classTitle ? ' — ' + plan.classTitle : ''));
+    D.setText('plan-lead', (plan.lead || '') + (plan.leadRecipients.length ? ' (' + recipients(plan.leadRecipients) + ')' : ''));
+    D.setText('plan-channels', D.list(plan.channels));
+    D.setText('plan-started', D.time(plan.startedAt));
+    D.setText('plan-ack', plan.acknowledgedAt ? D.time(plan.acknowledgedAt) + ' by ' + plan.acknowledgedBy
+        : 'not acknowledged');
+    D.setText('plan-version', plan.planName + ' ' + plan.planVersion);
+    const closed = incident.status === 'RESOLVED' || incident.status === 'FALSE_POSITIVE';
+    D.byId('plan-steps').querySelector('tbody').replaceChildren(...plan.steps.map(s => D.el('tr', {
+          'data-test': 'plan-step', 'data-step': s.id, class: 'step-' + s.status
+        },
+        D.el('td', {'data-col': 'status', text: s.status}),
+        D.el('td', {'data-col': 'title'}, D.el('strong', {text: s.id}), ' ' + s.title),
+        D.el('td', {'data-col': 'kind', text: s.action ? 'automated: ' + s.action : 'manual'}),
+        D.el('td', {'data-col': 'by', text: s.by ? s.by + ' ' + D.time(s.at) : ''}),
+        D.el('td', {'data-col': 'note', text: s.note || ''}),
+        D.el('td', {}, closed ? null : [s.status !== 'done' ? planButton('Done', 'steps', s.id, 'done') : null,
+          s.status === 'pending' ? planButton('Skip', 'steps', s.id, 'skipped') : null]))));
+    const now = Date.now();
+    D.byId('plan-escalations').querySelector('tbody').replaceChildren(...plan.escalations.map(e => {
+      const state = e.firedAt ? 'sent ' + D.time(e.firedAt)
+          : e.stoppedAt ? 'stopped ' + D.time(e.stoppedAt) + ' by ' + e.stoppedBy
+              : 'waiting (in ' + left(e.dueAt - now) + ')';
+      return D.el('tr', {'data-test': 'plan-tier', 'data-tier': e.tier,
+          class: e.firedAt ? 'tier-fired' : e.stoppedAt ? 'tier-stopped' : 'tier-waiting'},
+        D.el('td', {'data-col': 'tier', text: e.tier}),
+        D.el('td', {'data-col': 'after', text: left(e.afterMs)}),
+        D.el('td', {'data-col': 'due', text: D.time(e.dueAt)}),
+        D.el('td', {'data-col': 'state', text: state}),
+        D.el('td', {'data-col': 'notify', text: D.list(e.notify)}),
+        D.el('td', {'data-col': 'channels', text: D.list(e.channels)}));
+    }));
+    D.byId('plan-obligations').querySelector('tbody').replaceChildren(...plan.obligations.map(o => D.el('tr', {
+          'data-test': 'plan-obligation', 'data-obligation': o.id, class: 'obligation-' + o.status
+        },
+        D.el('td', {'data-col': 'status', text: o.status}),
+        D.el('td', {'data-col': 'title'}, D.el('strong', {text: o.id}), ' ' + o.title),
+        D.el('td', {'data-col': 'due', text: D.time(o.dueAt)}),
+        D.el('td', {'data-col': 'left', text: o.status === 'open' || o.status === 'overdue' ? left(o.dueAt - now) : ''}),
+        D.el('td', {'data-col': 'reminders', text: o.remindersSent + ' of ' + o.remindAt.length}),
+        D.el('td', {'data-col': 'by', text: o.by ? o.by + ' ' + D.time(o.at) + (o.note ? ': ' + o.note : '') : ''}),
+        D.el('td', {}, o.status === 'open' || o.status === 'overdue'
+            ? [planButton('Met', 'obligations', o.id, 'met'), planButton('Waive', 'obligations', o.id, 'waived')]
+            : null))));
+    D.byId('plan-notices').querySelector('tbody').replaceChildren(...plan.notices.slice().reverse().map(n => D.el('tr', {
+          'data-test': 'plan-notice', 'data-notification': n.notificationId, class: 'outcome-' + n.outcome
+        },
+        D.el('td', {'data-col': 'at', text: D.time(n.at)}),
+        D.el('td', {'data-col': 'kind', text: n.kind + (n.tier ? ' ' + n.tier : '')}),
+        D.el('td', {'data-col': 'channel', text: n.channel || '—'}),
+        D.el('td', {'data-col': 'outcome', text: n.outcome}),
+        D.el('td', {'data-col': 'recipients', text: recipients(n.recipients)}),
+        D.el('td', {'data-col': 'reference', text: n.reference || n.detail || ''}))));
+    D.loaded(section, 'ready');
+  }
+
+  async function updatePlan(target, id, status) {
+    const result = D.byId('plan-result');
+    result.dataset.state = 'loading';
+    D.clearError();
+    D.rememberUser(D.byId('user-name').value);
+    try {
+      const note = D.byId('note').value.trim();
+      const updated = await D.post('api/v1/incidents/' + encodeURIComponent(incidentId) + '/plan/' + target + '/'
+          + encodeURIComponent(id), note ? {status: status, note: note} : {status: status});
+      renderHeader(updated);
+      result.textContent = (target === 'steps' ? 'Step ' : 'Obligation ') + id + ' is now ' + status + '.';
+      D.loaded(result, 'ready');
+    } catch (e) {
+      result.textContent = e.message;
+      D.loaded(result, 'error');
+    }
   }
 
   async function loadAlerts(incident) {
