@@ -232,7 +232,7 @@ public final class DrillRun {
                                 60_000, config.workDir().resolve("responder")),
                         agent.watcher(), List.of(sandbox.stateRoot()), new NoKubernetes()).start()) {
                     done("container " + containerId + " watched; responder running on node " + config.node());
-                    warmUp(seen, () -> sandbox.exec("sh", "-c", "echo warm > /tmp/.drill-warmup"));
+                    warmUp(seen, () -> sandbox.exec("sh", "-c", "echo warm > /tmp/drill-warm-up.txt"));
                     long started = System.currentTimeMillis();
                     step("attack " + config.drill().attack() + ": " + DrillAttacks.script(config.drill().attack()));
                     RuncSandbox.ExecResult r = sandbox.exec("sh", "-c", DrillAttacks.script(config.drill().attack()));
@@ -254,8 +254,8 @@ public final class DrillRun {
         warmUp(seen, () -> {
             FileEvent warm = DrillAttacks.recordedEvents("write-passwd", containerId, node, System.currentTimeMillis()).get(0);
             warm.setEventId(containerId + "-warm-up");
-            warm.setPath("/tmp/.drill-warmup");
-            warm.setCmdline("sh -c echo warm > /tmp/.drill-warmup");
+            warm.setPath("/tmp/drill-warm-up.txt");
+            warm.setCmdline("sh -c echo warm > /tmp/drill-warm-up.txt");
             producer.send(new ProducerRecord<>(config.topicPrefix() + "file-events", containerId, warm));
             producer.flush();
         });
@@ -283,6 +283,11 @@ public final class DrillRun {
                 if (seen.warm) {
                     done("pipeline warm: a harmless write in the container came out enriched after "
                             + (System.currentTimeMillis() - began) + " ms");
+                    if (!seen.alerts.isEmpty()) {
+                        // The incident they opened decides the class: the drill would measure the wrong thing.
+                        step("WARNING: alerts for the container before the attack: " + seen.alerts.stream()
+                                .map(a -> a.getRuleId() + " " + a.getPath()).toList());
+                    }
                     return;
                 }
             }
