@@ -71,7 +71,8 @@ final class AclPlan {
             plan.topic("app", app, AclOperation.READ, topic.get(role), "reads it");
         }
         for (String role : List.of("enriched-events", "alerts", "response-commands", "dead-letter",
-                "exec-sessions-by-container", "file-events-by-container", "incident-inputs", "incidents", "captures", "rules")) {
+                "exec-sessions-by-container", "file-events-by-container", "incident-inputs", "incidents",
+                "incident-notifications", "captures", "rules")) {
             plan.topic("app", app, AclOperation.WRITE, topic.get(role), "writes it");
         }
         for (AclOperation op : List.of(AclOperation.CREATE, AclOperation.WRITE, AclOperation.DESCRIBE)) {

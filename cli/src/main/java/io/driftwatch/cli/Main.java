@@ -27,7 +27,7 @@ import picocli.CommandLine.Command;
                 "environment variables, then flags; see src/configuration.md.",
                 "Tests: see README.md."},
         subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, BenchCommand.class, FuzzCommand.class,
-                RulesCommand.class,
+                RulesCommand.class, PlanCommand.class,
                 IngestCommand.class, TopicsCommand.class, AclsCommand.class,
                 ProduceCommand.class,
                 SchemasCommand.class,

@@ -210,7 +210,7 @@ public final class PlanLoader {
         return total;
     }
 
-    /** A duration the way a plan file would write it ({@code 15m}, {@code 1h30m}, {@code 500ms}). */
+    /** A duration the way a plan file would write it ({@code 15m}, {@code 1h30m}, {@code 72h}, {@code 7d}, {@code 500ms}). */
     public static String formatDuration(Duration d) {
         if (d == null) {
             return "-";
@@ -222,7 +222,9 @@ public final class PlanLoader {
         long ms = d.toMillis();
         long[] sizes = {86_400_000L, 3_600_000L, 60_000L, 1000L, 1L};
         String[] units = {"d", "h", "m", "s", "ms"};
-        for (int i = 0; i < sizes.length; i++) {
+        // whole weeks in days (7d, 14d); anything else from hours down (72h, 24h, 1h30m), as plans write them
+        int first = ms % (7 * 86_400_000L) == 0 ? 0 : 1;
+        for (int i = first; i < sizes.length; i++) {
             if (ms >= sizes[i]) {
                 out.append(ms / sizes[i]).append(units[i]);
                 ms %= sizes[i];
@@ -269,7 +271,7 @@ public final class PlanLoader {
         }
         String v = value.toLowerCase(Locale.ROOT);
         String b = best.toLowerCase(Locale.ROOT);
-        boolean near = bestDistance <= (value.length() >= 5 ? 2 : 1)
+        boolean near = bestDistance <= (value.length() >= 5 ? 2 : value.length() >= 3 ? 1 : 0)
                 || (Math.min(v.length(), b.length()) >= 4 && (v.startsWith(b) || b.startsWith(v)));
         return near ? " (did you mean \"" + best + "\"?)" : "";
     }

@@ -229,6 +229,8 @@ class PlanLoaderTest {
         assertEquals("1h30m", PlanLoader.formatDuration(Duration.ofMinutes(90)));
         assertEquals("500ms", PlanLoader.formatDuration(Duration.ofMillis(500)));
         assertEquals("7d", PlanLoader.formatDuration(Duration.ofDays(7)));
+        assertEquals("72h", PlanLoader.formatDuration(Duration.ofDays(3)));
+        assertEquals("14d", PlanLoader.formatDuration(Duration.ofDays(14)));
         assertEquals("0s", PlanLoader.formatDuration(Duration.ZERO));
     }
 
@@ -531,8 +533,8 @@ class PlanLoaderTest {
                     notify: []
                 """;
         assertProblems(yaml,
-                "plan.yaml:25: obligation \"report\": reminder 3d before the deadline is not after detection (due 3d)",
-                "plan.yaml:25: obligation \"report\": reminder 1d is listed twice",
+                "plan.yaml:25: obligation \"report\": reminder 72h before the deadline is not after detection (due 72h)",
+                "plan.yaml:25: obligation \"report\": reminder 24h is listed twice",
                 "plan.yaml:25: obligation \"report\": a reminder 0 before the deadline is the deadline itself (it is told as overdue then)",
                 "plan.yaml:26: unknown key \"reminders\" for an obligation (did you mean \"remind\"?); known here: id, title, when, due, remind, notify, channels",
                 "plan.yaml:29: an obligation \"report\" is already defined",

@@ -5,7 +5,6 @@ import io.driftwatch.rules.RuleSet;
 import io.driftwatch.rules.plan.ResponsePlan;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
@@ -56,9 +55,5 @@ public record IncidentPlans(Supplier<ResponsePlan> plan, Supplier<RuleSet> rules
     /** A fixed plan (tests, embedded uses). */
     public static IncidentPlans of(ResponsePlan plan, RuleSet rules) {
         return new IncidentPlans(() -> plan, () -> rules, DEFAULT_TICK, DEFAULT_MAX_NOTICES);
-    }
-
-    static List<String> list(Collection<String> values) {
-        return List.copyOf(values);
     }
 }

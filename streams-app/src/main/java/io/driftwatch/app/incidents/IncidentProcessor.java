@@ -12,10 +12,8 @@ import io.driftwatch.model.ResponseCommand;
 import io.driftwatch.model.ResponseResult;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -97,6 +95,8 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
 
     @Override
     public void process(Record<String, IncidentInput> record) {
+        // What an earlier input left when it failed half-way (an error handler that continues) is not this one's.
+        effects = new PlanFold.Effects();
         IncidentInput input = record.value();
         String malformed = malformed(input);
         if (malformed != null) {
@@ -412,6 +412,7 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
             }
         }
         for (Map.Entry<String, List<KeyValue<String, String>>> entry : byIncident.entrySet()) {
+            effects = new PlanFold.Effects();
             Incident incident = incidents.get(entry.getKey());
             boolean changed = false;
             for (KeyValue<String, String> timer : entry.getValue()) {

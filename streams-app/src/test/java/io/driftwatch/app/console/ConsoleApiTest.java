@@ -245,6 +245,37 @@ class ConsoleApiTest {
     }
 
     @Test
+    void planStepsAndObligationsAreUpdatedByTheNamedUserAndBadUpdatesRefused() throws Exception {
+        String steps = "/api/v1/incidents/" + FixtureInvestigation.INCIDENT_ID + "/plan/steps/";
+        HttpResponse<String> done = post(steps + "rotate", "application/json",
+                "{\"status\": \"Done\", \"note\": \"keys rotated\"}", "X-Driftwatch-User", "alice");
+        assertEquals(200, done.statusCode(), done.body());
+        assertEquals("done", json(done).at("/plan/steps/1/status").asText());
+        assertEquals("local:alice", json(done).at("/plan/steps/1/by").asText());
+        HttpResponse<String> met = post("/api/v1/incidents/" + FixtureInvestigation.INCIDENT_ID
+                + "/plan/obligations/breach-72h", "application/json", "{\"status\": \"met\"}", "X-Driftwatch-User", "bob");
+        assertEquals(200, met.statusCode(), met.body());
+        assertEquals(List.of(
+                new FixtureInvestigation.PlanChange(FixtureInvestigation.INCIDENT_ID, "step", "rotate", "done",
+                        "local:alice", "keys rotated"),
+                new FixtureInvestigation.PlanChange(FixtureInvestigation.INCIDENT_ID, "obligation", "breach-72h", "met",
+                        "local:bob", null)), CLUSTER.planChanges());
+
+        assertEquals(401, post(steps + "rotate", "application/json", "{\"status\": \"done\"}").statusCode());
+        assertEquals(415, post(steps + "rotate", "text/plain", "{\"status\": \"done\"}", "X-Driftwatch-User", "alice")
+                .statusCode());
+        assertEquals(400, post(steps + "rotate", "application/json", "{\"note\": \"x\"}", "X-Driftwatch-User", "alice")
+                .statusCode());
+        assertEquals(400, post(steps + "rotate", "application/json", "{\"status\": \"done\", \"by\": \"root\"}",
+                "X-Driftwatch-User", "alice").statusCode());
+        assertEquals(2, CLUSTER.planChanges().size(), "nothing more reached the service");
+        HttpResponse<String> unknown = post(steps + "nope", "application/json", "{\"status\": \"done\"}",
+                "X-Driftwatch-User", "alice");
+        assertEquals(404, unknown.statusCode());
+        assertEquals("no step 'nope'", json(unknown).get("error").asText());
+    }
+
+    @Test
     void aRefusedTransitionIs400WithTheServicesMessageAndAnUnknownIncident404() throws Exception {
         String path = "/api/v1/incidents/" + FixtureInvestigation.INCIDENT_ID + "/status";
         assertEquals(200, post(path, "application/json", "{\"status\": \"RESOLVED\", \"note\": \"fixed\"}",

@@ -137,6 +137,35 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void thePlanPanelShowsClassLeadChecklistTiersObligationsAndNoticesAsTextAndTicksAStep() {
+        IncidentPage page = new IncidentPage(driver, server.url()).open(FixtureInvestigation.INCIDENT_ID);
+        assertEquals("credential-tampering — Credentials changed in a container", page.field("plan-class"), page.error());
+        assertEquals("secops-oncall (Alice Ng via secops-oncall)", page.field("plan-lead"));
+        assertEquals("not acknowledged", page.field("plan-ack"));
+        List<Map<String, String>> steps = page.planSteps();
+        assertEquals(List.of("done", "pending"), steps.stream().map(s -> s.get("status")).toList());
+        assertEquals("rotate " + FixtureInvestigation.HOSTILE_STEP_TITLE, steps.get(1).get("title"),
+                "the hostile title is text");
+        assertEquals("automated: SNAPSHOT_EVIDENCE", steps.get(0).get("kind"));
+        List<Map<String, String>> tiers = page.planTiers();
+        assertTrue(tiers.get(0).get("state").startsWith("sent "), tiers.toString());
+        assertTrue(tiers.get(1).get("state").startsWith("waiting"), tiers.toString());
+        assertEquals("15m", tiers.get(1).get("after"));
+        assertEquals("open", page.planObligations().get(0).get("status"));
+        List<Map<String, String>> notices = page.planNotices();
+        assertEquals("<script>alert(1)</script>", notices.get(0).get("reference"), "newest first, as text");
+        assertEquals("failed", notices.get(0).get("outcome"));
+        assertEquals(0, page.elementCount("img"));
+        assertEquals(0, driver.findElements(org.openqa.selenium.By.cssSelector("#plan script")).size());
+
+        page.planAction("carol", "steps", "rotate", "done");
+        assertEquals("Step rotate is now done.", page.planResult(), page.error());
+        assertEquals("done", page.planSteps().get(1).get("status"));
+        assertEquals(List.of(new FixtureInvestigation.PlanChange(FixtureInvestigation.INCIDENT_ID, "step", "rotate",
+                "done", "local:carol", null)), FIXTURE.planChanges());
+    }
+
+    @Test
     void theTrailFiltersByUserAndByPathPrefixAndTheUrlCarriesTheFilters() {
         TrailPage page = new TrailPage(driver, server.url()).open(Map.of());
         assertEquals(8, page.rows().size(), page.error());

@@ -482,6 +482,52 @@ class PlanTopologyTest {
     }
 
     @Test
+    void theShippedExamplePlanWithTheBuiltInRulesClassifiesAndEscalates() throws Exception {
+        ResponsePlan example = io.driftwatch.rules.plan.PlanLoader.load(Path.of("..", "deploy", "response-plan.yaml"));
+        RuleSet builtIn = RuleSet.builtIn();
+        try (IncidentDriver d = driver(new IncidentPlans(() -> example, () -> builtIn, Duration.ofSeconds(1), 200))) {
+            d.pipe(alert("a1", "c1", "payments", "ledger-1", T0, Severity.HIGH, "DW-FIM-021", List.of("T1098"),
+                    List.of()));
+            Incident incident = last(d);
+            IncidentPlan plan = incident.getPlan();
+            assertEquals(example.name(), plan.getPlanName());
+            assertEquals("credential-tampering", plan.getClassName(), "rules DW-FIM-02*, tactic persistence");
+            assertEquals(example.incidentClass("credential-tampering").playbook().size(), plan.getSteps().size());
+            assertEquals(T0, plan.getEscalations().get(0).getFiredAt(), "the example's first tier is after 0m");
+            List<IncidentNotification> sent = d.notifications.readValuesToList();
+            assertEquals(List.of("OPENED", "ESCALATION"), sent.stream().map(IncidentNotification::getKind).toList());
+            assertFalse(sent.get(1).getRecipients().isEmpty(), "the rota names someone on call");
+            long tier2 = plan.getEscalations().get(1).getAfterMs();
+            d.driver.advanceWallClockTime(Duration.ofMillis(tier2));
+            assertEquals(List.of(incident.getIncidentId() + "/ESCALATION/2"), ids(d.notifications.readValuesToList()));
+        }
+    }
+
+    @Test
+    void aBrokenPlanFileIsRefusedAndNewIncidentsKeepGettingTheLastGoodPlan() throws Exception {
+        Path file = stateDir.resolve("plan.yaml");
+        String good = java.nio.file.Files.readString(Path.of("..", "deploy", "response-plan.yaml"));
+        java.nio.file.Files.writeString(file, good);
+        try (io.driftwatch.app.plan.PlanManager manager = io.driftwatch.app.plan.PlanManager.start(
+                new io.driftwatch.app.plan.PlanSettings(file, Duration.ofHours(1), Duration.ofSeconds(1), 200));
+             IncidentDriver d = driver(new IncidentPlans(manager::current, RuleSet::builtIn, Duration.ofSeconds(1),
+                     200))) {
+            String version = manager.current().version();
+            java.nio.file.Files.writeString(file, good.replace("lead: secops-oncall", "lead: nobody-at-all"));
+            assertEquals(io.driftwatch.app.plan.PlanManager.Outcome.REFUSED,
+                    manager.checkNow().get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(manager.lastError().contains(file + ":"), manager.lastError());
+            assertTrue(manager.lastError().contains("nobody-at-all"), manager.lastError());
+            assertEquals(1, manager.failedReloads());
+            d.pipe(alert("a1", "c1", "payments", "ledger-1", T0, Severity.HIGH, "DW-FIM-021", List.of("T1098"),
+                    List.of()));
+            Incident incident = last(d);
+            assertEquals(version, incident.getPlan().getPlanVersion(), "the last good plan");
+            assertEquals("secops-oncall", incident.getPlan().getLead());
+        }
+    }
+
+    @Test
     void withoutAPlanIncidentsHaveNone() {
         try (IncidentDriver d = driver(new IncidentPlans(() -> null, () -> null, Duration.ofSeconds(1), 200))) {
             d.pipe(credentialAlert("a1", T0));

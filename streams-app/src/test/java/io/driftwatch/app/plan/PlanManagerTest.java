@@ -79,6 +79,17 @@ class PlanManagerTest {
     }
 
     @Test
+    void theAppDoesNotStartWithAPlanThatDoesNotLoad() throws Exception {
+        Path file = dir.resolve("plan.yaml");
+        Files.writeString(file, PLAN.replace("plan: test-plan\n", "plan: test-plan\nversion: 2\n"));
+        DriftwatchConfig config = DriftwatchConfig.of(Map.of(DriftwatchConfig.BOOTSTRAP_SERVERS, "127.0.0.1:1",
+                DriftwatchConfig.SCHEMA_REGISTRY_URL, "http://127.0.0.1:1", PlanSettings.FILE, file.toString()));
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> io.driftwatch.app.DriftwatchApp.start(config));
+        assertTrue(refused.getMessage().contains(file + ":2: unknown key \"version\""), refused.getMessage());
+    }
+
+    @Test
     void aBrokenChangeIsRefusedWithFileAndLineAndTheLastGoodPlanKeepsRunning() throws Exception {
         Path file = dir.resolve("plan.yaml");
         Files.writeString(file, PLAN);

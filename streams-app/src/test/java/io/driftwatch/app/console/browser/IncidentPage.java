@@ -114,6 +114,40 @@ public final class IncidentPage extends ConsolePage {
         return text("action-result");
     }
 
+    /** The plan panel's rows: steps (status, title, kind, by, note), tiers (tier, after, due, state, notify, channels), notices. */
+    public List<Map<String, String>> planSteps() {
+        return rows(By.id("plan-steps"), "plan-step");
+    }
+
+    public List<Map<String, String>> planTiers() {
+        return rows(By.id("plan-escalations"), "plan-tier");
+    }
+
+    public List<Map<String, String>> planObligations() {
+        return rows(By.id("plan-obligations"), "plan-obligation");
+    }
+
+    public List<Map<String, String>> planNotices() {
+        return rows(By.id("plan-notices"), "plan-notice");
+    }
+
+    public String planResult() {
+        return text("plan-result");
+    }
+
+    /** Presses a plan button (target steps or obligations, the item's id, the status it sets) and waits for the answer. */
+    public IncidentPage planAction(String user, String target, String id, String status) {
+        if (user != null) {
+            type("user-name", user);
+        }
+        By result = By.id("plan-result");
+        String before = generation(result);
+        driver.findElement(By.cssSelector("button[data-target='" + target + "'][data-id='" + id + "'][data-status='"
+                + status + "']")).click();
+        awaitLoad(result, before);
+        return this;
+    }
+
     /**
      * Fills the name (loopback: who is acting; null leaves it) and the note, presses the button and waits for the
      * answer.
