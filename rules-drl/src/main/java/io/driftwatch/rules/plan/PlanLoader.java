@@ -424,21 +424,27 @@ public final class PlanLoader {
                 }
                 List<String> kinds = List.of("person", "team", "rota").stream().filter(c::has).toList();
                 if (kinds.size() != 1) {
+                    String hint = "";
+                    for (Iterator<String> keys = c.fieldNames(); kinds.isEmpty() && keys.hasNext() && hint.isEmpty(); ) {
+                        String key = keys.next();
+                        hint = suggestion(key, List.of("person", "team", "rota"));
+                        hint = hint.isEmpty() ? "" : " (\"" + key + "\": " + hint.substring(2, hint.length() - 1) + ")";
+                    }
                     problem(at, "contact \"" + id + "\" must be exactly one of person, team or rota"
-                            + (kinds.isEmpty() ? "" : " (it has " + String.join(" and ", kinds) + ")"));
+                            + (kinds.isEmpty() ? hint : " (it has " + String.join(" and ", kinds) + ")"));
                     continue;
                 }
                 switch (kinds.get(0)) {
                     case "person" -> {
                         keys(c, at, PERSON, "for a person");
-                        String name = text(c, "person", at, true);
+                        String name = nonBlank(text(c, "person", at, true), at + "/person", "person");
                         String email = email(c, at);
                         String handle = text(c, "handle", at, false);
                         contacts.put(id, new Contact(id, Contact.Kind.PERSON, name, email, handle, List.of(), null, null));
                     }
                     case "team" -> {
                         keys(c, at, TEAM, "for a team");
-                        String name = text(c, "team", at, true);
+                        String name = nonBlank(text(c, "team", at, true), at + "/team", "team");
                         String email = email(c, at);
                         String handle = text(c, "handle", at, false);
                         List<String> members = names(c, "members", at);
@@ -928,6 +934,13 @@ public final class PlanLoader {
                             + "; known here: " + String.join(", ", known));
                 }
             }
+        }
+
+        private String nonBlank(String value, String pointer, String key) {
+            if (value != null && value.isBlank()) {
+                problem(pointer, "\"" + key + "\" (the name) is empty");
+            }
+            return value;
         }
 
         private void checkId(String id, String pointer, String what) {

@@ -189,6 +189,19 @@ class PlanLoaderTest {
     }
 
     @Test
+    void windowsLineEndsAndAByteOrderMarkReadTheSame() throws Exception {
+        byte[] crlf = ("\uFEFF" + SMALL.replace("\n", "\r\n")).getBytes(StandardCharsets.UTF_8);
+        ResponsePlan plan = PlanLoader.parse(crlf, "plan.yaml");
+        assertEquals(parse(SMALL).classes(), plan.classes());
+        assertEquals(PlanLoader.version(crlf), plan.version());
+        PlanException e = assertThrows(PlanException.class, () -> PlanLoader.parse(
+                ("\uFEFF" + SMALL.replace("lead: oncall", "lead: nobody").replace("\n", "\r\n")).getBytes(StandardCharsets.UTF_8), "plan.yaml"));
+        assertEquals(List.of("plan.yaml:10: class \"tamper\": lead \"nobody\" is not a contact (contacts: alice, bob, oncall, team)"), e.problems());
+        assertEquals(List.of("plan.yaml: not UTF-8 text"), assertThrows(PlanException.class,
+                () -> PlanLoader.parse(new byte[] {'p', ':', ' ', (byte) 0xC3, (byte) 0x28}, "plan.yaml")).problems());
+    }
+
+    @Test
     void defaultsAreFilledWhereTheFileIsSilent() throws Exception {
         ResponsePlan plan = parse(SMALL + """
                 drills:
@@ -437,6 +450,10 @@ class PlanLoaderTest {
                 "plan.yaml:6: \"nope\" is not an e-mail address");
         assertProblems(SMALL.replace("bob: {person: Bob}", "bob: {email: bob@example.com}"),
                 "plan.yaml:4: contact \"bob\" must be exactly one of person, team or rota");
+        assertProblems(SMALL.replace("bob: {person: Bob}", "bob: {persn: Bob}"),
+                "plan.yaml:4: contact \"bob\" must be exactly one of person, team or rota (\"persn\": did you mean \"person\"?)");
+        assertProblems(SMALL.replace("bob: {person: Bob}", "bob: {person: \" \"}"),
+                "plan.yaml:4: \"person\" (the name) is empty");
     }
 
     @Test
