@@ -49,11 +49,14 @@ final class Investigation implements AutoCloseable {
     private final ConsoleServer server;
     private final ClusterInvestigation cluster;
     private final KafkaProducer<String, IncidentInput> producer;
+    private final io.driftwatch.app.console.DrillHistory drills;
 
-    private Investigation(ConsoleServer server, ClusterInvestigation cluster, KafkaProducer<String, IncidentInput> producer) {
+    private Investigation(ConsoleServer server, ClusterInvestigation cluster, KafkaProducer<String, IncidentInput> producer,
+                          io.driftwatch.app.console.DrillHistory drills) {
         this.server = server;
         this.cluster = cluster;
         this.producer = producer;
+        this.drills = drills;
     }
 
     /** Sets {@code application.server} when the console is on, so that interactive queries can find this instance. */
@@ -129,10 +132,14 @@ final class Investigation implements AutoCloseable {
                     }
                 },
                 Duration.ofSeconds(15), IncidentTopology.INCIDENTS_STORE);
+        // The drill reports (drills.html): read from the compacted drills topic by a consumer of the console's own.
+        io.driftwatch.app.console.DrillHistory drills = io.driftwatch.app.console.DrillHistory.start(
+                config.clientProperties(), TopicCatalog.builtIn().name("drills", config));
         try {
-            ConsoleServer server = ConsoleServer.start(console, cluster, local, monitoring);
-            return new Investigation(server, cluster, producer);
+            ConsoleServer server = ConsoleServer.start(console, cluster, local, monitoring, drills);
+            return new Investigation(server, cluster, producer, drills);
         } catch (RuntimeException e) {
+            drills.close();
             cluster.close();
             producer.close(Duration.ofSeconds(5));
             throw e;
@@ -180,6 +187,7 @@ final class Investigation implements AutoCloseable {
         try {
             server.close();
         } finally {
+            drills.close();
             cluster.close();
             producer.close(Duration.ofSeconds(5));
         }

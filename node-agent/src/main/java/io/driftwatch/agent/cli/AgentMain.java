@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = AgentMain.Version.class,
         description = "Driftwatch on a node: the fanotify sensor and runtime watcher, the responder, and the real-container checks.",
-        subcommands = {AgentCommand.class, RespondCommand.class, RedteamCommand.class, SensorBenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {AgentCommand.class, RespondCommand.class, RedteamCommand.class, DrillCommand.class, SensorBenchCommand.class, CommandLine.HelpCommand.class})
 public final class AgentMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -16,6 +16,9 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.List;
+import io.driftwatch.model.DrillReport;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +59,7 @@ public final class ConsoleServer implements AutoCloseable {
      */
     public static ConsoleServer start(ConsoleSettings settings, InvestigationService cluster, InvestigationService local,
                                       BooleanSupplier ready) {
-        return start(settings, cluster, local, ready, null);
+        return start(settings, cluster, local, ready, null, List::of);
     }
 
     /**
@@ -66,11 +69,24 @@ public final class ConsoleServer implements AutoCloseable {
      */
     public static ConsoleServer start(ConsoleSettings settings, InvestigationService cluster, InvestigationService local,
                                       Monitoring monitoring) {
-        return start(settings, cluster, local, null, Objects.requireNonNull(monitoring, "monitoring"));
+        return start(settings, cluster, local, null, Objects.requireNonNull(monitoring, "monitoring"), List::of);
+    }
+
+    /** As {@link #start(ConsoleSettings, InvestigationService, InvestigationService)}, with the drill reports of {@code drills} (newest first) at {@code /api/v1/drills}. */
+    public static ConsoleServer start(ConsoleSettings settings, InvestigationService cluster, InvestigationService local,
+                                      Supplier<List<DrillReport>> drills) {
+        return start(settings, cluster, local, null, null, drills);
+    }
+
+    /** As {@link #start(ConsoleSettings, InvestigationService, InvestigationService, Monitoring)}, with the drill reports of {@code drills}. */
+    public static ConsoleServer start(ConsoleSettings settings, InvestigationService cluster, InvestigationService local,
+                                      Monitoring monitoring, Supplier<List<DrillReport>> drills) {
+        return start(settings, cluster, local, null, Objects.requireNonNull(monitoring, "monitoring"), drills);
     }
 
     private static ConsoleServer start(ConsoleSettings settings, InvestigationService cluster, InvestigationService local,
-                                       BooleanSupplier ready, Monitoring monitoring) {
+                                       BooleanSupplier ready, Monitoring monitoring,
+                                       Supplier<List<DrillReport>> drills) {
         Objects.requireNonNull(cluster, "cluster");
         Objects.requireNonNull(local, "local");
         ConsoleAuth auth = ConsoleAuth.from(settings);
@@ -123,6 +139,7 @@ public final class ConsoleServer implements AutoCloseable {
             config.routes.get("/api/v1/captures/{id}", api::capture);
             config.routes.get("/api/v1/alerts", api::alerts);
             config.routes.get("/api/v1/alerts/histogram", api::histogram);
+            config.routes.get("/api/v1/drills", ctx -> InvestigationApi.drills(ctx, drills.get()));
             config.routes.exception(Exception.class, ConsoleServer::failure);
         });
         app.start(settings.host(), settings.port());

@@ -278,6 +278,27 @@ final class InvestigationApi {
         json(ctx, root);
     }
 
+    /** {@code GET /api/v1/drills}: every drill report the drills topic holds, newest first ({@code ?limit=N}, default all up to 1000). */
+    static void drills(Context ctx, List<io.driftwatch.model.DrillReport> reports) {
+        int limit = MAX_LIMIT;
+        String asked = ctx.queryParam("limit");
+        if (asked != null) {
+            try {
+                limit = Integer.parseInt(asked.trim());
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > MAX_LIMIT) {
+                error(ctx, 400, "limit must be a number from 1 to " + MAX_LIMIT);
+                return;
+            }
+        }
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode array = root.putArray("drills");
+        reports.stream().sorted(DrillHistory.NEWEST_FIRST).limit(limit).forEach(r -> array.add(JsonRecords.toNode(r)));
+        json(ctx, root);
+    }
+
     static void json(Context ctx, JsonNode node) {
         ctx.contentType("application/json; charset=utf-8");
         ctx.result(node.toString());

@@ -50,6 +50,8 @@ class ApiContractTest {
         for (Schema avro : List.of(FileEvent.getClassSchema(), ContainerMetadata.getClassSchema(),
                 EnrichedEvent.getClassSchema(), Alert.getClassSchema(), Incident.getClassSchema(),
                 IncidentResponse.getClassSchema(), IncidentStatusChange.getClassSchema(),
+                io.driftwatch.model.DrillReport.getClassSchema(), io.driftwatch.model.DrillEscalation.getClassSchema(),
+                io.driftwatch.model.DrillCheck.getClassSchema(),
                 io.driftwatch.model.IncidentPlan.getClassSchema(), io.driftwatch.model.PlanRecipient.getClassSchema(),
                 io.driftwatch.model.PlaybookStep.getClassSchema(), io.driftwatch.model.PlanEscalation.getClassSchema(),
                 io.driftwatch.model.PlanObligation.getClassSchema(), io.driftwatch.model.PlanNotice.getClassSchema())) {
