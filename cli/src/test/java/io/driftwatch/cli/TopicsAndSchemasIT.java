@@ -59,7 +59,7 @@ class TopicsAndSchemasIT {
         assertTrue(process.waitFor(5, TimeUnit.MINUTES), "create-topics.sh did not finish");
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, process.exitValue(), output);
-        assertTrue(output.contains("15 topics created or present"), output);
+        assertTrue(output.contains("17 topics created or present"), output);
         assertTopicsMatchCatalog(kafka, "script.", null);
     }
 
@@ -81,7 +81,7 @@ class TopicsAndSchemasIT {
             assertEquals(Records.schemaOf(records.get(spec.valueRecord())), latest.schema(), spec.role());
             registered++;
         }
-        assertEquals(14, registered);
+        assertEquals(16, registered);
     }
 
     private void assertTopicsMatchCatalog(KafkaBroker kafka, String prefix, Integer partitionsOverride) throws Exception {
