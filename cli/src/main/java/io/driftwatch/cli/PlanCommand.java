@@ -40,7 +40,7 @@ import picocli.CommandLine.Model.CommandSpec;
                         + "the escalation tiers, the obligations (deadlines from detection) and the drills; "
                         + "the app reads it from driftwatch.plan.file. Example: deploy/response-plan.yaml; format: "
                         + "src/response-plan.md."},
-        subcommands = {PlanCommand.Validate.class, PlanCommand.Show.class})
+        subcommands = {PlanCommand.Validate.class, PlanCommand.Show.class, PlanCommand.ForDrill.class})
 final class PlanCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -190,6 +190,59 @@ final class PlanCommand implements Runnable {
         private static String describe(ResponsePlan plan, String id) {
             Contact c = id == null ? null : plan.contacts().get(id);
             return c == null ? String.valueOf(id) : id + " (" + c.name() + (c.email() == null ? "" : ", " + c.email()) + ")";
+        }
+    }
+
+    @Command(name = "drill", mixinStandardHelpOptions = true,
+            header = "What a drill needs from the plan, as one JSON object (for `driftwatch drill`).",
+            description = {"Read a plan and print, as exactly one JSON object on stdout, what `driftwatch drill` needs "
+                    + "from it: the plan's name, version and file, the names of its drills, the chosen drill (the first, "
+                    + "or --drill NAME; durations in milliseconds, null when not given) and the class its pass names "
+                    + "with that class's escalation tiers (null when the drill accepts any class).",
+                    "The drill (node agent) runs this in a JVM of its own, so the agent never loads the rules' plan "
+                            + "reader (src/response-plan.md, Drills).",
+                    "Exits 0 with the JSON; 2 with every problem as file:line: message on stderr when the plan cannot "
+                            + "be used, when it has no drills or no drill of that name, or on a usage error."})
+    static final class ForDrill implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "The plan file (YAML).")
+        Path file;
+        @Option(names = "--drill", paramLabel = "NAME", description = "Which of the plan's drills (default: the first).")
+        String drillName;
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            ResponsePlan plan;
+            try {
+                plan = PlanLoader.load(file);
+            } catch (PlanException e) {
+                err.println("error: the plan cannot be used:");
+                e.problems().forEach(p -> err.println("  " + p));
+                err.flush();
+                return 2;
+            } catch (java.io.IOException e) {
+                err.println("error: cannot read the plan " + file + ": " + e.getMessage());
+                err.flush();
+                return 2;
+            }
+            if (plan.drills().isEmpty()) {
+                err.println("error: " + file + " has no drills: (src/response-plan.md, \"Drills\")");
+                err.flush();
+                return 2;
+            }
+            Drill drill = drillName == null ? plan.drills().get(0) : plan.drill(drillName);
+            if (drill == null) {
+                err.println("error: " + file + " has no drill named '" + drillName + "'; it has "
+                        + plan.drills().stream().map(Drill::name).toList());
+                err.flush();
+                return 2;
+            }
+            out.println(new ObjectMapper().writeValueAsString(PlanJson.drill(new ObjectMapper(), plan, drill)));
+            out.flush();
+            return 0;
         }
     }
 
@@ -360,6 +413,44 @@ final class PlanCommand implements Runnable {
                 millis(n, "escalationToleranceMs", d.escalationTolerance());
             }
             strings(root.putArray("channels"), plan.channels());
+            return root;
+        }
+
+        /** What a drill needs from the plan (plan drill): see {@link ForDrill}. */
+        static ObjectNode drill(ObjectMapper mapper, ResponsePlan plan, Drill d) {
+            ObjectNode root = mapper.createObjectNode();
+            root.put("plan", plan.name());
+            root.put("version", plan.version());
+            root.put("file", plan.file());
+            strings(root.putArray("drills"), plan.drills().stream().map(Drill::name).toList());
+            ObjectNode n = root.putObject("drill");
+            n.put("name", d.name());
+            n.put("attack", d.attack());
+            millis(n, "everyMs", d.every());
+            millis(n, "acknowledgeAfterMs", d.acknowledgeAfter());
+            millis(n, "timeoutMs", d.timeout());
+            ObjectNode pass = n.putObject("pass");
+            pass.put("class", d.expectClass());
+            millis(pass, "detectWithinMs", d.detectWithin());
+            millis(pass, "containWithinMs", d.containWithin());
+            millis(pass, "acknowledgeWithinMs", d.acknowledgeWithin());
+            millis(pass, "escalationToleranceMs", d.escalationTolerance());
+            IncidentClass c = d.expectClass() == null ? null : plan.incidentClass(d.expectClass());
+            if (c == null) {
+                root.putNull("class");
+            } else {
+                ObjectNode cls = root.putObject("class");
+                cls.put("name", c.name());
+                cls.put("title", c.title());
+                ArrayNode tiers = cls.putArray("escalation");
+                for (EscalationTier t : c.escalation()) {
+                    ObjectNode tier = tiers.addObject();
+                    tier.put("tier", t.tier());
+                    tier.put("afterMs", t.after().toMillis());
+                    strings(tier.putArray("contacts"), t.contacts());
+                    strings(tier.putArray("channels"), t.channels());
+                }
+            }
             return root;
         }
 

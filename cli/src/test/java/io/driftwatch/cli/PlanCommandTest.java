@@ -177,4 +177,103 @@ class PlanCommandTest {
         assertTrue(second.out().contains("class default: lead platform-security -> Platform security <platform-sec@example.com>, "
                 + "Bob Ode <bob@example.com>"), second.out());
     }
+
+    /** {@code plan drill}: what {@code driftwatch drill} (the node agent, in another JVM) reads from the plan. */
+    @Test
+    void drillPrintsTheChosenDrillAndItsClassTiersAsOneJsonObject() throws Exception {
+        CliHelpTest.Run run = CliHelpTest.run("plan", "drill", EXAMPLE.toString());
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        assertEquals("", run.err());
+        assertEquals(1, run.out().strip().lines().count(), "one line: " + run.out());
+        JsonNode root = new ObjectMapper().readTree(run.out());
+        assertEquals("acme-container-ir", root.get("plan").asText());
+        assertEquals(PlanLoader.load(EXAMPLE).version(), root.get("version").asText());
+        assertEquals(EXAMPLE.toString(), root.get("file").asText());
+        assertEquals("[\"weekly-credential-tamper\"]", root.get("drills").toString());
+        JsonNode drill = root.get("drill");
+        assertEquals("weekly-credential-tamper", drill.get("name").asText());
+        assertEquals("write-passwd", drill.get("attack").asText());
+        assertEquals(7 * 86_400_000L, drill.get("everyMs").asLong());
+        assertEquals(20_000, drill.get("acknowledgeAfterMs").asLong());
+        assertEquals(180_000, drill.get("timeoutMs").asLong());
+        JsonNode pass = drill.get("pass");
+        assertEquals("credential-tampering", pass.get("class").asText());
+        assertEquals(5_000, pass.get("detectWithinMs").asLong());
+        assertEquals(30_000, pass.get("containWithinMs").asLong());
+        JsonNode cls = root.get("class");
+        assertEquals("credential-tampering", cls.get("name").asText());
+        JsonNode tiers = cls.get("escalation");
+        assertEquals(3, tiers.size());
+        assertEquals(1, tiers.get(0).get("tier").asInt());
+        assertEquals(0, tiers.get(0).get("afterMs").asLong());
+        assertEquals("[\"secops-oncall\"]", tiers.get(0).get("contacts").toString());
+        assertEquals("[\"on-call\"]", tiers.get(0).get("channels").toString());
+        assertEquals(900_000, tiers.get(1).get("afterMs").asLong());
+        assertEquals(3, tiers.get(2).get("tier").asInt());
+        assertEquals(3_600_000, tiers.get(2).get("afterMs").asLong());
+        assertEquals("[\"security-email\",\"sms\"]", tiers.get(2).get("channels").toString());
+
+        Path drills = Path.of("..", "deploy", "drill-plan.yaml");
+        JsonNode late = new ObjectMapper().readTree(CliHelpTest.run("plan", "drill", drills.toString(), "--drill", "late-ack").out());
+        assertEquals("late-ack", late.get("drill").get("name").asText());
+        assertEquals(11_000, late.get("drill").get("acknowledgeAfterMs").asLong());
+        assertEquals(3_000, late.get("drill").get("pass").get("escalationToleranceMs").asLong());
+        assertEquals("[\"short-ack\",\"late-ack\"]", late.get("drills").toString());
+        assertEquals(8_000, late.get("class").get("escalation").get(1).get("afterMs").asLong());
+    }
+
+    @Test
+    void drillGivesNullForWhatTheDrillLeavesOutAndTheLoadersDefaults() throws Exception {
+        String yaml = Files.readString(Path.of("..", "deploy", "drill-plan.yaml"));
+        yaml = yaml.substring(0, yaml.indexOf("drills:")) + "drills:\n  - name: bare\n    attack: setuid\n"
+                + "    pass: {detectWithin: 5s}\n";
+        Path file = Files.writeString(dir.resolve("plan.yaml"), yaml);
+        CliHelpTest.Run run = CliHelpTest.run("plan", "drill", file.toString());
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        JsonNode root = new ObjectMapper().readTree(run.out());
+        JsonNode drill = root.get("drill");
+        assertTrue(drill.get("everyMs").isNull(), run.out());
+        assertTrue(drill.get("acknowledgeAfterMs").isNull(), run.out());
+        assertEquals(PlanLoader.DEFAULT_DRILL_TIMEOUT.toMillis(), drill.get("timeoutMs").asLong());
+        assertTrue(drill.get("pass").get("class").isNull(), run.out());
+        assertTrue(drill.get("pass").get("containWithinMs").isNull(), run.out());
+        assertTrue(drill.get("pass").get("acknowledgeWithinMs").isNull(), run.out());
+        assertEquals(PlanLoader.DEFAULT_ESCALATION_TOLERANCE.toMillis(), drill.get("pass").get("escalationToleranceMs").asLong());
+        assertTrue(root.get("class").isNull(), "any class: no tiers to expect");
+    }
+
+    @Test
+    void drillRefusesABrokenPlanAnUnknownDrillAndAPlanWithoutDrillsWithExitTwo() throws Exception {
+        String yaml = Files.readString(Path.of("..", "deploy", "drill-plan.yaml"));
+        Path broken = Files.writeString(dir.resolve("broken.yaml"), yaml.substring(0, yaml.indexOf("drills:"))
+                + "drills:\n  - name: d\n    attack: setuid\n    pass: {class: no-such-class}\n"
+                + "  - {name: e, attack: setuid, timeout: fast, pass: {detectWithin: 5s}}\n");
+        CliHelpTest.Run bad = CliHelpTest.run("plan", "drill", broken.toString());
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertEquals("", bad.out());
+        List<String> lines = bad.err().lines().toList();
+        assertEquals("error: the plan cannot be used:", lines.get(0));
+        int d = lineOf(broken, "pass: {class: no-such-class}");
+        int e = lineOf(broken, "timeout: fast");
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("  " + broken + ":" + d + ": ") && l.contains("no-such-class")),
+                bad.err());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("  " + broken + ":" + e + ": ") && l.contains("fast")), bad.err());
+        assertTrue(lines.stream().skip(1).allMatch(l -> l.startsWith("  " + broken + ":")), "every problem with its file and line: " + bad.err());
+
+        Path drills = Path.of("..", "deploy", "drill-plan.yaml");
+        CliHelpTest.Run unknown = CliHelpTest.run("plan", "drill", drills.toString(), "--drill", "nope");
+        assertEquals(2, unknown.exitCode());
+        assertEquals("", unknown.out());
+        assertEquals("error: " + drills + " has no drill named 'nope'; it has [short-ack, late-ack]\n", unknown.err());
+
+        Path none = Files.writeString(dir.resolve("none.yaml"), yaml.substring(0, yaml.indexOf("drills:")));
+        CliHelpTest.Run empty = CliHelpTest.run("plan", "drill", none.toString());
+        assertEquals(2, empty.exitCode());
+        assertTrue(empty.err().startsWith("error: " + none + " has no drills"), empty.err());
+
+        CliHelpTest.Run missing = CliHelpTest.run("plan", "drill", dir.resolve("absent.yaml").toString());
+        assertEquals(2, missing.exitCode());
+        assertTrue(missing.err().contains(dir.resolve("absent.yaml") + ": plan file not found"), missing.err());
+        assertEquals(2, CliHelpTest.run("plan", "drill").exitCode(), "no FILE");
+    }
 }

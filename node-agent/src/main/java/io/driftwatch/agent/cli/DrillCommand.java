@@ -4,13 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.driftwatch.agent.redteam.DrillAttacks;
 import io.driftwatch.agent.redteam.DrillRun;
+import io.driftwatch.agent.redteam.DrillSpec;
 import io.driftwatch.model.DrillCheck;
 import io.driftwatch.model.DrillEscalation;
 import io.driftwatch.model.DrillReport;
-import io.driftwatch.rules.plan.Drill;
-import io.driftwatch.rules.plan.PlanException;
-import io.driftwatch.rules.plan.PlanLoader;
-import io.driftwatch.rules.plan.ResponsePlan;
 import io.driftwatch.schemas.json.JsonRecords;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -23,7 +20,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "drill", mixinStandardHelpOptions = true,
-        description = "Runs a drill of the response plan (src/response-plan.md, \"Drills\"): starts the streams app with"
+        description = "Runs a drill of the response plan (src/response-plan.md, \"Drills\"): reads the drill from the plan"
+                + " through the CLI (plan drill FILE, a JVM of its own); starts the streams app with"
                 + " the plan (its own JVM, embedded Kafka and registry) unless --bootstrap-servers names a running one;"
                 + " runs the drill's attack in a real runc container watched by the node agent with the responder"
                 + " enforcing (root, runc and busybox-static), else (or with --recorded) as recorded file events of a"
@@ -78,25 +76,19 @@ final class DrillCommand implements Callable<Integer> {
             err.println("error: give both --bootstrap-servers and --schema-registry-url, or neither");
             return 2;
         }
-        ResponsePlan loaded;
+        // The plan is read by the CLI (`plan drill`) in a JVM of its own: the rules' plan reader is not the agent's.
+        DrillSpec drill;
         try {
-            loaded = PlanLoader.load(plan);
-        } catch (PlanException e) {
-            err.println("error: the plan cannot be used:");
-            e.problems().forEach(p -> err.println("  " + p));
+            drill = DrillSpec.ask(plan, drillName, err);
+        } catch (DrillSpec.Refused e) {
+            // What the CLI said (every problem as file:line: message, or the drills there are) is on stderr already;
+            // its usage and plan errors are exit 2, anything else a failure of that JVM, said here too.
+            if (e.exitCode() != 2) {
+                err.println("error: " + e.getMessage());
+            }
             return 2;
         } catch (IOException e) {
-            err.println("error: cannot read the plan " + plan + ": " + e.getMessage());
-            return 2;
-        }
-        if (loaded.drills().isEmpty()) {
-            err.println("error: " + plan + " has no drills: (src/response-plan.md, \"Drills\")");
-            return 2;
-        }
-        Drill drill = drillName == null ? loaded.drills().get(0) : loaded.drill(drillName);
-        if (drill == null) {
-            err.println("error: " + plan + " has no drill named '" + drillName + "'; it has "
-                    + loaded.drills().stream().map(Drill::name).toList());
+            err.println("error: cannot read the plan " + plan + " (driftwatch plan drill): " + e.getMessage());
             return 2;
         }
         if (DrillAttacks.steps(drill.attack()) == null) {
@@ -107,13 +99,13 @@ final class DrillCommand implements Callable<Integer> {
         DrillReport report;
         long started = System.currentTimeMillis();
         try {
-            report = new DrillRun(new DrillRun.Config(plan, loaded, drill, bootstrapServers, registryUrl,
+            report = new DrillRun(new DrillRun.Config(plan, drill, bootstrapServers, registryUrl,
                     signingKeyFile, dir.toAbsolutePath(), recorded, node, "driftwatch."), err).run();
         } catch (Exception e) {
             // The drill could not run to its end: a failed report (not written to the topic), the reason in error.
             err.println("error: the drill could not run: " + e);
             report = DrillReport.newBuilder().setDrillId(drill.name() + "-" + Long.toString(started, 36))
-                    .setDrill(drill.name()).setPlanName(loaded.name()).setPlanVersion(loaded.version())
+                    .setDrill(drill.name()).setPlanName(drill.planName()).setPlanVersion(drill.planVersion())
                     .setAttack(drill.attack()).setMode(recorded || DrillRun.whyNoContainer() != null ? "recorded" : "runc")
                     .setStartedAt(started).setFinishedAt(System.currentTimeMillis()).setPassed(false)
                     .setError(String.valueOf(e.getMessage())).build();

@@ -2,7 +2,6 @@ package io.driftwatch.agent.redteam;
 
 import io.driftwatch.model.DrillCheck;
 import io.driftwatch.model.DrillEscalation;
-import io.driftwatch.rules.plan.Drill;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +64,7 @@ public final class DrillMeasure {
     private DrillMeasure() {
     }
 
-    public static Duration tolerance(Drill drill) {
+    public static Duration tolerance(DrillSpec drill) {
         return drill.escalationTolerance() != null ? drill.escalationTolerance() : DEFAULT_TOLERANCE;
     }
 
@@ -83,7 +82,7 @@ public final class DrillMeasure {
      * possible), the acknowledgement, every tier that should fire fired, and every tier that should not past its due
      * time plus the tolerance.
      */
-    public static boolean settled(Drill drill, Timeline t, long now) {
+    public static boolean settled(DrillSpec drill, Timeline t, long now) {
         if (t.detectedAt() == null || t.incidentId() == null) {
             return false;
         }
@@ -107,7 +106,7 @@ public final class DrillMeasure {
         return true;
     }
 
-    public static Result measure(Drill drill, Timeline t) {
+    public static Result measure(DrillSpec drill, Timeline t) {
         long start = t.attackStartedAt();
         Long detect = t.detectedAt() == null ? null : t.detectedAt() - start;
         Long contain = t.containedAt() == null ? null : t.containedAt() - start;

@@ -24,10 +24,6 @@ import io.driftwatch.model.ResponseAction;
 import io.driftwatch.model.ResponseCommand;
 import io.driftwatch.model.ResponseResult;
 import io.driftwatch.model.ResponseStatus;
-import io.driftwatch.rules.plan.Drill;
-import io.driftwatch.rules.plan.EscalationTier;
-import io.driftwatch.rules.plan.IncidentClass;
-import io.driftwatch.rules.plan.ResponsePlan;
 import io.driftwatch.schemas.serde.AvroSerdeConfig;
 import io.driftwatch.schemas.serde.AvroSerializer;
 import io.driftwatch.schemas.sign.CommandSignatures;
@@ -73,12 +69,13 @@ public final class DrillRun {
 
     /**
      * @param planFile         the plan file (given to the embedded app as driftwatch.plan.file)
+     * @param drill            what the drill needs from the plan (the CLI's {@code plan drill}: {@link DrillSpec#ask})
      * @param bootstrapServers null: start the streams app with its embedded Kafka and registry, and the plan
      * @param signingKeyFile   with bootstrapServers, in runc mode: the key the running app signs commands with
      * @param recorded         the recorded attack even where a real container could run
      * @param topicPrefix      the topics' prefix ("driftwatch.")
      */
-    public record Config(Path planFile, ResponsePlan plan, Drill drill, String bootstrapServers, String registryUrl,
+    public record Config(Path planFile, DrillSpec drill, String bootstrapServers, String registryUrl,
                          Path signingKeyFile, Path workDir, boolean recorded, String node, String topicPrefix) {
     }
 
@@ -109,7 +106,7 @@ public final class DrillRun {
 
     /** Runs the drill; cleans up what it made (container, agent, responder, stack, work directory). */
     public DrillReport run() throws Exception {
-        Drill drill = config.drill();
+        DrillSpec drill = config.drill();
         String why = config.recorded() ? "--recorded" : whyNoContainer();
         String mode = why == null ? "runc" : "recorded";
         String drillId = drill.name() + "-" + Long.toString(System.currentTimeMillis(), 36);
@@ -157,7 +154,7 @@ public final class DrillRun {
     }
 
     private DrillReport watch(String bootstrap, String registry, Path key, String drillId, String mode) throws Exception {
-        Drill drill = config.drill();
+        DrillSpec drill = config.drill();
         String prefix = config.topicPrefix();
         String containerId = drillId.replaceAll("[^a-zA-Z0-9-]", "-");
         String pod = containerId;
@@ -300,7 +297,7 @@ public final class DrillRun {
     private DrillReport follow(String drillId, String mode, long started, String containerId, Seen seen,
                                KafkaProducer<String, SpecificRecord> producer, long timeout, boolean containable)
             throws Exception {
-        Drill drill = config.drill();
+        DrillSpec drill = config.drill();
         long deadline = started + timeout;
         boolean acked = false;
         boolean detectedSaid = false;
@@ -362,8 +359,8 @@ public final class DrillRun {
             progress.printf("  %-4s %s: %s%n", c.getPassed() ? "ok" : "FAIL", c.getName(), c.getDetail());
         }
         progress.flush();
-        return DrillReport.newBuilder().setDrillId(drillId).setDrill(drill.name()).setPlanName(config.plan().name())
-                .setPlanVersion(config.plan().version()).setAttack(drill.attack()).setMode(mode).setStartedAt(started)
+        return DrillReport.newBuilder().setDrillId(drillId).setDrill(drill.name()).setPlanName(drill.planName())
+                .setPlanVersion(drill.planVersion()).setAttack(drill.attack()).setMode(mode).setStartedAt(started)
                 .setFinishedAt(System.currentTimeMillis()).setPassed(result.passed())
                 .setIncidentId(timeline.incidentId()).setClassName(timeline.className())
                 .setTimeToDetectMs(result.timeToDetectMs()).setTimeToContainMs(result.timeToContainMs())
@@ -410,13 +407,8 @@ public final class DrillRun {
         } else if (incident != null) {
             // The incident carries no plan (the app runs without one?): the tiers the plan file gives the drill's
             // class, none of them seen to fire.
-            IncidentClass c = config.drill().expectClass() == null ? null
-                    : config.plan().incidentClass(config.drill().expectClass());
-            if (c != null) {
-                for (EscalationTier t : c.escalation()) {
-                    tiers.add(new DrillMeasure.Tier(t.tier(), t.after().toMillis(), seen.notifiedTiers.get(t.tier()), null,
-                            List.of()));
-                }
+            for (DrillSpec.Tier t : config.drill().escalation()) {
+                tiers.add(new DrillMeasure.Tier(t.tier(), t.afterMs(), seen.notifiedTiers.get(t.tier()), null, List.of()));
             }
         }
         return new DrillMeasure.Timeline(started, detectedAt, incident == null ? null : incident.getIncidentId().toString(),

@@ -10,7 +10,11 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code drill}'s usage and plan errors: exit 2, a message on stderr, nothing on stdout, nothing started. */
+/**
+ * {@code drill}'s usage and plan errors: exit 2, a message on stderr, nothing on stdout, nothing started. The plan is
+ * read by the CLI ({@code plan drill}) in a JVM of its own, started from the test classpath (the CLI is a test
+ * dependency here; the launcher gives {@code -Ddriftwatch.streams.classpath}): its stderr comes through.
+ */
 class DrillCommandTest {
     @TempDir
     Path tmp;
@@ -49,9 +53,12 @@ class DrillCommandTest {
         Path file = plan("drills:\n  - name: d\n    attack: setuid\n    pass: {class: no-such-class}\n");
         Run r = run("drill", "--plan", file.toString());
         assertEquals(2, r.exit(), r.err());
-        assertTrue(r.err().contains("the plan cannot be used"), r.err());
-        assertTrue(r.err().contains(file + ":"), r.err());
-        assertTrue(r.err().contains("no-such-class"), r.err());
+        assertEquals("", r.out());
+        assertTrue(r.err().contains("error: the plan cannot be used:\n"), r.err());
+        int line = Files.readAllLines(file).indexOf("    pass: {class: no-such-class}") + 1;
+        assertTrue(line > 0);
+        assertTrue(r.err().lines().anyMatch(l -> l.startsWith("  " + file + ":" + line + ": ") && l.contains("no-such-class")),
+                "the problem with its file and line: " + r.err());
     }
 
     @Test
@@ -65,5 +72,6 @@ class DrillCommandTest {
         assertTrue(half.err().contains("give both --bootstrap-servers and --schema-registry-url"), half.err());
         Run missing = run("drill", "--plan", tmp.resolve("absent.yaml").toString());
         assertEquals(2, missing.exit());
+        assertTrue(missing.err().contains(tmp.resolve("absent.yaml") + ": plan file not found"), missing.err());
     }
 }

@@ -9,7 +9,6 @@ import io.driftwatch.model.DrillCheck;
 import io.driftwatch.model.DrillEscalation;
 import io.driftwatch.model.EventType;
 import io.driftwatch.model.FileEvent;
-import io.driftwatch.rules.plan.Drill;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +19,12 @@ import org.junit.jupiter.api.Test;
 class DrillMeasureTest {
     static final long T = 1_780_000_000_000L;
 
-    static Drill drill(Duration ackAfter) {
-        return new Drill("weekly", "overwrite-binary", Duration.ofDays(7), ackAfter, Duration.ofMinutes(3),
-                "binary-tampering", Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(60),
-                Duration.ofSeconds(2));
+    static DrillSpec drill(Duration ackAfter) {
+        return new DrillSpec("p", "0123456789ab", "plan.yaml", List.of("weekly"), "weekly", "overwrite-binary",
+                Duration.ofDays(7), ackAfter, Duration.ofMinutes(3), "binary-tampering", Duration.ofSeconds(5),
+                Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(2),
+                List.of(new DrillSpec.Tier(1, 0, List.of("oncall"), List.of("pager")),
+                        new DrillSpec.Tier(2, 8_000, List.of("team"), List.of("security-email"))));
     }
 
     /** Attack at T, alert at +800, plan started at +850, contained at +1900, acknowledged at +4850 (4 s after the start). */
@@ -128,7 +129,7 @@ class DrillMeasureTest {
 
     @Test
     void settledWaitsForEveryTierThatShouldFireAndPastTheDueTimeOfThoseThatShouldNot() {
-        Drill d = drill(Duration.ofSeconds(4));
+        DrillSpec d = drill(Duration.ofSeconds(4));
         long ack = T + 4_850;
         // Tier 2 (due +8 s from T+850, tolerance 2 s): silent; settled only after T+850+10 000.
         assertFalse(DrillMeasure.settled(d, timeline(null, ack, 0), T + 850 + 9_999));
@@ -157,5 +158,28 @@ class DrillMeasureTest {
         assertEquals(List.of(EventType.CREATE, EventType.CHMOD, EventType.EXEC), dropped.stream().map(FileEvent::getType).toList());
         assertEquals(List.of(T, T + 1, T + 2), dropped.stream().map(FileEvent::getTimestamp).toList());
         assertEquals(7, DrillAttacks.recordedEvents("attacks", "c1", "n1", T).size());
+    }
+
+    /** The spec as the CLI's {@code plan drill} prints it: milliseconds to durations, null stays null. */
+    @Test
+    void theSpecIsReadFromPlanDrillsJson() throws Exception {
+        DrillSpec spec = DrillSpec.parse("{\"plan\":\"p\",\"version\":\"0123456789ab\",\"file\":\"deploy/x.yaml\","
+                + "\"drills\":[\"a\",\"b\"],\"drill\":{\"name\":\"b\",\"attack\":\"setuid\",\"everyMs\":null,"
+                + "\"acknowledgeAfterMs\":4000,\"timeoutMs\":90000,\"pass\":{\"class\":\"c\",\"detectWithinMs\":5000,"
+                + "\"containWithinMs\":null,\"acknowledgeWithinMs\":30000,\"escalationToleranceMs\":3000}},"
+                + "\"class\":{\"name\":\"c\",\"title\":\"C\",\"escalation\":[{\"tier\":1,\"afterMs\":0,"
+                + "\"contacts\":[\"alice\"],\"channels\":[\"pager\"]},{\"tier\":2,\"afterMs\":8000,\"contacts\":[\"bob\"],"
+                + "\"channels\":[]}]}}");
+        assertEquals(new DrillSpec("p", "0123456789ab", "deploy/x.yaml", List.of("a", "b"), "b", "setuid", null,
+                Duration.ofSeconds(4), Duration.ofSeconds(90), "c", Duration.ofSeconds(5), null, Duration.ofSeconds(30),
+                Duration.ofSeconds(3), List.of(new DrillSpec.Tier(1, 0, List.of("alice"), List.of("pager")),
+                        new DrillSpec.Tier(2, 8_000, List.of("bob"), List.of()))), spec);
+        DrillSpec any = DrillSpec.parse("{\"plan\":\"p\",\"version\":\"v\",\"file\":\"f\",\"drills\":[\"a\"],"
+                + "\"drill\":{\"name\":\"a\",\"attack\":\"setuid\",\"pass\":{\"class\":null}},\"class\":null}");
+        assertNull(any.expectClass());
+        assertNull(any.escalationTolerance());
+        assertEquals(DrillMeasure.DEFAULT_TOLERANCE, DrillMeasure.tolerance(any));
+        assertEquals(List.of(), any.escalation());
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> DrillSpec.parse("[1]"));
     }
 }

@@ -16,7 +16,7 @@ class TopicCatalogTest {
     void holdsEveryTopicOfTheDesign() {
         assertEquals(List.of("file-events", "container-metadata", "exec-sessions", "exec-sessions-by-container",
                         "file-events-by-container", "enriched-events", "alerts", "response-commands", "response-results", "dead-letter", "rules",
-                        "incident-inputs", "incidents", "captures", "image-baselines"),
+                        "incident-inputs", "incidents", "captures", "image-baselines", "incident-notifications", "drills"),
                 catalog.all().stream().map(TopicCatalog.TopicSpec::role).toList());
     }
 
