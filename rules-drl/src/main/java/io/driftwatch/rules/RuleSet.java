@@ -109,6 +109,42 @@ public final class RuleSet {
     return globals.contains(name);
   }
 
+  private volatile io.driftwatch.rules.tuning.ResponseModes responseModes;
+
+  /**
+   * The response modes of this set: the NamespaceResponse and ProtectedNamespace facts a session holds once its
+   * condition-less rules fired and the tuning files were applied, as the engine opens its sessions (computed once).
+   */
+  public io.driftwatch.rules.tuning.ResponseModes responseModes() {
+    io.driftwatch.rules.tuning.ResponseModes modes = responseModes;
+    if (modes == null) {
+      KieSession session = newSession(Lane.ALL);
+      try {
+        for (String global : globals) {
+          Class<?> type = global.equals("responses") ? Responses.class
+              : global.equals("detections") ? Detections.class : null;
+          if (type != null) {
+            session.setGlobal(global, java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(),
+                new Class<?>[] {type}, (proxy, method, args) -> method.getDeclaringClass() == Object.class
+                    ? (method.getName().equals("equals") ? proxy == args[0]
+                    : method.getName().equals("hashCode") ? System.identityHashCode(proxy) : "no-op")
+                    : null));
+          }
+        }
+        session.fireAllRules();
+        tuning.applyTo(session);
+        session.fireAllRules();
+        modes = io.driftwatch.rules.tuning.ResponseModes.of(session.getObjects(object ->
+            object instanceof io.driftwatch.rules.tuning.NamespaceResponse
+                || object instanceof io.driftwatch.rules.tuning.ProtectedNamespace));
+      } finally {
+        session.dispose();
+      }
+      responseModes = modes;
+    }
+    return modes;
+  }
+
   /** A new session of every rule, in STREAM mode with a pseudo clock; the caller owns it. */
   KieSession newSession() {
     return newSession(Lane.ALL);

@@ -105,7 +105,8 @@ public final class DriftwatchApp implements AutoCloseable {
         SchemaRegistryClient registry = SchemaRegistryClient.fromConfigs(config.clientProperties());
         PlanSettings planSettings = PlanSettings.from(config);
         IncidentPlans plans = plan == null ? null
-                : new IncidentPlans(plan, rules, planSettings.tick(), planSettings.maxNotices());
+                : new IncidentPlans(plan, rules, planSettings.tick(), planSettings.maxNotices(),
+                        io.driftwatch.app.incidents.PlanSteps.from(config));
         return DriftwatchTopology.build(new Topics(config, registry), PipelineSettings.from(config), rules, counters,
                 io.driftwatch.app.topology.CommandSigning.fromConfig(config),
                 io.driftwatch.app.topology.TrailSettings.from(config), incidents(config), nodeCommands, plans);

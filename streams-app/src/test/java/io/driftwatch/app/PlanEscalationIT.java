@@ -184,7 +184,59 @@ class PlanEscalationIT {
             assertEquals(IncidentStatus.ACKNOWLEDGED, last.getStatus());
             assertEquals(5, recorded.getNotices().stream().filter(n -> n.getOutcome().equals("sent")).count());
             assertFalse(ids.contains(incidentId + "/ESCALATION/4"));
+
+            // 6. The playbook's automated steps (snapshot, then pause; no response policy ran on this alert): the plan
+            //    issued each once across the restarts and the task move, signed, in playbook order, to node-a.
+            List<io.driftwatch.model.ResponseCommand> planCommands = committed(first,
+                    catalog.name("response-commands", first)).stream()
+                    .filter(c -> c.getCommandId().startsWith("plan-")).toList();
+            System.out.println("figure: plan commands " + planCommands.stream()
+                    .map(c -> c.getAction() + " " + c.getCommandId() + " at +" + (c.getIssuedAt() - startedAt) + " ms")
+                    .toList());
+            assertEquals(List.of(io.driftwatch.model.ResponseAction.SNAPSHOT_EVIDENCE,
+                    io.driftwatch.model.ResponseAction.PAUSE_CONTAINER),
+                    planCommands.stream().map(io.driftwatch.model.ResponseCommand::getAction).toList(),
+                    "each step once, evidence first");
+            io.driftwatch.schemas.sign.CommandSignatures key = io.driftwatch.schemas.sign.CommandSignatures.of(
+                    List.of(SIGNING_KEY.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            for (io.driftwatch.model.ResponseCommand c : planCommands) {
+                assertNull(key.problem(c), "signed: " + c);
+                assertEquals("plan-it-a1", c.getAlertId());
+                assertEquals("node-a", c.getNode());
+                assertTrue(c.getIssuedAt() >= startedAt + 3_000, "after the grace: " + (c.getIssuedAt() - startedAt));
+            }
+            List<String> stepNotes = recorded.getSteps().stream().map(st -> st.getId() + ":" + st.getStatus() + ":"
+                    + st.getNote()).toList();
+            assertTrue(stepNotes.get(0).startsWith("preserve:pending:requested by the plan (command plan-"),
+                    stepNotes.toString());
+            assertEquals(2, last.getResponses().size(), "both came back through the join: " + last.getResponses());
         }
+    }
+
+    private static final String SIGNING_KEY = "plan-it-signing-key";
+
+    /** Every committed ResponseCommand of {@code topic}, by partition then offset (read until 3 s bring nothing). */
+    private static List<io.driftwatch.model.ResponseCommand> committed(DriftwatchConfig config, String topic) {
+        Map<String, Object> props = new HashMap<>(config.clientProperties());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(AvroSerdeConfig.SPECIFIC_AVRO_READER, true);
+        AvroDeserializer<Object> values = new AvroDeserializer<>();
+        values.configure(props, false);
+        List<io.driftwatch.model.ResponseCommand> all = new ArrayList<>();
+        try (KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long quietUntil = System.currentTimeMillis() + 3_000;
+            while (System.currentTimeMillis() < quietUntil) {
+                for (ConsumerRecord<String, Object> record : consumer.poll(Duration.ofMillis(200))) {
+                    all.add((io.driftwatch.model.ResponseCommand) record.value());
+                    quietUntil = System.currentTimeMillis() + 3_000;
+                }
+            }
+        }
+        return all;
     }
 
     private static DriftwatchConfig config(KafkaBroker kafka, SchemaRegistryServer registry, Path planFile, Path stateDir) {
@@ -200,6 +252,7 @@ class PlanEscalationIT {
                 Map.entry("driftwatch.rules.topic.enabled", "false"),
                 Map.entry(PlanSettings.FILE, planFile.toString()),
                 Map.entry(PlanSettings.TICK_MS, "200"),
+                Map.entry(io.driftwatch.app.topology.CommandSigning.KEY, SIGNING_KEY),
                 Map.entry("state.dir", stateDir.toString())));
     }
 

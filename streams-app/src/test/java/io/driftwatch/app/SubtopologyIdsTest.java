@@ -39,9 +39,36 @@ class SubtopologyIdsTest {
         }
     }
 
+    /**
+     * A plan that issues its automated steps, with per-node command topics: its command sinks hang off fold-incidents,
+     * inside the incidents sub-topology, so no sub-topology merges or moves.
+     */
+    @Test
+    void aPlanIssuingStepsWithNodeTopicsKeepsTheNumbers() {
+        DriftwatchConfig config = DriftwatchConfig.of(Map.of(DriftwatchConfig.SCHEMA_REGISTRY_URL, "mock://subtopology-ids-plan",
+                io.driftwatch.app.incidents.PlanSteps.ISSUE, "true"));
+        RuleSet rules = RuleSet.builtIn();
+        io.driftwatch.app.topology.NodeCommands nodes = new io.driftwatch.app.topology.NodeCommands(
+                "driftwatch.response-commands", topic -> true);
+        TopologyDescription description = DriftwatchApp.topology(config, () -> rules, new EnrichmentCounters(), nodes,
+                () -> null).describe();
+        Map<Integer, String> now = ids(description);
+        for (Map.Entry<Integer, String> released : RELEASED.entrySet()) {
+            assertEquals(released.getValue(), now.get(released.getKey()), "subtopology " + released.getKey() + " in " + now);
+        }
+        String incidents = description.subtopologies().stream().filter(s -> s.id() == 4).findFirst().orElseThrow()
+                .nodes().stream().map(TopologyDescription.Node::name).sorted().toList().toString();
+        org.junit.jupiter.api.Assertions.assertTrue(incidents.contains("route-plan-response-commands")
+                && incidents.contains("to-plan-response-commands") && incidents.contains("to-plan-node-response-commands"),
+                incidents);
+    }
+
     private static Map<Integer, String> ids(DriftwatchConfig config) {
         RuleSet rules = RuleSet.builtIn();
-        TopologyDescription description = DriftwatchApp.topology(config, () -> rules, new EnrichmentCounters()).describe();
+        return ids(DriftwatchApp.topology(config, () -> rules, new EnrichmentCounters()).describe());
+    }
+
+    private static Map<Integer, String> ids(TopologyDescription description) {
         Map<Integer, String> ids = new TreeMap<>();
         for (TopologyDescription.Subtopology s : description.subtopologies()) {
             TreeSet<String> sources = new TreeSet<>();

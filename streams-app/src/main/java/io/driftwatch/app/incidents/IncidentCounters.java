@@ -19,6 +19,7 @@ public final class IncidentCounters {
     private final LongAdder responsesDropped = new LongAdder();
     private final LongAdder joinExpired = new LongAdder();
     private final LongAdder planNotifications = new LongAdder();
+    private final LongAdder planCommands = new LongAdder();
     private final LongAdder planUpdates = new LongAdder();
     private final LongAdder planRefused = new LongAdder();
     private final LongAdder planDeliveries = new LongAdder();
@@ -69,6 +70,15 @@ public final class IncidentCounters {
 
     void joinExpired() {
         joinExpired.increment();
+    }
+
+    void planCommand() {
+        planCommands.increment();
+    }
+
+    /** Commands the plan issued for automated steps the response policy had not carried out. */
+    public long planCommandCount() {
+        return planCommands.sum();
     }
 
     void planNotification() {
@@ -183,6 +193,7 @@ public final class IncidentCounters {
         all.put("incidents.responses-dropped", responsesDroppedCount());
         all.put("incidents.join.expired", joinExpiredCount());
         all.put("incidents.plan.notifications", planNotificationCount());
+        all.put("incidents.plan.commands", planCommandCount());
         all.put("incidents.plan.updates", planUpdateCount());
         all.put("incidents.plan.refused", planRefusedCount());
         all.put("incidents.plan.deliveries", planDeliveryCount());

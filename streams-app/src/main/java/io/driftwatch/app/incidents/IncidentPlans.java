@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * Tasks share it: each reads the supplier when it opens an incident or fires a timer, so a reloaded plan applies to
  * the incidents opened after the reload (an incident keeps what its plan decided when it opened).
  */
-public record IncidentPlans(Supplier<ResponsePlan> plan, Supplier<RuleSet> rules, Duration tick, int maxNotices) {
+public record IncidentPlans(Supplier<ResponsePlan> plan, Supplier<RuleSet> rules, Duration tick, int maxNotices,
+                            PlanSteps steps) {
     public static final Duration DEFAULT_TICK = Duration.ofSeconds(1);
     public static final int DEFAULT_MAX_NOTICES = 200;
 
@@ -30,6 +31,25 @@ public record IncidentPlans(Supplier<ResponsePlan> plan, Supplier<RuleSet> rules
         if (maxNotices < 1) {
             throw new IllegalArgumentException("an incident must keep at least one notice, was " + maxNotices);
         }
+        if (steps == null) {
+            steps = PlanSteps.TRACK_ONLY;
+        }
+    }
+
+    /** Automated steps only tracked ({@link PlanSteps#TRACK_ONLY}). */
+    public IncidentPlans(Supplier<ResponsePlan> plan, Supplier<RuleSet> rules, Duration tick, int maxNotices) {
+        this(plan, rules, tick, maxNotices, PlanSteps.TRACK_ONLY);
+    }
+
+    /** The same, with {@code steps}. */
+    public IncidentPlans withSteps(PlanSteps steps) {
+        return new IncidentPlans(plan, rules, tick, maxNotices, steps);
+    }
+
+    /** The response modes of the running rule set; null without one. */
+    io.driftwatch.rules.tuning.ResponseModes responseModes() {
+        RuleSet set = rules == null ? null : rules.get();
+        return set == null ? null : set.responseModes();
     }
 
     /** The plan now, or null. */

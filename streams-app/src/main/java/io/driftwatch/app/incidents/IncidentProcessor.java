@@ -69,6 +69,12 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
     private String forgottenBelow;
 
     IncidentProcessor(IncidentSettings settings, IncidentCounters counters, IncidentPlans plans) {
+        this(settings, counters, plans, null);
+    }
+
+    /** {@code commandsChild}: where the commands of automated steps go (null: the plan does not issue them). */
+    IncidentProcessor(IncidentSettings settings, IncidentCounters counters, IncidentPlans plans, String commandsChild) {
+        this.commandsChild = commandsChild;
         this.settings = settings;
         this.counters = counters;
         this.fold = new IncidentFold(settings, AttackTactics.builtIn());
@@ -77,6 +83,7 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
     }
 
     private final java.time.Duration tick;
+    private final String commandsChild;
 
     @Override
     public void init(ProcessorContext<String, Object> context) {
@@ -472,6 +479,15 @@ final class IncidentProcessor implements Processor<String, IncidentInput, String
             counters.planNotification();
             context.forward(new Record<>(incident.getIncidentId(), (Object) notification, timestamp),
                     IncidentTopology.TO_NOTIFICATIONS);
+        }
+        for (ResponseCommand command : fx.commands) {
+            if (commandsChild == null) {
+                continue;
+            }
+            counters.planCommand();
+            LOG.info("incidents: the plan of {} issues {} (command {}) to node {}", incident.getIncidentId(),
+                    command.getAction(), command.getCommandId(), command.getNode());
+            context.forward(new Record<>(command.getNode(), (Object) command, timestamp), commandsChild);
         }
     }
 

@@ -57,6 +57,10 @@ public final class IncidentTopology {
     static final String FOLD_INCIDENTS = "fold-incidents";
     static final String TO_INCIDENTS = "to-incidents";
     static final String TO_NOTIFICATIONS = "to-incident-notifications";
+    /** The commands of a plan's automated steps ({@link PlanSteps}): to response-commands, and per node when on. */
+    static final String ROUTE_PLAN_COMMANDS = "route-plan-response-commands";
+    static final String TO_PLAN_COMMANDS = "to-plan-response-commands";
+    static final String TO_PLAN_NODE_COMMANDS = "to-plan-node-response-commands";
 
     private IncidentTopology() {
     }
@@ -79,6 +83,28 @@ public final class IncidentTopology {
 
     public static void addTo(Topology topology, Topics topics, IncidentSettings settings, IncidentCounters counters,
                              IncidentPlans plans) {
+        addTo(topology, topics, settings, counters, plans, null, null);
+    }
+
+    /**
+     * As above; when the plan issues its automated steps ({@link PlanSteps#issue}), their commands are signed with
+     * {@code signatures} (null: unsigned) and written to response-commands, and with {@code nodeCommands} (null: off)
+     * to the node's own topic too, from sinks of the fold-incidents processor (this sub-topology; the detection
+     * sub-topology's command router is not touched, so sub-topology numbers stay).
+     */
+    public static IncidentCounters addTo(Topology topology, Topics topics, IncidentSettings settings, IncidentPlans plans,
+                                         io.driftwatch.schemas.sign.CommandSignatures signatures,
+                                         io.driftwatch.app.topology.NodeCommands nodeCommands) {
+        IncidentCounters counters = new IncidentCounters();
+        addTo(topology, topics, settings, counters, plans, signatures, nodeCommands);
+        return counters;
+    }
+
+    public static void addTo(Topology topology, Topics topics, IncidentSettings settings, IncidentCounters counters,
+                             IncidentPlans plans, io.driftwatch.schemas.sign.CommandSignatures signatures,
+                             io.driftwatch.app.topology.NodeCommands nodeCommands) {
+        boolean issue = plans != null && plans.steps().issue();
+        String commandsChild = !issue ? null : nodeCommands == null ? TO_PLAN_COMMANDS : ROUTE_PLAN_COMMANDS;
         topology.addSource(READ_ALERTS, topics.alerts.keySerde().deserializer(), topics.alerts.valueSerde().deserializer(),
                 topics.alerts.name());
         topology.addProcessor(GROUP_ALERTS, () -> new AlertGroupingProcessor(counters), READ_ALERTS);
@@ -103,7 +129,7 @@ public final class IncidentTopology {
 
         topology.addSource(READ_INCIDENT_INPUTS, topics.incidentInputs.keySerde().deserializer(),
                 topics.incidentInputs.valueSerde().deserializer(), topics.incidentInputs.name());
-        topology.addProcessor(FOLD_INCIDENTS, () -> new IncidentProcessor(settings, counters, plans),
+        topology.addProcessor(FOLD_INCIDENTS, () -> new IncidentProcessor(settings, counters, plans, commandsChild),
                 READ_INCIDENT_INPUTS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(INCIDENTS_STORE),
                 Serdes.String(), topics.storeAvro(Incident.class)).withCachingEnabled(), FOLD_INCIDENTS);
@@ -123,6 +149,23 @@ public final class IncidentTopology {
             topology.addSink(TO_NOTIFICATIONS, topics.incidentNotifications.name(),
                     topics.incidentNotifications.keySerde().serializer(),
                     topics.incidentNotifications.valueSerde().serializer(), FOLD_INCIDENTS);
+        }
+        if (issue) {
+            var signing = io.driftwatch.app.topology.CommandSigning.signing(signatures,
+                    topics.responseCommands.valueSerde().serializer());
+            if (nodeCommands == null) {
+                topology.addSink(TO_PLAN_COMMANDS, topics.responseCommands.name(),
+                        topics.responseCommands.keySerde().serializer(), signing, FOLD_INCIDENTS);
+            } else {
+                topology.addProcessor(ROUTE_PLAN_COMMANDS, () -> nodeCommands.router(TO_PLAN_COMMANDS, TO_PLAN_NODE_COMMANDS),
+                        FOLD_INCIDENTS);
+                topology.addSink(TO_PLAN_COMMANDS, topics.responseCommands.name(),
+                        topics.responseCommands.keySerde().serializer(), signing, ROUTE_PLAN_COMMANDS);
+                topology.addSink(TO_PLAN_NODE_COMMANDS,
+                        (String node, io.driftwatch.model.ResponseCommand command,
+                         org.apache.kafka.streams.processor.RecordContext context) -> nodeCommands.topicOf(node),
+                        topics.responseCommands.keySerde().serializer(), signing, ROUTE_PLAN_COMMANDS);
+            }
         }
     }
 

@@ -4,6 +4,8 @@ import io.driftwatch.model.Alert;
 import io.driftwatch.model.Incident;
 import io.driftwatch.model.IncidentNotification;
 import io.driftwatch.model.IncidentPlan;
+import io.driftwatch.model.IncidentResponse;
+import io.driftwatch.model.ResponseAction;
 import io.driftwatch.model.IncidentStatus;
 import io.driftwatch.model.IncidentStatusChange;
 import io.driftwatch.model.PlanDelivery;
@@ -46,6 +48,18 @@ final class PlanFold {
     static final String REMINDER = "REMINDER";
     static final String OVERDUE = "OVERDUE";
     static final String STATUS_CHANGED = "STATUS_CHANGED";
+    /** The step timer: {@code incidentId/STEPS/<round>}; issues the automated steps still pending (not a notification). */
+    static final String STEPS = "STEPS";
+    /** The start of the note of a step whose command the plan issued. */
+    static final String REQUESTED = "requested by the plan (command ";
+    /** How long a command the plan issues is valid, as the policy's (OutputCollector.COMMAND_VALIDITY_MILLIS). */
+    static final long COMMAND_VALIDITY_MILLIS = 10 * 60_000L;
+    /** Actions that stop or cut off a container: never on the host, never in a protected namespace, bounded by the mode. */
+    static final Set<ResponseAction> DISRUPTIVE = java.util.EnumSet.of(ResponseAction.PAUSE_CONTAINER,
+            ResponseAction.ISOLATE_NETWORK, ResponseAction.KILL_CONTAINER, ResponseAction.RESUME_CONTAINER);
+    /** Actions that destroy what an investigator needs, or stop the workload: evidence first. */
+    static final Set<ResponseAction> CONTAINING = java.util.EnumSet.of(ResponseAction.PAUSE_CONTAINER,
+            ResponseAction.ISOLATE_NETWORK, ResponseAction.KILL_CONTAINER);
     static final String SENT = "sent";
     static final Set<String> STEP_STATUSES = Set.of("pending", "done", "failed", "skipped");
     static final Set<String> OBLIGATION_STATUSES = Set.of("open", "met", "waived");
@@ -69,9 +83,11 @@ final class PlanFold {
         final List<Timer> schedule = new ArrayList<>();
         final List<Timer> cancel = new ArrayList<>();
         final List<Pending> send = new ArrayList<>();
+        /** Commands of automated steps, in playbook order: to response-commands (keyed by node), after the incident. */
+        final List<ResponseCommand> commands = new ArrayList<>();
 
         boolean isEmpty() {
-            return schedule.isEmpty() && cancel.isEmpty() && send.isEmpty();
+            return schedule.isEmpty() && cancel.isEmpty() && send.isEmpty() && commands.isEmpty();
         }
     }
 
@@ -157,6 +173,9 @@ final class PlanFold {
         for (PlanObligation o : obligations) {
             scheduleObligation(incident, o, fx);
         }
+        if (plans.steps().issue() && steps.stream().anyMatch(step -> step.getAction() != null)) {
+            fx.schedule.add(new Timer(now + plans.steps().grace().toMillis(), id(incident, STEPS, 1)));
+        }
     }
 
     private void scheduleObligation(Incident incident, PlanObligation o, Effects fx) {
@@ -235,6 +254,9 @@ final class PlanFold {
                         "reminder " + n + ": " + o.getTitle() + " is due in " + human(left) + " ("
                                 + Instant.ofEpochMilli(o.getDueAt()) + ")", now, fx);
                 return true;
+            }
+            case STEPS -> {
+                return steps(incident, now, fx);
             }
             case OVERDUE -> {
                 PlanObligation o = obligation(plan, parts[2]);
@@ -343,6 +365,145 @@ final class PlanFold {
     }
 
     // ---- playbook and obligations ----
+
+    /**
+     * The step timer: each automated step still pending, in playbook order, is issued unless the response policy
+     * already did (the incident has a response with its action: its result ticks the step) or the plan issued it
+     * before; one the safety limits refuse ({@link #refusal}) is skipped with the reason. The commands go out in
+     * playbook order in this one punctuation, keyed by node: one partition, read in order by the node's one responder
+     * thread, which handles a command to its end before the next, so the snapshot is taken before the containment.
+     */
+    boolean steps(Incident incident, long now, Effects fx) {
+        IncidentPlan plan = incident.getPlan();
+        if (plan == null || !plans.steps().issue()) {
+            return false;
+        }
+        boolean closed = IncidentLifecycle.closed(incident.getStatus());
+        io.driftwatch.rules.tuning.ResponseModes modes = plans.responseModes();
+        boolean evidence = false;
+        boolean changed = false;
+        for (PlaybookStep step : plan.getSteps()) {
+            ResponseAction action = step.getAction();
+            if (action == null) {
+                continue;
+            }
+            boolean pending = "pending".equals(step.getStatus());
+            IncidentResponse existing = response(incident, action);
+            boolean requested = step.getNote() != null && step.getNote().startsWith(REQUESTED);
+            if (action == ResponseAction.SNAPSHOT_EVIDENCE && (existing != null || requested
+                    || "done".equals(step.getStatus()) || "failed".equals(step.getStatus()))) {
+                evidence = true;
+            }
+            if (!pending || requested) {
+                continue;
+            }
+            if (existing != null) {
+                if (step.getNote() == null) {
+                    step.setNote("the response policy issued it (command " + existing.getCommandId() + ")");
+                    changed = true;
+                }
+                continue;
+            }
+            String refused = closed ? "the incident is " + incident.getStatus()
+                    : refusal(incident, action, modes);
+            if (refused == null && CONTAINING.contains(action) && !evidence) {
+                refused = "evidence before containment: no SNAPSHOT_EVIDENCE was taken or requested before this step";
+            }
+            step.setAt(now);
+            step.setBy(IncidentUpdates.APP_USER);
+            if (refused != null) {
+                step.setStatus("skipped");
+                step.setNote(oneLine("not issued by the plan: " + refused, 500));
+                changed = true;
+                continue;
+            }
+            ResponseCommand command = command(incident, plan, step, now);
+            fx.commands.add(command);
+            step.setNote(REQUESTED + command.getCommandId() + ")");
+            if (action == ResponseAction.SNAPSHOT_EVIDENCE) {
+                evidence = true;
+            }
+            changed = true;
+        }
+        return changed;
+    }
+
+    /**
+     * Why the plan may not issue {@code action} for {@code incident}, or null: the limits the response policy has
+     * (respond/policy.drl and OutputCollector). A command needs the node (its key) and, but for NOTIFY, the container;
+     * on the node itself (container {@code host}) only NOTIFY and SNAPSHOT_EVIDENCE; pause, isolate, kill and resume
+     * never in a protected namespace, and only as far as the namespace's response mode goes (observe: none; contain:
+     * pause and resume; isolate: and isolate; kill: all), as the running rule set's tuning says.
+     */
+    static String refusal(Incident incident, ResponseAction action, io.driftwatch.rules.tuning.ResponseModes modes) {
+        String namespace = incident.getNamespace();
+        if (incident.getNode() == null || incident.getNode().isBlank()) {
+            return "the incident names no node to send " + action + " to";
+        }
+        String container = incident.getContainerId();
+        if ((container == null || container.isBlank()) && action != ResponseAction.NOTIFY) {
+            return "the incident names no container for " + action;
+        }
+        if (io.driftwatch.rules.tuning.ResponseModes.HOST.equals(container) && action != ResponseAction.NOTIFY
+                && action != ResponseAction.SNAPSHOT_EVIDENCE) {
+            return action + " is never sent for the node itself (container host)";
+        }
+        if (!DISRUPTIVE.contains(action)) {
+            return null;
+        }
+        if (modes == null) {
+            return "no rule set runs, so the response modes are unknown: " + action + " is not sent";
+        }
+        if (modes.isProtected(namespace)) {
+            return "namespace " + namespace + " is protected: only SNAPSHOT_EVIDENCE, LABEL_POD and NOTIFY";
+        }
+        String mode = modes.modeOf(namespace, container);
+        int needed = switch (action) {
+            case PAUSE_CONTAINER, RESUME_CONTAINER -> 1;
+            case ISOLATE_NETWORK -> 2;
+            default -> 3;
+        };
+        if (io.driftwatch.rules.tuning.ResponseModes.rank(mode) < needed) {
+            return "the response mode of namespace " + (namespace == null ? "(none)" : namespace) + " is "
+                    + (mode == null ? "not set" : mode) + ": it does not allow " + action;
+        }
+        return null;
+    }
+
+    /** The command of a step: deterministic id, the incident's first alert (so the join brings it back here). */
+    static ResponseCommand command(Incident incident, IncidentPlan plan, PlaybookStep step, long now) {
+        String commandId = "plan-" + io.driftwatch.rules.Hashes.sha256Hex(32, incident.getIncidentId(), step.getId(),
+                step.getAction().name());
+        java.util.Map<String, String> parameters = new java.util.LinkedHashMap<>();
+        parameters.put("reason", "response plan " + plan.getPlanName() + ", class " + plan.getClassName() + ", step "
+                + step.getId());
+        parameters.put("plan", plan.getPlanName());
+        parameters.put("step", step.getId());
+        parameters.put("incident", incident.getIncidentId());
+        parameters.put("severity", String.valueOf(incident.getSeverity()));
+        return ResponseCommand.newBuilder()
+                .setCommandId(commandId)
+                .setAlertId(incident.getAlertIds().isEmpty() ? null : incident.getAlertIds().get(0))
+                .setAction(step.getAction())
+                .setNode(incident.getNode())
+                .setContainerId(incident.getContainerId())
+                .setPodName(incident.getPodName())
+                .setNamespace(incident.getNamespace())
+                .setParameters(parameters)
+                .setIssuedAt(now)
+                .setExpiresAt(now + COMMAND_VALIDITY_MILLIS)
+                .setSignature(null)
+                .build();
+    }
+
+    private static IncidentResponse response(Incident incident, ResponseAction action) {
+        for (IncidentResponse response : incident.getResponses()) {
+            if (response.getAction() == action) {
+                return response;
+            }
+        }
+        return null;
+    }
 
     /** A response result ticks the automated steps of its action: done when it succeeded, failed otherwise. */
     boolean result(Incident incident, ResponseCommand command, ResponseResult result) {

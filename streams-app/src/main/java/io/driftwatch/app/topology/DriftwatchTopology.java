@@ -242,7 +242,7 @@ public final class DriftwatchTopology {
         if (incidents != null) {
             // alerts ─> by group key ─> incident-inputs <─ response-commands ⋈ response-results (by commandId)
             // incident-inputs (alerts, responses, status changes, capture requests) ─> fold-incidents ─> incidents
-            io.driftwatch.app.incidents.IncidentTopology.addTo(topology, topics, incidents, plans);
+            io.driftwatch.app.incidents.IncidentTopology.addTo(topology, topics, incidents, plans, signatures, nodeCommands);
         }
         // Last, on purpose: Kafka Streams numbers subtopologies (and so task ids and their state directories) in the
         // order their nodes are added, global ones included. Added anywhere earlier, the global store would take the

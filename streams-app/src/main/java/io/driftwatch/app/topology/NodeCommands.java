@@ -58,11 +58,11 @@ public final class NodeCommands {
     }
 
     /** The node topic a record routed by {@link Router} goes to. */
-    String topicOf(String node) {
+    public String topicOf(String node) {
         return NodeCommandTopics.topic(commandsTopic, node);
     }
 
-    Processor<String, Object, String, Object> router(String auditChild, String nodeChild) {
+    public Processor<String, Object, String, Object> router(String auditChild, String nodeChild) {
         return new Router(auditChild, nodeChild);
     }
 

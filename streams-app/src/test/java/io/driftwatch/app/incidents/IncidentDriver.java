@@ -52,13 +52,23 @@ final class IncidentDriver implements AutoCloseable {
     }
 
     IncidentDriver(Path stateDir, Map<String, String> settings, IncidentPlans plans) {
+        this(stateDir, settings, plans, null, null, "mock://incidents-test-" + UUID.randomUUID());
+    }
+
+    /** The commands a plan issued for its automated steps, on response-commands (values as signed on the wire). */
+    final TestOutputTopic<String, ResponseCommand> planCommands;
+
+    /** With signing and per-node topics; {@code registry}: the same one across a restart of the driver. */
+    IncidentDriver(Path stateDir, Map<String, String> settings, IncidentPlans plans,
+                   io.driftwatch.schemas.sign.CommandSignatures signatures,
+                   io.driftwatch.app.topology.NodeCommands nodeCommands, String registry) {
         Map<String, String> values = new HashMap<>(settings);
-        values.put(DriftwatchConfig.SCHEMA_REGISTRY_URL, "mock://incidents-test-" + UUID.randomUUID());
+        values.put(DriftwatchConfig.SCHEMA_REGISTRY_URL, registry);
         DriftwatchConfig config = DriftwatchConfig.of(values);
         this.topics = new Topics(config, SchemaRegistryClient.fromConfigs(config.clientProperties()));
         this.settings = IncidentSettings.from(config);
         Topology topology = new Topology();
-        this.counters = IncidentTopology.addTo(topology, topics, this.settings, plans);
+        this.counters = IncidentTopology.addTo(topology, topics, this.settings, plans, signatures, nodeCommands);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "incidents-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -75,6 +85,13 @@ final class IncidentDriver implements AutoCloseable {
                 topics.incidents.valueSerde().deserializer());
         notifications = plans == null ? null : driver.createOutputTopic(topics.incidentNotifications.name(),
                 new StringDeserializer(), topics.incidentNotifications.valueSerde().deserializer());
+        planCommands = driver.createOutputTopic(topics.responseCommands.name(), new StringDeserializer(),
+                topics.responseCommands.valueSerde().deserializer());
+    }
+
+    /** What went to a node's own command topic. */
+    TestOutputTopic<String, ResponseCommand> nodeTopic(String topic) {
+        return driver.createOutputTopic(topic, new StringDeserializer(), topics.responseCommands.valueSerde().deserializer());
     }
 
     void pipe(Alert alert) {
