@@ -24,7 +24,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * The notifiers file ({@code notify --config notifiers.yaml}): a list of notifiers, each checked
@@ -128,16 +127,8 @@ public final class NotifiersFile {
         try {
             root = YAML.readTree(yaml);
         } catch (JsonProcessingException e) {
-            int line = e.getLocation() == null ? 0 : Math.max(0, e.getLocation().getLineNr());
-            if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblem() != null) {
-                // SnakeYAML: the problem where it was found, and the context it was in (often an indentation slip)
-                line = marked.getProblemMark() == null ? line : marked.getProblemMark().getLine() + 1;
-                String context = marked.getContext() == null ? ""
-                        : " (" + marked.getContext() + (marked.getContextMark() == null ? ""
-                        : " that starts at line " + (marked.getContextMark().getLine() + 1)) + ")";
-                throw new NotifierConfigException(fileName, line, "not valid YAML: " + marked.getProblem() + context);
-            }
-            throw new NotifierConfigException(fileName, line, "not valid YAML: " + firstLine(e.getOriginalMessage()));
+            YamlLines.SyntaxError error = YamlLines.syntaxError(e);
+            throw new NotifierConfigException(fileName, error.line(), error.message());
         }
         ConfigSource source = new ConfigSource(fileName, baseDir, env, YamlLines.byPointer(yaml));
         JsonNode list;

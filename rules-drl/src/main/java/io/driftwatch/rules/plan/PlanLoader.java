@@ -39,7 +39,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads and checks a response plan file (YAML): every problem is reported at once as {@code file:line: message},
@@ -332,18 +331,8 @@ public final class PlanLoader {
             try {
                 root = YAML.readTree(yaml);
             } catch (JsonProcessingException e) {
-                int line = e.getLocation() == null ? 0 : Math.max(0, e.getLocation().getLineNr());
-                if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblem() != null) {
-                    line = marked.getProblemMark() == null ? line : marked.getProblemMark().getLine() + 1;
-                    String context = marked.getContext() == null ? ""
-                            : " (" + marked.getContext() + (marked.getContextMark() == null ? ""
-                            : " that starts at line " + (marked.getContextMark().getLine() + 1)) + ")";
-                    problemAt(line, "not valid YAML: " + marked.getProblem() + context);
-                } else {
-                    String message = e.getOriginalMessage() == null ? "not valid YAML" : e.getOriginalMessage();
-                    int newline = message.indexOf('\n');
-                    problemAt(line, "not valid YAML: " + (newline < 0 ? message : message.substring(0, newline)).strip());
-                }
+                YamlLines.SyntaxError error = YamlLines.syntaxError(e);
+                problemAt(error.line(), error.message());
                 return null;
             }
             lines = YamlLines.byPointer(yaml);

@@ -44,7 +44,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads image policies (src/image-scanning.md): YAML with {@code version}, {@code checks} and {@code exceptions}, each
@@ -268,17 +267,8 @@ public final class PolicyLoader {
     }
 
     private static PolicyException.Problem yamlProblem(JsonProcessingException e, String fileName) {
-        int line = e.getLocation() == null ? 0 : Math.max(0, e.getLocation().getLineNr());
-        if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblem() != null) {
-            line = marked.getProblemMark() == null ? line : marked.getProblemMark().getLine() + 1;
-            String context = marked.getContext() == null ? ""
-                    : " (" + marked.getContext() + (marked.getContextMark() == null ? ""
-                    : " that starts at line " + (marked.getContextMark().getLine() + 1)) + ")";
-            return new PolicyException.Problem(fileName, line, "not valid YAML: " + marked.getProblem() + context);
-        }
-        String message = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
-        int newline = message.indexOf('\n');
-        return new PolicyException.Problem(fileName, line, "not valid YAML: " + (newline < 0 ? message : message.substring(0, newline)));
+        io.driftwatch.schemas.yaml.YamlLines.SyntaxError error = io.driftwatch.schemas.yaml.YamlLines.syntaxError(e);
+        return new PolicyException.Problem(fileName, error.line(), error.message());
     }
 
     private static CheckEntry checkEntry(JsonNode node, String at, Source source, Set<String> ids) {

@@ -36,6 +36,28 @@ public final class YamlLines {
     }
   }
 
+  /** Where a YAML document does not parse and why: {@code line} is 1-based (0 when unknown). */
+  public record SyntaxError(int line, String message) {
+  }
+
+  /**
+   * The line and a one-line message ("not valid YAML: ...") for a document Jackson's YAML reader refused. SnakeYAML's
+   * own problem is preferred (with the context it was in, often an indentation slip that starts on another line).
+   */
+  public static SyntaxError syntaxError(com.fasterxml.jackson.core.JsonProcessingException e) {
+    int line = e.getLocation() == null ? 0 : Math.max(0, e.getLocation().getLineNr());
+    if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException marked && marked.getProblem() != null) {
+      line = marked.getProblemMark() == null ? line : marked.getProblemMark().getLine() + 1;
+      String context = marked.getContext() == null ? ""
+          : " (" + marked.getContext() + (marked.getContextMark() == null ? ""
+          : " that starts at line " + (marked.getContextMark().getLine() + 1)) + ")";
+      return new SyntaxError(line, "not valid YAML: " + marked.getProblem() + context);
+    }
+    String message = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
+    int newline = message.indexOf('\n');
+    return new SyntaxError(line, "not valid YAML: " + (newline < 0 ? message : message.substring(0, newline)).strip());
+  }
+
   /** JSON pointer of every key, scalar and structure start to its 1-based line; empty if it does not parse. */
   public static Map<String, Integer> byPointer(String yaml) {
     Map<String, Integer> lines = new HashMap<>();

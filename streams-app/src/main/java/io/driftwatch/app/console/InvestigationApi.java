@@ -112,26 +112,8 @@ final class InvestigationApi {
 
     void changeStatus(Context ctx) {
         String id = ctx.pathParam("id");
-        String user = ctx.attribute(USER_ATTRIBUTE);
-        if (user == null) {
-            throw new ConsoleAuth.Refused(401, "a state change needs a user: on loopback send "
-                    + ConsoleAuth.USER_HEADER + ": <your name> (the CLI's --user)");
-        }
-        JsonNode body;
-        try {
-            body = JSON.readTree(ctx.body());
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("the body is not valid JSON: " + e.getOriginalMessage());
-        }
-        if (body == null || !body.isObject()) {
-            throw new IllegalArgumentException("the body must be a JSON object {\"status\": ..., \"note\": ...}");
-        }
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!name.equals("status") && !name.equals("note")) {
-                throw new IllegalArgumentException("unknown field '" + name + "'; the body takes status and note");
-            }
-        }
+        String user = user(ctx, "a state change");
+        JsonNode body = statusAndNote(ctx);
         JsonNode statusNode = body.get("status");
         if (statusNode == null || !statusNode.isTextual()) {
             throw new IllegalArgumentException("'status' is required: one of " + List.of(IncidentStatus.values()));
@@ -169,26 +151,8 @@ final class InvestigationApi {
 
     private void updatePlan(Context ctx, String target, String itemId) {
         String id = ctx.pathParam("id");
-        String user = ctx.attribute(USER_ATTRIBUTE);
-        if (user == null) {
-            throw new ConsoleAuth.Refused(401, "a plan update needs a user: on loopback send "
-                    + ConsoleAuth.USER_HEADER + ": <your name> (the CLI's --user)");
-        }
-        JsonNode body;
-        try {
-            body = JSON.readTree(ctx.body());
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("the body is not valid JSON: " + e.getOriginalMessage());
-        }
-        if (body == null || !body.isObject()) {
-            throw new IllegalArgumentException("the body must be a JSON object {\"status\": ..., \"note\": ...}");
-        }
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!name.equals("status") && !name.equals("note")) {
-                throw new IllegalArgumentException("unknown field '" + name + "'; the body takes status and note");
-            }
-        }
+        String user = user(ctx, "a plan update");
+        JsonNode body = statusAndNote(ctx);
         String allowed = target.equals("step") ? "done, failed, skipped or pending" : "met, waived or open";
         JsonNode statusNode = body.get("status");
         if (statusNode == null || !statusNode.isTextual() || statusNode.asText().isBlank()) {
@@ -207,6 +171,36 @@ final class InvestigationApi {
         LOG.info("incident {}: {} {} set to {} by {}", FieldText.escapeControls(id), target, FieldText.escapeControls(itemId),
                 FieldText.escapeControls(status), FieldText.escapeControls(user));
         json(ctx, JsonRecords.toNode(updated));
+    }
+
+    /** The authenticated user of a change; 401 without one. */
+    private static String user(Context ctx, String what) {
+        String user = ctx.attribute(USER_ATTRIBUTE);
+        if (user == null) {
+            throw new ConsoleAuth.Refused(401, what + " needs a user: on loopback send "
+                    + ConsoleAuth.USER_HEADER + ": <your name> (the CLI's --user)");
+        }
+        return user;
+    }
+
+    /** The body of a change: a JSON object with only {@code status} and {@code note}. */
+    private static JsonNode statusAndNote(Context ctx) {
+        JsonNode body;
+        try {
+            body = JSON.readTree(ctx.body());
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("the body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (body == null || !body.isObject()) {
+            throw new IllegalArgumentException("the body must be a JSON object {\"status\": ..., \"note\": ...}");
+        }
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("status") && !name.equals("note")) {
+                throw new IllegalArgumentException("unknown field '" + name + "'; the body takes status and note");
+            }
+        }
+        return body;
     }
 
     void capture(Context ctx) throws IOException {
