@@ -9,6 +9,7 @@ import io.driftwatch.rules.EvaluatorBenchmark;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -99,6 +100,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object with the figures (progress goes to stderr).")
     boolean json;
 
+    @Option(names = "--plan", paramLabel = "FILE",
+            description = "Run the pipeline with this incident response plan (driftwatch.plan.file): incidents get their class, "
+                    + "timers and notifications, so the figures include the plan's cost.")
+    Path plan;
+
     @Option(names = "--dir", defaultValue = ".driftwatch/bench", paramLabel = "DIR", description = "State directory (default ${DEFAULT-VALUE}).")
     Path dir;
 
@@ -125,8 +131,12 @@ final class BenchCommand implements Callable<Integer> {
                 + containers + " containers, " + partitions + " partitions, " + threads + " stream thread(s)");
         Bench.Result result;
         try (EmbeddedStack stack = EmbeddedStack.start(dir, progress)) {
-            result = new Bench(stack, progress, events, containers, partitions, latencySamples, rate, threads,
-                    commitIntervalMs).run();
+            Bench bench = new Bench(stack, progress, events, containers, partitions, latencySamples, rate, threads,
+                    commitIntervalMs);
+            if (plan != null) {
+                bench.withAppConfig(Map.of("driftwatch.plan.file", plan.toAbsolutePath().toString()));
+            }
+            result = bench.run();
         }
         if (json) {
             out.println(result.toJson());

@@ -113,6 +113,8 @@ public final class Bench {
     private final int threads;
 
     private final long commitIntervalMs;
+    /** Keys added to the app's configuration in every run of the pipeline (e.g. a response plan). */
+    private Map<String, String> appConfig = Map.of();
 
     public Bench(EmbeddedStack stack, PrintWriter progress, long events, int containers, int partitions, int latencySamples,
                  double eventRate, int threads) {
@@ -132,11 +134,18 @@ public final class Bench {
         this.threads = threads;
     }
 
+    /** Runs the pipeline with these configuration keys too (the pass-through topology ignores them). */
+    public Bench withAppConfig(Map<String, String> keys) {
+        this.appConfig = Map.copyOf(keys);
+        return this;
+    }
+
     public Result run() throws Exception {
-        DriftwatchConfig config = stack.config("driftwatch-bench", Map.of(
-                "num.stream.threads", Integer.toString(threads),
-                // The same transactional commit cadence for both topologies.
-                "commit.interval.ms", Long.toString(commitIntervalMs)));
+        Map<String, String> keys = new java.util.HashMap<>(appConfig);
+        keys.put("num.stream.threads", Integer.toString(threads));
+        // The same transactional commit cadence for both topologies.
+        keys.put("commit.interval.ms", Long.toString(commitIntervalMs));
+        DriftwatchConfig config = stack.config("driftwatch-bench", keys);
         stack.createTopics(config, partitions);
         TopicCatalog catalog = TopicCatalog.builtIn();
         String input = catalog.name("file-events", config);
